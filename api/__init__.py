@@ -1,0 +1,18 @@
+"""HTTP resources: one thin blueprint per resource, each with its marshmallow schemas."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+
+def register(api: Api, app: Flask) -> None:
+    from api.auth import blp as auth
+    from api.dossiers import blp as dossiers
+    from api.health import bp as health
+    from api.office import blp as office
+    from api.procedures import blp as procedures
+
+    for blp in (auth, procedures, dossiers, office):
+        api.register_blueprint(blp)
+    app.register_blueprint(health)

@@ -1,0 +1,99 @@
+"""Accounts: register, sign in, rotate refresh tokens, sign out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from api.auth.schemas import LoginIn, LogoutIn, MeIn, RefreshIn, RegisterIn, TokensOut, UserOut
+from api.security import BEARER, request_language, user_required
+from app.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.services import accounts
+from app.services.representations import user_dict
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
+
+
+def _tokens(result: dict[str, Any]) -> dict[str, Any]:
+    return {**result, "user": user_dict(result["user"])}
+
+
+@blp.post("/register")
+@blp.arguments(RegisterIn)
+@blp.response(201, TokensOut)
+def register(body: dict[str, Any]) -> dict[str, Any]:
+    """Create a citizen account (phone or email) and sign in."""
+    user = accounts.register(db.session, password=body["password"], full_name=body["full_name"],
+                             phone=body.get("phone"), email=body.get("email"),
+                             language=body.get("language") or request_language())
+    result = _tokens(accounts.issue_tokens(db.session, user))
+    db.session.commit()
+    return result
+
+
+@blp.post("/login")
+@blp.arguments(LoginIn)
+@blp.response(200, TokensOut)
+def login(body: dict[str, Any]) -> dict[str, Any]:
+    """Sign in with phone or email and password; repeated failures are slowed down (429)."""
+    login_name = body.get("login") or body.get("phone") or body.get("email")
+    if not login_name:
+        raise ValidationFailed("Give a phone number or email.", errors={"login": ["Required."]})
+    try:
+        user = accounts.authenticate(db.session, login_name, body["password"])
+    except DomainError:
+        db.session.commit()  # keep the failure count even though the login failed
+        raise
+    result = _tokens(accounts.issue_tokens(db.session, user))
+    db.session.commit()
+    return result
+
+
+@blp.post("/refresh")
+@blp.arguments(RefreshIn)
+@blp.response(200, TokensOut)
+def refresh(body: dict[str, Any]) -> dict[str, Any]:
+    """Rotate the refresh token; reusing an old one revokes the whole family."""
+    try:
+        result = _tokens(accounts.rotate(db.session, body["refresh_token"]))
+    except DomainError:
+        db.session.commit()  # a detected reuse revokes the family: keep that
+        raise
+    db.session.commit()
+    return result
+
+
+@blp.post("/logout")
+@blp.arguments(LogoutIn)
+@blp.response(204)
+@blp.doc(security=BEARER)
+@user_required
+def logout(body: dict[str, Any]) -> None:
+    """Revoke the refresh-token family of this session."""
+    accounts.logout(db.session, current_user, body.get("refresh_token"))
+    db.session.commit()
+
+
+@blp.get("/me")
+@blp.response(200, UserOut)
+@blp.doc(security=BEARER)
+@user_required
+def me() -> dict[str, Any]:
+    return user_dict(current_user)
+
+
+@blp.patch("/me")
+@blp.arguments(MeIn)
+@blp.response(200, UserOut)
+@blp.doc(security=BEARER)
+@user_required
+def update_me(body: dict[str, Any]) -> dict[str, Any]:
+    """Change the display name or the language notifications are written in."""
+    for key in ("language", "full_name"):
+        if key in body:
+            setattr(current_user, key, body[key])
+    db.session.commit()
+    return user_dict(current_user)

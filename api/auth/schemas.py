@@ -1,0 +1,50 @@
+"""Auth request and response bodies."""
+
+from marshmallow import Schema, fields, validate
+
+
+class RegisterIn(Schema):
+    phone = fields.String(load_default=None, validate=validate.Length(max=20))
+    email = fields.String(load_default=None, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(max=256))
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    language = fields.String(load_default=None, validate=validate.OneOf(["vi", "en"]))
+
+
+class LoginIn(Schema):
+    login = fields.String(load_default=None, metadata={"description": "Phone or email"})
+    phone = fields.String(load_default=None)
+    email = fields.String(load_default=None)
+    password = fields.String(required=True, validate=validate.Length(max=256))
+
+
+class RefreshIn(Schema):
+    refresh_token = fields.String(required=True)
+
+
+class LogoutIn(Schema):
+    refresh_token = fields.String(load_default=None)
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    full_name = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    language = fields.String()
+    agency_code = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+
+
+class MeIn(Schema):
+    language = fields.String(validate=validate.OneOf(["vi", "en"]))
+    full_name = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class TokensOut(Schema):
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    user = fields.Nested(UserOut)

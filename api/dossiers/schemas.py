@@ -1,0 +1,70 @@
+"""Dossier bodies, shared by the citizen API and the back office."""
+
+from marshmallow import Schema, fields, validate
+
+from app.services import lifecycle as lc
+
+
+class EventOut(Schema):
+    at = fields.String()
+    actor_kind = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    note = fields.String(allow_none=True)
+    data = fields.Dict()
+
+
+class OwnerOut(Schema):
+    id = fields.Integer()
+    full_name = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class DossierOut(Schema):
+    id = fields.String()
+    procedure_code = fields.String()
+    procedure_name = fields.Dict()
+    agency_code = fields.String()
+    form_version = fields.Integer()
+    status = fields.String(metadata={"enum": list(lc.STATUSES)})
+    status_code = fields.Integer(allow_none=True)
+    version = fields.Integer()
+    fields_ = fields.Dict(data_key="fields", attribute="fields")
+    field_stamps = fields.Dict()
+    documents = fields.Dict()
+    receipt_code = fields.String(allow_none=True)
+    submitted_at = fields.String(allow_none=True)
+    accepted_at = fields.String(allow_none=True)
+    appointment_date = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+    paused = fields.Boolean()
+    finished_at = fields.String(allow_none=True)
+    supplement_request = fields.Dict(allow_none=True)
+    result = fields.Dict(allow_none=True)
+    fee_amount = fields.Integer(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    rating_comment = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+    allowed_actions = fields.List(fields.String())
+    owner = fields.Nested(OwnerOut)
+    history = fields.List(fields.Nested(EventOut))
+
+
+class PageQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class DossierListQuery(PageQuery):
+    status = fields.String(load_default=None, validate=validate.OneOf(lc.STATUSES))
+
+
+class DossierPageOut(Schema):
+    items = fields.List(fields.Nested(DossierOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()

@@ -1,0 +1,45 @@
+"""Catalog bodies. Localised texts are {"vi": …, "en": …} objects."""
+
+from marshmallow import Schema, fields
+
+
+class ProcedureQuery(Schema):
+    q = fields.String(load_default=None, metadata={"description": "Search in names"})
+    category = fields.String(load_default=None)
+
+
+class AgencyOut(Schema):
+    code = fields.String()
+    name = fields.Dict()
+    level = fields.String()
+
+
+class VersionOut(Schema):
+    version = fields.Integer()
+    published_at = fields.String()
+    accepted_until = fields.String(allow_none=True)
+    etag = fields.String()
+
+
+class ProcedureOut(Schema):
+    code = fields.String()
+    name = fields.Dict()
+    summary = fields.Dict()
+    category = fields.String()
+    processing_days = fields.Integer()
+    fees = fields.Dict()
+    current_version = fields.Integer()
+    agency = fields.Nested(AgencyOut)
+    result = fields.Dict()
+    versions = fields.List(fields.Nested(VersionOut))
+
+
+class ProcedureListOut(Schema):
+    items = fields.List(fields.Nested(ProcedureOut))
+
+
+class FormOut(Schema):
+    procedure_code = fields.String()
+    version = fields.Integer()
+    published_at = fields.String()
+    form = fields.Dict(metadata={"description": "See docs/form-schema.md"})

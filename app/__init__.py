@@ -1,0 +1,85 @@
+"""The Hoso application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import Config
+from app.errors import DomainError, register_error_handlers
+from app.extensions import api, db, jwt, migrate
+
+JSON_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config(app.instance_path, **(config or {})))
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    with app.app_context():
+        _tune_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    jwt.init_app(app)
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
+
+    import api as resources
+    from api.security import init_jwt
+    from app import cli, pwa
+
+    init_jwt(app)
+    resources.register(api, app)
+    app.register_blueprint(pwa.bp)
+    register_error_handlers(app)
+    cli.register(app)
+
+    @app.before_request
+    def _require_json() -> None:
+        if (request.method in JSON_METHODS and request.path.startswith("/api/")
+                and not request.path.startswith("/api/v1/uploads")
+                and (request.content_length or request.headers.get("Transfer-Encoding"))
+                and not request.is_json):
+            raise UnsupportedMediaType()
+
+    return app
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+    def __init__(self) -> None:
+        super().__init__("Send the body as application/json.")
+
+
+def _migrations_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """SQLite: WAL, foreign keys, and write transactions that queue instead of failing."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # IMMEDIATE takes the write lock up front, so two transactions never deadlock
+        # upgrading a read lock; SQLite serialises writers, PostgreSQL does not need this.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

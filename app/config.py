@@ -1,0 +1,79 @@
+"""Configuration: one class that reads the environment, with laptop-friendly defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _instance_secret(instance_path: Path, name: str) -> str:
+    """Read a generated secret from instance/, creating it at first run (never in the repo)."""
+    path = instance_path / name
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+class Config:
+    """Everything tunable comes from environment variables."""
+
+    def __init__(self, instance_path: str | Path, **overrides: object) -> None:
+        self.instance_path = Path(instance_path)
+        env = os.environ
+        self.SQLALCHEMY_DATABASE_URI = env.get(
+            "DATABASE_URL", f"sqlite:///{self.instance_path / 'hoso.sqlite3'}"
+        )
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgres://"):
+            self.SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://" + self.SQLALCHEMY_DATABASE_URI[11:]
+        elif self.SQLALCHEMY_DATABASE_URI.startswith("postgresql://"):
+            self.SQLALCHEMY_DATABASE_URI = (
+                "postgresql+psycopg://" + self.SQLALCHEMY_DATABASE_URI[13:]
+            )
+        self.SECRET_KEY = env.get("SECRET_KEY") or _instance_secret(self.instance_path, "secret_key")
+        self.JWT_SECRET_KEY = env.get("JWT_SECRET_KEY") or self.SECRET_KEY
+        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(
+            seconds=int(env.get("JWT_ACCESS_SECONDS", "900"))
+        )
+        self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(
+            days=int(env.get("JWT_REFRESH_DAYS", "90"))
+        )
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.VAPID_PRIVATE_KEY = env.get("VAPID_PRIVATE_KEY") or None
+        self.VAPID_SUBJECT = env.get("VAPID_SUBJECT", "mailto:ops@hoso.example")
+        self.PUSH_ALLOWED_HOSTS = [
+            h.strip()
+            for h in env.get(
+                "PUSH_ALLOWED_HOSTS",
+                "fcm.googleapis.com,updates.push.services.mozilla.com,"
+                "*.notify.windows.com,web.push.apple.com,*.push.apple.com",
+            ).split(",")
+            if h.strip()
+        ]
+        self.UPLOAD_DIR = env.get("UPLOAD_DIR") or str(self.instance_path / "uploads")
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+        self.SYNC_MAX_BATCH = 100
+        self.SYNC_MAX_BATCH_BYTES = 1024 * 1024
+        self.LOGIN_FREE_ATTEMPTS = int(env.get("LOGIN_FREE_ATTEMPTS", "5"))
+        self.PWA_DIR = env.get("PWA_DIR") or str(Path(__file__).resolve().parent.parent / "pwa")
+        self.TIMEZONE = env.get("HOSO_TIMEZONE", "Asia/Ho_Chi_Minh")
+
+        # Fixed framework settings.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.JSON_SORT_KEYS = False
+        self.API_TITLE = "Hoso API"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api/v1"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.OPENAPI_REDOC_PATH = "docs"
+        self.OPENAPI_REDOC_URL = "/api/v1/redoc.standalone.js"
+        self.PROPAGATE_EXCEPTIONS = False
+        for key, value in overrides.items():
+            setattr(self, key, value)

@@ -1,0 +1,155 @@
+"""Typed domain errors and the one place that turns every error into RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_MIMETYPE = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises; the API maps it to a problem response."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = errors
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+    def to_problem(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"/problems/{self.slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors is not None:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+class ValidationFailed(DomainError):
+    status, slug, title = 422, "validation-failed", "Validation failed"
+
+
+class NotFound(DomainError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Forbidden(DomainError):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class Unauthorized(DomainError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Conflict(DomainError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class TransitionNotAllowed(DomainError):
+    status, slug, title = 409, "transition-not-allowed", "Transition not allowed"
+
+
+class Gone(DomainError):
+    status, slug, title = 410, "gone", "Gone"
+
+
+class PayloadTooLarge(DomainError):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class TooManyRequests(DomainError):
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, **kw: Any) -> None:
+        super().__init__(detail, **kw)
+        self.headers["Retry-After"] = str(max(1, int(retry_after)))
+        self.extra["retry_after"] = max(1, int(retry_after))
+
+
+def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    resp = Response(json.dumps(body), status=body["status"], mimetype=PROBLEM_MIMETYPE)
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+def _http_problem(error: HTTPException) -> tuple[dict[str, Any], dict[str, str]]:
+    code = error.code or 500
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": error.name,
+        "status": code,
+        "detail": error.description if code < 500 else "The server could not complete the request.",
+    }
+    headers: dict[str, str] = {}
+    data = getattr(error, "data", None) or {}
+    errors = data.get("errors") or data.get("messages")
+    if errors is not None:
+        # webargs nests messages by location ({"json": {...}}); flatten the common case.
+        if isinstance(errors, dict) and set(errors) <= {"json", "query", "form", "headers"}:
+            merged: dict[str, Any] = {}
+            for part in errors.values():
+                merged.update(part if isinstance(part, dict) else {"_schema": part})
+            errors = merged
+        body["errors"] = errors
+        body["type"] = "/problems/validation-failed"
+        body["detail"] = "Some fields are missing or invalid."
+    if "message" in data:
+        body["detail"] = data["message"]
+    headers.update(data.get("headers") or {})
+    if code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    if code == 413:
+        body["type"] = "/problems/payload-too-large"
+    return body, headers
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, answering every HTTP error as problem+json."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        body, headers = _http_problem(error)
+        return problem_response(body, headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> Response:
+        return problem_response(error.to_problem(), error.headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        if isinstance(error, HTTPException):
+            body, headers = _http_problem(error)
+            return problem_response(body, headers)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(
+            {
+                "type": "about:blank",
+                "title": "Internal Server Error",
+                "status": 500,
+                "detail": "The server could not complete the request.",
+            }
+        )

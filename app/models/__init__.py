@@ -1,0 +1,24 @@
+"""All models, imported here so metadata (and Alembic) sees every table."""
+
+from app.models.accounts import Agency, RefreshToken, User
+from app.models.base import Base
+from app.models.catalog import FormVersion, Holiday, Procedure
+from app.models.dossiers import Dossier, DossierEvent, DossierVersion, ReceiptCounter
+from app.models.notifications import Notification
+from app.models.sync import Change
+
+__all__ = [
+    "Agency",
+    "Base",
+    "Change",
+    "Dossier",
+    "DossierEvent",
+    "DossierVersion",
+    "FormVersion",
+    "Holiday",
+    "Notification",
+    "Procedure",
+    "ReceiptCounter",
+    "RefreshToken",
+    "User",
+]

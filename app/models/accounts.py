@@ -1,0 +1,66 @@
+"""Accounts: citizens and officials, agencies, refresh-token families."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, JsonType, UtcDateTime, utcnow
+
+CITIZEN = "citizen"
+OFFICIAL = "official"
+ROLES = ("reception", "specialist", "leader")
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    level: Mapped[str] = mapped_column(String(16))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default=CITIZEN)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5), default="vi")
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"))
+    role: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Login throttling: consecutive failures and the time before which logins wait.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Per-user change feed: the last sequence number handed out, and the oldest one
+    # still kept (cursors below it get 410). The row is locked to allocate a number.
+    change_seq: Mapped[int] = mapped_column(default=0)
+    change_floor: Mapped[int] = mapped_column(default=0)
+
+    agency: Mapped[Agency | None] = relationship()
+
+    @property
+    def is_official(self) -> bool:
+        return self.kind == OFFICIAL
+
+
+class RefreshToken(Base):
+    """One issued refresh token; tokens of one login share a family."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (Index("ix_refresh_tokens_family", "family_id"),)
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,0 +1,53 @@
+"""Catalog: procedures and their immutable, versioned forms."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.accounts import Agency
+from app.models.base import Base, JsonType
+
+
+class Procedure(Base):
+    __tablename__ = "procedures"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
+    name: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    summary: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    category: Mapped[str] = mapped_column(String(32), default="")
+    processing_days: Mapped[int]
+    fees: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    current_version: Mapped[int]
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    versions: Mapped[list[FormVersion]] = relationship(
+        back_populates="procedure", order_by="FormVersion.version"
+    )
+
+
+class FormVersion(Base):
+    """A published form; its body never changes once stored."""
+
+    __tablename__ = "form_versions"
+
+    procedure_code: Mapped[str] = mapped_column(ForeignKey("procedures.code"), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    form: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    published_at: Mapped[date]
+    accepted_until: Mapped[date | None]
+    etag: Mapped[str] = mapped_column(String(64))
+
+    procedure: Mapped[Procedure] = relationship(back_populates="versions")
+
+
+class Holiday(Base):
+    __tablename__ = "holidays"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    name: Mapped[dict[str, Any]] = mapped_column(JsonType)

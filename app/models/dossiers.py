@@ -1,0 +1,107 @@
+"""Dossiers (hồ sơ): the citizen's application, its field versions and its event log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.accounts import User
+from app.models.base import Base, JsonType, UtcDateTime, utcnow
+from app.models.catalog import Procedure
+
+
+class Dossier(Base):
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        Index("ix_dossiers_owner_updated", "owner_id", "updated_at"),
+        Index("ix_dossiers_agency_status", "agency_code", "status"),
+    )
+
+    # Created on the phone, so a draft has its final id before the server sees it.
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    procedure_code: Mapped[str] = mapped_column(ForeignKey("procedures.code"))
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
+    form_version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(32), default="draft")
+    # +1 on every change; each version's fields are kept in DossierVersion.
+    version: Mapped[int] = mapped_column(default=1)
+    fields: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    # When each field's current value was captured on the phone: {field: RFC 3339}.
+    field_stamps: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    # Document items: {code: {"source": "upload"|"warehouse"|"dossier", ...}}.
+    documents: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    receipt_code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    appointment_date: Mapped[date | None]
+    # While a supplement is requested the deadline clock is paused from this day.
+    paused_on: Mapped[date | None]
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Local date the handling finished (result ready, refused, withdrawn, stopped):
+    # with appointment_date it lets SQL derive "overdue" without storing it.
+    finished_on: Mapped[date | None]
+    # What the official asked to fix: {"fields": [...], "documents": [...], "note": str}.
+    supplement_request: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    fee_amount: Mapped[int | None]
+    rating: Mapped[int | None]
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    procedure: Mapped[Procedure] = relationship(lazy="joined")
+    owner: Mapped[User] = relationship()
+    events: Mapped[list[DossierEvent]] = relationship(
+        back_populates="dossier", order_by="DossierEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class DossierVersion(Base):
+    """The field values at one version, so a three-way merge can rebuild any base."""
+
+    __tablename__ = "dossier_versions"
+
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(primary_key=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    # When each field last changed at this version: {field: captured_at ISO string}.
+    stamps: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DossierEvent(Base):
+    """Append-only log of every step: when, who, action, note."""
+
+    __tablename__ = "dossier_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="events")
+
+
+class ReceiptCounter(Base):
+    """Per-agency daily counter behind receipt codes; its row serialises concurrent accepts."""
+
+    __tablename__ = "receipt_counters"
+
+    agency_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)

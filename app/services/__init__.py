@@ -1,0 +1,1 @@
+"""Domain services: the rules of Hoso, independent of HTTP."""

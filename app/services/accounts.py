@@ -1,0 +1,207 @@
+"""Accounts: registration, login with throttling, rotating refresh tokens, officials."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, TooManyRequests, Unauthorized, ValidationFailed
+from app.models.accounts import CITIZEN, OFFICIAL, ROLES, Agency, RefreshToken, User
+from app.services import clock
+
+hasher = PasswordHasher()
+_DUMMY_HASH = hasher.hash("not-a-real-password")
+PHONE_RE = re.compile(r"^(0|\+84|84)(3|5|7|8|9)[0-9]{8}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+COMMON = {"12345678", "123456789", "1234567890", "password", "matkhau", "matkhau123",
+          "password1", "qwerty123", "11111111", "00000000", "abc12345", "iloveyou"}
+
+
+def normalise_phone(phone: str) -> str:
+    phone = re.sub(r"[\s.-]", "", phone)
+    if phone.startswith("+84"):
+        return "0" + phone[3:]
+    if phone.startswith("84") and len(phone) == 11:
+        return "0" + phone[2:]
+    return phone
+
+
+def password_problems(password: str, *identifiers: str | None) -> list[str]:
+    problems = []
+    if len(password) < 8:
+        problems.append("Use at least 8 characters.")
+    if len(password) > 256:
+        problems.append("Use at most 256 characters.")
+    lowered = password.lower()
+    if lowered in COMMON or len(set(password)) <= 2:
+        problems.append("This password is too easy to guess.")
+    if password.isdigit() and len(password) < 12:
+        problems.append("Mix letters and digits, or use 12 or more digits.")
+    if any(i and i.lower() in lowered for i in identifiers):
+        problems.append("Do not use your phone number or email in the password.")
+    return problems
+
+
+def register(session: Session, *, password: str, full_name: str, phone: str | None = None,
+             email: str | None = None, language: str = "vi") -> User:
+    errors: dict[str, list[str]] = {}
+    if not phone and not email:
+        errors["phone"] = ["Give a phone number or an email address."]
+    if phone:
+        phone = normalise_phone(phone)
+        if not PHONE_RE.match(phone):
+            errors["phone"] = ["Not a valid Vietnamese mobile number."]
+    if email:
+        email = email.strip().lower()
+        if not EMAIL_RE.match(email):
+            errors["email"] = ["Not a valid email address."]
+    if not full_name.strip():
+        errors["full_name"] = ["Required."]
+    problems = password_problems(password, phone, email)
+    if problems:
+        errors["password"] = problems
+    if errors:
+        raise ValidationFailed("Some fields are missing or invalid.", errors=errors)
+    clauses = [c for c in (User.phone == phone if phone else None,
+                           User.email == email if email else None) if c is not None]
+    if session.scalars(select(User.id).where(or_(*clauses))).first() is not None:
+        raise Conflict("An account with this phone number or email already exists.",
+                       errors={"phone" if phone else "email": ["Already registered."]})
+    user = User(kind=CITIZEN, phone=phone or None, email=email or None,
+                password_hash=hasher.hash(password), full_name=full_name.strip(),
+                language=language if language in ("vi", "en") else "vi")
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_official(session: Session, *, email: str, password: str, full_name: str,
+                    agency_code: str, role: str) -> User:
+    if role not in ROLES:
+        raise ValidationFailed(f"Role must be one of {', '.join(ROLES)}.")
+    if session.get(Agency, agency_code) is None:
+        raise ValidationFailed(f"No agency {agency_code!r}.")
+    problems = password_problems(password, email)
+    if problems:
+        raise ValidationFailed("Weak password.", errors={"password": problems})
+    email = email.strip().lower()
+    if session.scalars(select(User.id).where(User.email == email)).first() is not None:
+        raise Conflict("An account with this email already exists.")
+    user = User(kind=OFFICIAL, email=email, password_hash=hasher.hash(password),
+                full_name=full_name, agency_code=agency_code, role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, login: str, password: str) -> User:
+    """Check a password; after a few failures each further try waits longer (429)."""
+    login = login.strip()
+    key = login.lower() if "@" in login else normalise_phone(login)
+    user = session.scalars(
+        select(User).where(or_(User.email == key, User.phone == key)).with_for_update()
+    ).first()
+    now = clock.now()
+    if user is not None and user.locked_until and user.locked_until > now:
+        wait = int((user.locked_until - now).total_seconds()) + 1
+        raise TooManyRequests("Too many failed sign-ins. Try again later.", retry_after=wait)
+    try:
+        hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = user is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        if user is not None:
+            user.failed_logins += 1
+            free = current_app.config["LOGIN_FREE_ATTEMPTS"]
+            if user.failed_logins >= free:
+                delay = min(2 ** (user.failed_logins - free), 900)
+                user.locked_until = now + timedelta(seconds=delay)
+        raise Unauthorized("Wrong phone/email or password.")
+    user.failed_logins, user.locked_until = 0, None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return user
+
+
+def _claims(user: User) -> dict[str, Any]:
+    return {"kind": user.kind, "role": user.role, "agency": user.agency_code}
+
+
+def issue_tokens(session: Session, user: User, family_id: str | None = None) -> dict[str, Any]:
+    family_id = family_id or uuid.uuid4().hex
+    jti = uuid.uuid4().hex
+    refresh = create_refresh_token(identity=str(user.id), additional_claims={"jti": jti,
+                                                                           "fam": family_id})
+    expires = clock.now() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+    session.add(RefreshToken(jti=jti, family_id=family_id, user_id=user.id, expires_at=expires))
+    access = create_access_token(identity=str(user.id), additional_claims=_claims(user))
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+        "user": user,
+    }
+
+
+def rotate(session: Session, refresh_token: str) -> dict[str, Any]:
+    """Swap a refresh token for a new pair; a token used twice revokes its family.
+
+    A retry within a short grace window (the first answer was lost on a bad link)
+    gets a fresh pair instead of revoking the family.
+    """
+    claims = _decode_refresh(refresh_token)
+    row = session.scalars(
+        select(RefreshToken).where(RefreshToken.jti == claims["jti"]).with_for_update()
+    ).first()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("This session has ended. Sign in again.")
+    now = clock.now()
+    if row.used_at is not None:
+        grace = timedelta(seconds=current_app.config.get("REFRESH_REUSE_GRACE_SECONDS", 30))
+        if now - row.used_at > grace:
+            revoke_family(session, row.family_id, now)
+            raise Unauthorized("This refresh token was already used; the session is revoked.")
+    else:
+        row.used_at = now
+    user = session.get(User, row.user_id)
+    if user is None:
+        raise Unauthorized("This session has ended. Sign in again.")
+    return issue_tokens(session, user, row.family_id)
+
+
+def revoke_family(session: Session, family_id: str, moment: datetime | None = None) -> None:
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=moment or clock.now())
+    )
+
+
+def logout(session: Session, user: User, refresh_token: str | None) -> None:
+    if not refresh_token:
+        return
+    claims = _decode_refresh(refresh_token, allow_expired=True)
+    if claims.get("sub") != str(user.id):
+        raise Unauthorized("This refresh token belongs to another session.")
+    revoke_family(session, claims["fam"])
+
+
+def _decode_refresh(token: str, allow_expired: bool = False) -> dict[str, Any]:
+    try:
+        claims = decode_token(token, allow_expired=allow_expired)
+    except Exception as exc:  # any decoding failure is the same answer to the client
+        raise Unauthorized("Invalid refresh token.") from exc
+    if claims.get("type") != "refresh" or "fam" not in claims:
+        raise Unauthorized("Invalid refresh token.")
+    return claims

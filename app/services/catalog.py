@@ -1,0 +1,116 @@
+"""The procedure catalog: loading published definitions and answering reads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, NotFound
+from app.models.accounts import Agency
+from app.models.catalog import FormVersion, Holiday, Procedure
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+
+
+def canonical_etag(body: Any) -> str:
+    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def load_procedure(session: Session, spec: dict[str, Any]) -> Procedure:
+    """Insert or update a procedure; a published form version is never changed."""
+    agency = spec["agency"]
+    found = session.get(Agency, agency["code"])
+    if found is None:
+        session.add(Agency(code=agency["code"], name=agency["name"], level=agency["level"]))
+    else:
+        found.name, found.level = agency["name"], agency["level"]
+    session.flush()
+    versions = spec["versions"]
+    proc = session.get(Procedure, spec["code"])
+    if proc is None:
+        proc = Procedure(code=spec["code"])
+        session.add(proc)
+    proc.agency_code = agency["code"]
+    proc.name = spec["name"]
+    proc.summary = spec.get("summary", {})
+    proc.category = spec.get("category", "")
+    proc.processing_days = int(spec["processing_days"])
+    proc.fees = spec.get("fees", {})
+    proc.result = spec.get("result", {})
+    proc.current_version = max(v["version"] for v in versions)
+    session.flush()
+    for v in versions:
+        etag = canonical_etag(v["form"])
+        existing = session.get(FormVersion, (proc.code, v["version"]))
+        accepted_until = date.fromisoformat(v["accepted_until"]) if v.get("accepted_until") else None
+        if existing is None:
+            session.add(FormVersion(procedure_code=proc.code, version=v["version"], form=v["form"],
+                                    published_at=date.fromisoformat(v["published_at"]),
+                                    accepted_until=accepted_until, etag=etag))
+        elif existing.etag != etag:
+            raise Conflict(f"{proc.code} form version {v['version']} is published and cannot "
+                           "change; publish a new version instead.")
+        else:
+            existing.accepted_until = accepted_until
+    session.flush()
+    return proc
+
+
+def load_holidays(session: Session, spec: dict[str, Any]) -> int:
+    count = 0
+    for h in spec["holidays"]:
+        day = date.fromisoformat(h["date"])
+        if session.get(Holiday, day) is None:
+            session.add(Holiday(day=day, name=h["name"]))
+            count += 1
+    session.flush()
+    return count
+
+
+def load_demo(session: Session) -> list[str]:
+    """Load the demo catalog and holiday table shipped in app/demo (idempotent)."""
+    codes = []
+    for path in sorted((DEMO_DIR / "catalog").glob("*.json")):
+        codes.append(load_procedure(session, json.loads(path.read_text())).code)
+    load_holidays(session, json.loads((DEMO_DIR / "holidays.json").read_text()))
+    return codes
+
+
+def list_procedures(session: Session, q: str | None = None, category: str | None = None
+                    ) -> list[Procedure]:
+    procs = list(session.scalars(select(Procedure).order_by(Procedure.code)))
+    if category:
+        procs = [p for p in procs if p.category == category]
+    if q:
+        needle = q.strip().lower()
+        procs = [p for p in procs if needle in " ".join(
+            [p.code, *p.name.values(), *p.summary.values()]).lower()]
+    return procs
+
+
+def get_procedure(session: Session, code: str) -> Procedure:
+    proc = session.get(Procedure, code)
+    if proc is None:
+        raise NotFound(f"No procedure {code!r}.")
+    return proc
+
+
+def get_form(session: Session, code: str, version: int) -> FormVersion:
+    found = session.get(FormVersion, (code, version))
+    if found is None:
+        raise NotFound(f"Procedure {code!r} has no form version {version}.")
+    return found
+
+
+def is_accepted(form_version: FormVersion, current: int, today: date) -> bool:
+    """The current version always; an older one until its accepted_until date."""
+    if form_version.version == current:
+        return True
+    return form_version.accepted_until is not None and today <= form_version.accepted_until

@@ -1,0 +1,274 @@
+"""Dossier rules: drafts, transitions, deadlines. Views and the sync engine call these."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFailed
+from app.models.accounts import User
+from app.models.catalog import FormVersion, Procedure
+from app.models.dossiers import Dossier, DossierEvent, DossierVersion
+from app.services import clock, forms
+from app.services import lifecycle as lc
+from app.services.i18n import message
+from app.services.notifications import notify_status
+from app.services.receipts import next_receipt_code
+from app.services.workdays import add_working_days, holidays, working_days_between
+from sync import feed
+
+# Called after each transition is applied (session, dossier, event): e.g. the data
+# warehouse stores a returned result.
+transition_listeners: list[Callable[[Session, Dossier, DossierEvent], None]] = []
+
+
+def get_owned(session: Session, user: User, dossier_id: Any, *, lock: bool = False) -> Dossier:
+    """A citizen's own dossier; another user's id looks exactly like a missing one."""
+    dossier = _get(session, dossier_id, lock)
+    if dossier is None or dossier.owner_id != user.id:
+        raise NotFound("No such dossier.")
+    return dossier
+
+
+def get_for_official(session: Session, official: User, dossier_id: Any, *, lock: bool = False
+                     ) -> Dossier:
+    dossier = _get(session, dossier_id, lock)
+    if dossier is None or dossier.agency_code != official.agency_code or dossier.status == lc.DRAFT:
+        raise NotFound("No such dossier in your agency.")
+    return dossier
+
+
+def _get(session: Session, dossier_id: Any, lock: bool) -> Dossier | None:
+    try:
+        key = dossier_id if isinstance(dossier_id, uuid.UUID) else uuid.UUID(str(dossier_id))
+    except ValueError:
+        return None
+    stmt = select(Dossier).where(Dossier.id == key)
+    if lock:
+        stmt = stmt.with_for_update(of=Dossier)
+    return session.scalars(stmt).first()
+
+
+def form_version(session: Session, procedure_code: str, version: int) -> FormVersion:
+    found = session.get(FormVersion, (procedure_code, version))
+    if found is None:
+        raise NotFound(f"Procedure {procedure_code!r} has no form version {version}.")
+    return found
+
+
+def bump(session: Session, dossier: Dossier, moment: datetime) -> None:
+    """+1 version, keep that version's fields (for three-way merges), queue it for pull."""
+    dossier.version += 1
+    dossier.updated_at = moment
+    session.add(DossierVersion(dossier_id=dossier.id, version=dossier.version,
+                               fields=dict(dossier.fields), stamps=dict(dossier.field_stamps)))
+    feed.record(session, dossier.owner_id, "dossier", dossier.id)
+
+
+def create_draft(session: Session, owner: User, dossier_id: uuid.UUID, procedure: Procedure,
+                 version: int, moment: datetime) -> Dossier:
+    dossier = Dossier(
+        id=dossier_id, owner_id=owner.id, procedure_code=procedure.code,
+        agency_code=procedure.agency_code, form_version=version, status=lc.DRAFT,
+        version=1, fields={}, field_stamps={}, documents={}, created_at=moment,
+        updated_at=moment,
+    )
+    dossier.procedure = procedure
+    session.add(dossier)
+    session.flush()
+    session.add(DossierVersion(dossier_id=dossier.id, version=1, fields={}, stamps={}))
+    session.add(DossierEvent(dossier_id=dossier.id, at=moment, actor_id=owner.id,
+                             actor_kind=lc.CITIZEN, action="create", to_status=lc.DRAFT))
+    feed.record(session, owner.id, "dossier", dossier.id)
+    return dossier
+
+
+def missing_documents(form: dict[str, Any], dossier: Dossier, lang: str, today: date
+                      ) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for doc in forms.required_documents(form, dossier.fields, today):
+        item = (dossier.documents or {}).get(doc["code"])
+        if not item:
+            errors[f"documents.{doc['code']}"] = [message("document_missing", lang)]
+        elif item.get("status") != "ready":
+            errors[f"documents.{doc['code']}"] = [message("document_uploading", lang)]
+    return errors
+
+
+def check_complete(session: Session, dossier: Dossier, lang: str, today: date) -> None:
+    """Raise ValidationFailed listing every missing or invalid field and document."""
+    form = form_version(session, dossier.procedure_code, dossier.form_version).form
+    errors = forms.validate(form, dossier.fields, lang, complete=True, today=today)
+    errors.update(missing_documents(form, dossier, lang, today))
+    if errors:
+        raise ValidationFailed("The dossier is incomplete.", errors=errors)
+
+
+def is_overdue(dossier: Dossier, today: date) -> bool:
+    """Derived, never stored: finished after the appointment, or still open past it."""
+    due = dossier.appointment_date
+    if due is None:
+        return False
+    if dossier.finished_on is not None:
+        return dossier.finished_on > due
+    if dossier.paused_on is not None:
+        return dossier.paused_on > due
+    return today > due
+
+
+def transition(
+    session: Session,
+    dossier: Dossier,
+    actor: User,
+    action_name: str,
+    *,
+    note: str | None = None,
+    fields: list[str] | None = None,
+    documents: list[str] | None = None,
+    result: dict[str, Any] | None = None,
+    values: dict[str, Any] | None = None,
+    rating: int | None = None,
+    lang: str = "vi",
+    moment: datetime | None = None,
+) -> DossierEvent:
+    """Apply one action of the state machine, log it, and queue what the phones must pull."""
+    moment = moment or clock.now()
+    today = clock.local_date(moment)
+    action = lc.ACTIONS.get(action_name)
+    if action is None:
+        raise ValidationFailed(f"Unknown action {action_name!r}.",
+                               errors={"action": [f"One of: {', '.join(lc.ACTIONS)}."]})
+    _check_actor(dossier, actor, action)
+    if dossier.status not in action.sources:
+        raise TransitionNotAllowed(
+            f"Cannot {action.name} a dossier that is {dossier.status}.",
+            extra={"current_status": dossier.status,
+                   "allowed_actions": lc.allowed_actions(dossier.status, action.actor, actor.role)},
+        )
+    if action.note_required and not (note or "").strip():
+        raise ValidationFailed("A note is required for this action.",
+                               errors={"note": [message("required", lang)]})
+    data: dict[str, Any] = {}
+    off = holidays(session)
+    before = dossier.status
+
+    if action.name == "submit":
+        check_complete(session, dossier, lang, today)
+        dossier.submitted_at = moment
+        proc = dossier.procedure
+        dossier.fee_amount = forms.compute_fee(proc.fees, dossier.fields, today)
+    elif action.name == "accept":
+        dossier.receipt_code = next_receipt_code(session, dossier.agency_code, today)
+        dossier.accepted_at = moment
+        dossier.appointment_date = add_working_days(today, dossier.procedure.processing_days, off)
+        data = {"receipt_code": dossier.receipt_code,
+                "appointment_date": dossier.appointment_date.isoformat()}
+    elif action.name == "request_supplement":
+        data = _supplement_request(session, dossier, fields or [], documents or [], note, lang)
+        dossier.supplement_request = data
+        dossier.paused_on = today
+    elif action.name == "supplement":
+        data = _apply_supplement(session, dossier, values or {}, lang, today, moment)
+        if dossier.paused_on is not None and dossier.appointment_date is not None:
+            paused = working_days_between(dossier.paused_on, today, off)
+            dossier.appointment_date = add_working_days(dossier.appointment_date, paused, off)
+            data["paused_working_days"] = paused
+            data["appointment_date"] = dossier.appointment_date.isoformat()
+        dossier.paused_on = None
+        dossier.supplement_request = None
+    elif action.name == "return_result":
+        dossier.result = _result(result, lang)
+        data = {"result": dossier.result}
+    elif action.name == "rate":
+        if dossier.rating is not None:
+            raise TransitionNotAllowed("This dossier was already rated.",
+                                       extra={"current_status": dossier.status})
+        if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+            raise ValidationFailed("Rating must be 1 to 5.", errors={"rating": ["1..5"]})
+        dossier.rating, dossier.rating_comment = rating, (note or None)
+        data = {"rating": rating}
+
+    if action.target is not None:
+        dossier.status = action.target
+    if dossier.status in lc.FINISHED and dossier.finished_on is None:
+        dossier.finished_at, dossier.finished_on = moment, today
+    if action.name == "resume":
+        dossier.finished_at = dossier.finished_on = None
+    event = DossierEvent(dossier_id=dossier.id, at=moment, actor_id=actor.id,
+                         actor_kind=action.actor, action=action.name, from_status=before,
+                         to_status=dossier.status, note=note, data=data)
+    dossier.events.append(event)
+    bump(session, dossier, moment)
+    if action.actor == lc.OFFICIAL:
+        notify_status(session, dossier, dossier.owner)
+    for listener in transition_listeners:
+        listener(session, dossier, event)
+    session.flush()
+    return event
+
+
+def _check_actor(dossier: Dossier, actor: User, action: lc.Action) -> None:
+    if action.actor == lc.CITIZEN:
+        if actor.is_official or dossier.owner_id != actor.id:
+            raise Forbidden("Only the citizen who owns the dossier can do this.")
+        return
+    if not actor.is_official or actor.agency_code != dossier.agency_code:
+        raise Forbidden("Only an official of the handling agency can do this.")
+    if actor.role not in action.roles:
+        raise Forbidden(f"A {actor.role} cannot {action.name}; needs one of "
+                        f"{', '.join(sorted(action.roles))}.")
+
+
+def _supplement_request(session: Session, dossier: Dossier, fields: list[str],
+                        documents: list[str], note: str | None, lang: str) -> dict[str, Any]:
+    form = form_version(session, dossier.procedure_code, dossier.form_version).form
+    known_fields = forms.field_map(form)
+    known_docs = {d["code"] for d in form.get("documents", [])}
+    errors: dict[str, list[str]] = {}
+    bad_f = [f for f in fields if f not in known_fields]
+    bad_d = [d for d in documents if d not in known_docs]
+    if bad_f:
+        errors["fields"] = [f"{message('unknown_field', lang)} {', '.join(bad_f)}"]
+    if bad_d:
+        errors["documents"] = [f"{message('unknown_field', lang)} {', '.join(bad_d)}"]
+    if not fields and not documents:
+        errors["fields"] = [message("required", lang)]
+    if errors:
+        raise ValidationFailed("The supplement request must name the items to fix.",
+                               errors=errors)
+    return {"fields": list(dict.fromkeys(fields)), "documents": list(dict.fromkeys(documents)),
+            "note": note}
+
+
+def _apply_supplement(session: Session, dossier: Dossier, values: dict[str, Any], lang: str,
+                      today: date, moment: datetime) -> dict[str, Any]:
+    request = dossier.supplement_request or {}
+    allowed = set(request.get("fields", []))
+    outside = [k for k in values if k not in allowed]
+    if outside:
+        raise ValidationFailed("Only the requested fields can be changed.",
+                               errors={k: [message("unknown_field", lang)] for k in outside})
+    dossier.fields = {**dossier.fields, **values}
+    stamp = moment.isoformat()
+    dossier.field_stamps = {**dossier.field_stamps, **{k: stamp for k in values}}
+    check_complete(session, dossier, lang, today)
+    return {"fields": sorted(values), "request": request}
+
+
+def _result(result: dict[str, Any] | None, lang: str) -> dict[str, Any]:
+    result = dict(result or {})
+    method = result.get("method", "electronic")
+    if method not in ("desk", "post", "electronic"):
+        raise ValidationFailed("Unknown delivery method.",
+                               errors={"result.method": ["desk, post or electronic"]})
+    if not str(result.get("number") or "").strip():
+        raise ValidationFailed("The result needs the number of the issued document.",
+                               errors={"result.number": [message("required", lang)]})
+    result["method"] = method
+    result.setdefault("issued_on", clock.today().isoformat())
+    return result

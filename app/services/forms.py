@@ -1,0 +1,230 @@
+"""Form schema rules: conditions, validation and fees (see docs/form-schema.md).
+
+The PWA's pwa/app/forms.js applies the same rules, so the phone shows the message
+the server would send.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+from app.services.i18n import message
+
+FIELD_TYPES = {
+    "text", "textarea", "number", "date", "select", "radio", "checkbox",
+    "phone", "email", "national_id", "address", "group",
+}
+STRING_TYPES = {"text", "textarea", "phone", "email", "national_id", "select", "radio"}
+FORMATS = {
+    "phone": re.compile(r"^(0|\+84)(3|5|7|8|9)[0-9]{8}$"),
+    "email": re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    "national_id": re.compile(r"^[0-9]{12}$"),
+}
+ADDRESS_KEYS = ("line", "ward", "province")
+
+
+def iter_fields(form: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every top-level field of a form, in order, across sections."""
+    for section in form.get("sections", []):
+        yield from section.get("fields", [])
+
+
+def field_map(form: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["name"]: f for f in iter_fields(form)}
+
+
+def parse_date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _bound_date(spec: Any, today: date) -> date | None:
+    return today if spec == "today" else parse_date(spec)
+
+
+def _filled(value: Any) -> bool:
+    if value is None or value is False:
+        return False
+    if isinstance(value, str):
+        return value.strip() != ""
+    if isinstance(value, (list, dict)):
+        return len(value) > 0 and (
+            not isinstance(value, dict) or any(_filled(v) for v in value.values())
+        )
+    return True
+
+
+def evaluate(cond: dict[str, Any] | None, values: dict[str, Any], today: date,
+             scope: dict[str, Any] | None = None) -> bool:
+    """Evaluate a condition; inside a group `scope` holds the sibling values."""
+    if not cond:
+        return True
+    if "all" in cond:
+        return all(evaluate(c, values, today, scope) for c in cond["all"])
+    if "any" in cond:
+        return any(evaluate(c, values, today, scope) for c in cond["any"])
+    name = cond.get("field")
+    if scope is not None and name in scope:
+        value = scope.get(name)
+    else:
+        value = values.get(name)
+    if "equals" in cond:
+        return value == cond["equals"]
+    if "not_equals" in cond:
+        return value != cond["not_equals"]
+    if "in" in cond:
+        return value in cond["in"]
+    if "filled" in cond:
+        return _filled(value) == bool(cond["filled"])
+    if "within_days" in cond:
+        d = parse_date(value)
+        return d is not None and today - timedelta(days=int(cond["within_days"])) <= d <= today
+    return False
+
+
+def _check_value(field: dict[str, Any], value: Any, lang: str, today: date) -> list[str]:
+    """Messages for one present value of one (non-group) field."""
+    ftype = field["type"]
+    errs: list[str] = []
+    if ftype in STRING_TYPES:
+        if not isinstance(value, str):
+            return [message("type_string", lang)]
+        if "min_length" in field and len(value) < field["min_length"]:
+            errs.append(message("min_length", lang, min_length=field["min_length"]))
+        if "max_length" in field and len(value) > field["max_length"]:
+            errs.append(message("max_length", lang, max_length=field["max_length"]))
+        if ftype in FORMATS and not FORMATS[ftype].match(value):
+            errs.append(message(ftype, lang))
+        if field.get("pattern") and not re.fullmatch(field["pattern"], value):
+            errs.append(message("pattern", lang))
+        if ftype in ("select", "radio") and field.get("options"):
+            if value not in {o["value"] for o in field["options"]}:
+                errs.append(message("option", lang))
+    elif ftype == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return [message("type_number", lang)]
+        if "min" in field and value < field["min"]:
+            errs.append(message("min", lang, min=field["min"]))
+        if "max" in field and value > field["max"]:
+            errs.append(message("max", lang, max=field["max"]))
+    elif ftype == "date":
+        d = parse_date(value)
+        if d is None:
+            return [message("date", lang)]
+        lo, hi = _bound_date(field.get("min"), today), _bound_date(field.get("max"), today)
+        if lo and d < lo:
+            errs.append(message("date_min", lang, min=lo.isoformat()))
+        if hi and d > hi:
+            errs.append(message("date_max", lang, max=hi.isoformat()))
+    elif ftype == "checkbox":
+        if field.get("options"):
+            if not isinstance(value, list):
+                return [message("type_list", lang)]
+            allowed = {o["value"] for o in field["options"]}
+            if any(v not in allowed for v in value):
+                errs.append(message("option", lang))
+        elif not isinstance(value, bool):
+            errs.append(message("type_boolean", lang))
+    elif ftype == "address":
+        if not isinstance(value, dict) or any(
+            k not in ADDRESS_KEYS or not isinstance(v, str) for k, v in value.items()
+        ):
+            return [message("type_object", lang)]
+        for key in ("max_length",):
+            if key in field and any(len(v) > field[key] for v in value.values()):
+                errs.append(message("max_length", lang, max_length=field[key]))
+    return errs
+
+
+def validate(form: dict[str, Any], values: Any, lang: str = "vi", *, complete: bool = True,
+             today: date | None = None) -> dict[str, list[str]]:
+    """Per-field messages for a set of values; `complete=False` skips required checks (drafts)."""
+    today = today or date.today()
+    if not isinstance(values, dict):
+        return {"fields": [message("type_object", lang)]}
+    errors: dict[str, list[str]] = {}
+    fields = field_map(form)
+    for name in values:
+        if name not in fields:
+            errors[name] = [message("unknown_field", lang)]
+    for name, field in fields.items():
+        if not evaluate(field.get("visible_if"), values, today):
+            continue
+        value = values.get(name)
+        if not _filled(value):
+            if complete and field.get("required"):
+                errors[name] = [message("required", lang)]
+            continue
+        if field["type"] == "group":
+            errors.update(_validate_group(field, value, values, lang, complete, today))
+            continue
+        errs = _check_value(field, value, lang, today)
+        if errs:
+            errors[name] = errs
+    return errors
+
+
+def _validate_group(field: dict[str, Any], items: Any, values: dict[str, Any], lang: str,
+                    complete: bool, today: date) -> dict[str, list[str]]:
+    name = field["name"]
+    if not isinstance(items, list) or any(not isinstance(i, dict) for i in items):
+        return {name: [message("type_list", lang)]}
+    errors: dict[str, list[str]] = {}
+    if complete and len(items) < field.get("min_items", 0):
+        errors[name] = [message("min_items", lang, min_items=field["min_items"])]
+    if "max_items" in field and len(items) > field["max_items"]:
+        errors[name] = [message("max_items", lang, max_items=field["max_items"])]
+    subs = {f["name"]: f for f in field.get("fields", [])}
+    for i, item in enumerate(items):
+        for key in item:
+            if key not in subs:
+                errors[f"{name}.{i}.{key}"] = [message("unknown_field", lang)]
+        for sub_name, sub in subs.items():
+            if not evaluate(sub.get("visible_if"), values, today, scope=item):
+                continue
+            value = item.get(sub_name)
+            if not _filled(value):
+                if complete and sub.get("required"):
+                    errors[f"{name}.{i}.{sub_name}"] = [message("required", lang)]
+                continue
+            errs = _check_value(sub, value, lang, today)
+            if errs:
+                errors[f"{name}.{i}.{sub_name}"] = errs
+    return errors
+
+
+def visible_values(form: dict[str, Any], values: dict[str, Any], today: date | None = None
+                   ) -> dict[str, Any]:
+    """The values an official should see: hidden fields' leftovers are dropped."""
+    today = today or date.today()
+    fields = field_map(form)
+    return {
+        k: v for k, v in values.items()
+        if k in fields and evaluate(fields[k].get("visible_if"), values, today)
+    }
+
+
+def required_documents(form: dict[str, Any], values: dict[str, Any], today: date | None = None
+                       ) -> list[dict[str, Any]]:
+    today = today or date.today()
+    return [
+        d for d in form.get("documents", [])
+        if d.get("required") or ("required_if" in d and evaluate(d["required_if"], values, today))
+    ]
+
+
+def compute_fee(fees: dict[str, Any], values: dict[str, Any], today: date | None = None) -> int:
+    """The first fee rule whose condition holds sets the amount; else the base amount."""
+    today = today or date.today()
+    for rule in fees.get("rules", []):
+        if evaluate(rule.get("when"), values, today):
+            return int(rule["amount"])
+    return int(fees.get("amount", 0))

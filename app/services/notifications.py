@@ -1,0 +1,80 @@
+"""Inbox notifications created in the same transaction as the status change they report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.models.accounts import User
+from app.models.dossiers import Dossier
+from app.models.notifications import Notification
+from app.services import lifecycle as lc
+from app.services.i18n import localise
+from sync import feed
+
+# Status → (urgency, title, body) per language; {name}, {receipt}, {date} are filled in.
+TEXTS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    lc.ACCEPTED: ("normal",
+                  {"vi": "Hồ sơ đã được tiếp nhận", "en": "Application accepted"},
+                  {"vi": "{name}: mã hồ sơ {receipt}, hẹn trả kết quả ngày {date}.",
+                   "en": "{name}: receipt {receipt}, result due on {date}."}),
+    lc.REFUSED: ("high",
+                 {"vi": "Hồ sơ không được tiếp nhận", "en": "Application not accepted"},
+                 {"vi": "{name}: hồ sơ không được tiếp nhận. Xem lý do trong ứng dụng.",
+                  "en": "{name}: the application was not accepted. See why in the app."}),
+    lc.SUPPLEMENT_REQUESTED: ("high",
+                              {"vi": "Cần bổ sung hồ sơ", "en": "More information needed"},
+                              {"vi": "{name} ({receipt}): cán bộ yêu cầu bổ sung thông tin.",
+                               "en": "{name} ({receipt}): the office asks you to add or fix items."}),
+    lc.AWAITING_FEE: ("high",
+                      {"vi": "Cần nộp phí, lệ phí", "en": "Fee payment needed"},
+                      {"vi": "{name} ({receipt}): vui lòng nộp phí, lệ phí.",
+                       "en": "{name} ({receipt}): please pay the fee."}),
+    lc.STOPPED: ("normal",
+                 {"vi": "Hồ sơ bị dừng xử lý", "en": "Handling stopped"},
+                 {"vi": "{name} ({receipt}): hồ sơ bị dừng xử lý.",
+                  "en": "{name} ({receipt}): handling of the application stopped."}),
+    lc.RESULT_READY: ("high",
+                      {"vi": "Đã có kết quả", "en": "Result ready"},
+                      {"vi": "{name} ({receipt}): đã có kết quả giải quyết.",
+                       "en": "{name} ({receipt}): the result is ready."}),
+    lc.RETURNED: ("normal",
+                  {"vi": "Đã trả kết quả", "en": "Result returned"},
+                  {"vi": "{name} ({receipt}): đã trả kết quả. Mời bạn đánh giá.",
+                   "en": "{name} ({receipt}): the result was returned. Please rate the service."}),
+}
+
+# Called with each new notification after it is flushed; push delivery registers here.
+listeners: list[Callable[[Session, Notification], None]] = []
+
+
+def notify_status(session: Session, dossier: Dossier, owner: User) -> Notification | None:
+    """Create the inbox row for a status change that matters to the citizen, if any."""
+    spec = TEXTS.get(dossier.status)
+    if spec is None:
+        return None
+    urgency, title, body = spec
+    lang = owner.language if owner.language in ("vi", "en") else "vi"
+    params: dict[str, Any] = {
+        "name": localise(dossier.procedure.name, lang),
+        "receipt": dossier.receipt_code or "",
+        "date": dossier.appointment_date.strftime("%d/%m/%Y") if dossier.appointment_date else "",
+    }
+    note = Notification(
+        user_id=owner.id,
+        dossier_id=dossier.id,
+        kind=dossier.status,
+        title=title[lang],
+        body=body[lang].format(**params),
+        urgency=urgency,
+        data={"dossier_id": str(dossier.id), "status": dossier.status,
+              "url": f"/#/dossiers/{dossier.id}"},
+    )
+    session.add(note)
+    session.flush()
+    feed.record(session, owner.id, "notification", note.id)
+    for listener in listeners:
+        listener(session, note)
+    return note

@@ -1,0 +1,90 @@
+"""Plain-dict views of domain objects: the API dumps them, pull sends them as `data`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from app.models.accounts import User
+from app.models.catalog import FormVersion, Procedure
+from app.models.dossiers import Dossier, DossierEvent
+from app.models.notifications import Notification
+from app.services import clock
+from app.services import lifecycle as lc
+from app.services.dossiers import is_overdue
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def user_dict(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id, "kind": user.kind, "full_name": user.full_name, "phone": user.phone,
+        "email": user.email, "language": user.language, "agency_code": user.agency_code,
+        "role": user.role,
+    }
+
+
+def procedure_dict(proc: Procedure, *, brief: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "code": proc.code, "name": proc.name, "summary": proc.summary,
+        "category": proc.category, "processing_days": proc.processing_days,
+        "fees": proc.fees, "current_version": proc.current_version,
+        "agency": {"code": proc.agency.code, "name": proc.agency.name,
+                   "level": proc.agency.level},
+        "result": proc.result,
+    }
+    if not brief:
+        data["versions"] = [
+            {"version": v.version, "published_at": _iso(v.published_at),
+             "accepted_until": _iso(v.accepted_until), "etag": v.etag}
+            for v in proc.versions
+        ]
+    return data
+
+
+def form_dict(fv: FormVersion) -> dict[str, Any]:
+    # Only immutable parts: the body must match its strong ETag forever.
+    return {"procedure_code": fv.procedure_code, "version": fv.version,
+            "published_at": _iso(fv.published_at), "form": fv.form}
+
+
+def event_dict(e: DossierEvent, *, with_actor: bool = False) -> dict[str, Any]:
+    data = {"at": _iso(e.at), "actor_kind": e.actor_kind, "action": e.action,
+            "from_status": e.from_status, "to_status": e.to_status, "note": e.note,
+            "data": e.data or {}}
+    if with_actor:
+        data["actor_id"] = e.actor_id
+    return data
+
+
+def dossier_dict(d: Dossier, *, history: bool = True, for_official: bool = False,
+                 today: date | None = None) -> dict[str, Any]:
+    today = today or clock.today()
+    data: dict[str, Any] = {
+        "id": str(d.id), "procedure_code": d.procedure_code, "procedure_name": d.procedure.name,
+        "agency_code": d.agency_code, "form_version": d.form_version, "status": d.status,
+        "status_code": lc.STATUS_CODES.get(d.status), "version": d.version,
+        "fields": d.fields, "field_stamps": d.field_stamps, "documents": d.documents,
+        "receipt_code": d.receipt_code, "submitted_at": _iso(d.submitted_at),
+        "accepted_at": _iso(d.accepted_at), "appointment_date": _iso(d.appointment_date),
+        "overdue": is_overdue(d, today), "paused": d.paused_on is not None,
+        "finished_at": _iso(d.finished_at), "supplement_request": d.supplement_request,
+        "result": d.result, "fee_amount": d.fee_amount, "rating": d.rating,
+        "rating_comment": d.rating_comment, "created_at": _iso(d.created_at),
+        "updated_at": _iso(d.updated_at),
+        "allowed_actions": lc.allowed_actions(d.status, lc.CITIZEN),
+    }
+    if for_official:
+        data["owner"] = {"id": d.owner.id, "full_name": d.owner.full_name,
+                         "phone": d.owner.phone, "email": d.owner.email}
+    if history:
+        data["history"] = [event_dict(e, with_actor=for_official) for e in d.events]
+    return data
+
+
+def notification_dict(n: Notification) -> dict[str, Any]:
+    return {"id": str(n.id), "dossier_id": str(n.dossier_id) if n.dossier_id else None,
+            "kind": n.kind, "title": n.title, "body": n.body, "urgency": n.urgency,
+            "data": n.data, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}

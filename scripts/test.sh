@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs everything (Debian's chromium included) and runs the whole suite twice:
+# on SQLite, then on the PostgreSQL at 127.0.0.1:5432.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium fonts-noto-core >/dev/null
+fi
+bash scripts/bootstrap.sh requirements-dev.txt
+bash scripts/services.sh
+PY=.venv/bin/python
+$PY -m ruff check .
+status=0
+echo "== SQLite =="
+HOSO_TEST_DATABASE_URL="" $PY -m pytest -q "$@" || status=$?
+echo "== PostgreSQL =="
+psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE IF EXISTS hoso_test" >/dev/null
+psql -h 127.0.0.1 -U postgres -d test -qc "CREATE DATABASE hoso_test" >/dev/null
+HOSO_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:5432/hoso_test" \
+  $PY -m pytest -q "$@" || status=$?
+exit $status

@@ -1,0 +1,126 @@
+"""Shared fixtures: a real database (SQLite file or PostgreSQL), clients, users.
+
+HOSO_TEST_DATABASE_URL selects the database; the default is a SQLite file in a
+temporary folder. The catalog is loaded once; everything else is wiped after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db as _db
+from app.models import Base
+from app.services import accounts, catalog
+
+STATIC_TABLES = {"agencies", "procedures", "form_versions", "holidays"}
+
+
+def _database_url(tmp: Path) -> str:
+    url = os.environ.get("HOSO_TEST_DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{tmp / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    tmp = tmp_path_factory.mktemp("hoso")
+    application = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp),
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+        "JWT_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+        "UPLOAD_DIR": str(tmp / "uploads"),
+        "REFRESH_REUSE_GRACE_SECONDS": 0,
+        "LOGIN_FREE_ATTEMPTS": 3,
+    })
+    with application.app_context():
+        Base.metadata.drop_all(_db.engine)
+        Base.metadata.create_all(_db.engine)
+        catalog.load_demo(_db.session)
+        _db.session.commit()
+    yield application
+
+
+def wipe(app: Any) -> None:
+    with app.app_context():
+        _db.session.remove()
+        tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in STATIC_TABLES]
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for t in tables:
+                    conn.execute(t.delete())
+
+
+@pytest.fixture()
+def db(app: Any) -> Iterator[Any]:
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+    wipe(app)
+
+
+@pytest.fixture()
+def client(app: Any, db: Any) -> Any:
+    return app.test_client()
+
+
+class Actor:
+    """A signed-in user with ready Authorization headers."""
+
+    def __init__(self, user: Any, tokens: dict[str, Any], password: str) -> None:
+        self.user, self.id, self.password = user, user.id, password
+        self.access, self.refresh = tokens["access_token"], tokens["refresh_token"]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access}"}
+
+
+@pytest.fixture()
+def make_citizen(db: Any) -> Any:
+    def make(name: str = "Nguyễn Văn An", phone: str | None = None, language: str = "vi") -> Actor:
+        phone = phone or f"09{uuid.uuid4().int % 10**8:08d}"
+        password = "Khong-doan-duoc-42"
+        user = accounts.register(db.session, password=password, full_name=name, phone=phone,
+                                 language=language)
+        tokens = accounts.issue_tokens(db.session, user)
+        db.session.commit()
+        return Actor(user, tokens, password)
+
+    return make
+
+
+@pytest.fixture()
+def citizen(make_citizen: Any) -> Actor:
+    return make_citizen()
+
+
+@pytest.fixture()
+def make_official(db: Any) -> Any:
+    def make(agency: str = "UBP-PHUCXA", role: str = "leader") -> Actor:
+        password = "Can-bo-mot-cua-2026"
+        user = accounts.create_official(db.session, email=f"{uuid.uuid4().hex[:10]}@office.test",
+                                        password=password, full_name=f"Cán bộ {role}",
+                                        agency_code=agency, role=role)
+        tokens = accounts.issue_tokens(db.session, user)
+        db.session.commit()
+        return Actor(user, tokens, password)
+
+    return make
+
+
+@pytest.fixture()
+def official(make_official: Any) -> Actor:
+    return make_official()
