@@ -1,0 +1,64 @@
+"""The mutation registry: v1 mutation name → handler.
+
+A handler gets a `Context` (session, user, client, clamped capture time) and the
+mutation's `args`, and returns an `Outcome`. A handler that raises a `DomainError` is
+turned by the engine into a `rejected` result; the mutation is still consumed.
+Other modules register their own mutations with `@mutation("name")`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.models.accounts import User
+
+APPLIED, MERGED, CONFLICT, REJECTED = "applied", "merged", "conflict", "rejected"
+STATUSES = (APPLIED, MERGED, CONFLICT, REJECTED)
+
+
+@dataclass
+class Context:
+    """What a handler gets besides the args."""
+
+    session: Session
+    user: User
+    client_id: uuid.UUID
+    mutation_id: int
+    captured_at: datetime  # already clamped per the contract
+    lang: str  # "vi" | "en"
+
+
+@dataclass
+class Outcome:
+    status: str  # "applied" | "merged" | "conflict" | "rejected"
+    entity: dict[str, Any] | None = None  # current server copy (e.g. representations.dossier_dict)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, Any] | None = None  # a problem+json dict when rejected
+    extra: dict[str, Any] = field(default_factory=dict)  # merged into the result (reason, missing)
+
+
+Handler = Callable[[Context, dict[str, Any]], Outcome]
+
+handlers: dict[str, Handler] = {}
+
+
+def mutation(name: str) -> Callable[[Handler], Handler]:
+    """Register `fn` as the handler of mutation `name` (a name is public API: never reuse one)."""
+
+    def register(fn: Handler) -> Handler:
+        if name in handlers and handlers[name] is not fn:
+            raise ValueError(f"mutation {name!r} is already registered")
+        handlers[name] = fn
+        return fn
+
+    return register
+
+
+def get_handler(name: str) -> Handler | None:
+    return handlers.get(name)
