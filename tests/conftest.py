@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db as _db
-from app.models import Base
+from app.models import Base, Procedure
 from app.services import accounts, catalog
 
 STATIC_TABLES = {"agencies", "procedures", "form_versions", "holidays"}
@@ -109,7 +109,10 @@ def citizen(make_citizen: Any) -> Actor:
 
 @pytest.fixture()
 def make_official(db: Any) -> Any:
-    def make(agency: str = "UBP-PHUCXA", role: str = "leader") -> Actor:
+    def make(role: str = "leader", agency: str | None = None,
+             procedure: str = "birth-registration") -> Actor:
+        """An official of `agency`, by default the agency handling `procedure`."""
+        agency = agency or db.session.get(Procedure, procedure).agency_code
         password = "Can-bo-mot-cua-2026"
         user = accounts.create_official(db.session, email=f"{uuid.uuid4().hex[:10]}@office.test",
                                         password=password, full_name=f"Cán bộ {role}",

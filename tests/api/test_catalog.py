@@ -1,0 +1,65 @@
+"""The catalog: listing, search, immutable form versions with strong ETags."""
+
+from __future__ import annotations
+
+import json
+
+from app.services import catalog
+from app.services.forms import iter_fields
+
+DEMO = {"birth-registration", "permanent-residence-registration", "criminal-record-certificate",
+        "marital-status-confirmation", "child-health-insurance"}
+
+
+def test_demo_catalog_is_listed_with_agency_fees_and_days(client):
+    resp = client.get("/api/v1/procedures")
+    items = {p["code"]: p for p in resp.get_json()["items"]}
+    assert DEMO <= set(items)
+    birth = items["birth-registration"]
+    assert birth["name"]["vi"] == "Đăng ký khai sinh"
+    assert birth["fees"]["amount"] == 8000
+    assert birth["agency"]["level"] == "commune"
+    assert items["criminal-record-certificate"]["processing_days"] == 10
+
+
+def test_search_in_vietnamese_and_english(client):
+    vi = client.get("/api/v1/procedures?q=khai sinh").get_json()["items"]
+    assert "birth-registration" in [p["code"] for p in vi]
+    en = client.get("/api/v1/procedures?q=criminal").get_json()["items"]
+    assert [p["code"] for p in en] == ["criminal-record-certificate"]
+
+
+def test_form_versions_are_immutable_and_cacheable(client):
+    proc = client.get("/api/v1/procedures/birth-registration").get_json()
+    assert [v["version"] for v in proc["versions"]] == [1, 2]
+    resp = client.get("/api/v1/procedures/birth-registration/forms/2")
+    assert resp.status_code == 200
+    assert "immutable" in resp.headers["Cache-Control"]
+    etag = resp.headers["ETag"]
+    again = client.get("/api/v1/procedures/birth-registration/forms/2",
+                       headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    names = [f["name"] for f in iter_fields(resp.get_json()["form"])]
+    assert "child_full_name" in names
+
+
+def test_catalog_revalidates_with_etag(client):
+    first = client.get("/api/v1/procedures")
+    again = client.get("/api/v1/procedures", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_unknown_procedure_and_version_are_404(client):
+    assert client.get("/api/v1/procedures/nope").status_code == 404
+    assert client.get("/api/v1/procedures/birth-registration/forms/99").status_code == 404
+
+
+def test_a_published_version_cannot_be_changed(db):
+    spec = json.loads((catalog.DEMO_DIR / "catalog" / "birth-registration.json").read_text())
+    spec["versions"][0]["form"]["sections"][0]["title"]["en"] = "Changed"
+    import pytest
+
+    from app.errors import Conflict
+
+    with pytest.raises(Conflict):
+        catalog.load_procedure(db.session, spec)
