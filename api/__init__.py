@@ -15,4 +15,9 @@ def register(api: Api, app: Flask) -> None:
 
     for blp in (auth, procedures, dossiers, office):
         api.register_blueprint(blp)
+    from api.notifications import blp as notifications_blp
+    from api.push import blp as push_blp
+
+    for blp in (push_blp, notifications_blp):
+        api.register_blueprint(blp)
     app.register_blueprint(health)

@@ -71,3 +71,5 @@ def officials_create(email: str, full_name: str, agency_code: str, role: str,
 def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(officials)
+    from app.services.push_worker import cli as push_cli  # noqa: PLC0415
+    app.cli.add_command(push_cli)

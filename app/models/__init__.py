@@ -5,6 +5,7 @@ from app.models.base import Base
 from app.models.catalog import FormVersion, Holiday, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion, ReceiptCounter
 from app.models.notifications import Notification
+from app.models.push import PushAttempt, PushDelivery, PushSubscription
 from app.models.sync import Change
 
 __all__ = [
@@ -18,6 +19,9 @@ __all__ = [
     "Holiday",
     "Notification",
     "Procedure",
+    "PushAttempt",
+    "PushDelivery",
+    "PushSubscription",
     "ReceiptCounter",
     "RefreshToken",
     "User",

@@ -1,0 +1,268 @@
+"""Who runs push deliveries: RQ workers when REDIS_URL is set, else a thread of the app process.
+
+Deliveries are handed over only after the transaction that wrote them commits; if the
+hand-over fails (Redis down, process killed) the rows stay in the outbox and the sweep
+(`flask --app wsgi push deliver`, and every PUSH_SWEEP_SECONDS in the workers) finds them.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+import click
+from flask import Flask, current_app, has_app_context
+from flask.cli import AppGroup
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.services import push, vapid
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 60.0
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    ids = session.info.pop(push.PENDING_KEY, None)
+    if ids and has_app_context():
+        dispatch(current_app._get_current_object(), ids)  # type: ignore[attr-defined]
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(push.PENDING_KEY, None)
+
+
+def dispatch(app: Flask, ids: Iterable[uuid.UUID | str], delay: float = 0.0) -> None:
+    """Hand deliveries to the configured worker; a failure here only delays them to the sweep."""
+    ids = [str(i) for i in ids]
+    try:
+        if app.config.get("REDIS_URL"):
+            queue = rq_queue(app)
+            for delivery_id in ids:
+                if delay > 0:
+                    queue.enqueue_in(timedelta(seconds=delay), deliver_job, delivery_id,
+                                     result_ttl=0, failure_ttl=86400)
+                else:
+                    queue.enqueue(deliver_job, delivery_id, result_ttl=0, failure_ttl=86400)
+        else:
+            in_process_worker(app).submit(ids, delay)
+    except Exception:  # noqa: BLE001 - the outbox row is the source of truth
+        log.exception("could not hand %d push deliveries to a worker; the sweep will", len(ids))
+
+
+def process(app: Flask, delivery_id: uuid.UUID | str, *, reschedule: bool = True) -> push.Outcome:
+    """Run one delivery (inside an app context) and schedule its retry if one is due later."""
+    try:
+        outcome = push.deliver(app, uuid.UUID(str(delivery_id)))
+    except Exception:
+        db.session.rollback()
+        raise
+    if reschedule and outcome.retry_in is not None:
+        dispatch(app, [delivery_id], outcome.retry_in)
+    return outcome
+
+
+def sweep(app: Flask, *, inline: bool, limit: int = 500) -> dict[str, int]:
+    """Retry every due delivery: inline (CLI), or by handing them to the workers."""
+    ids = push.due_ids(db.session, utcnow(), limit)
+    db.session.rollback()
+    counts: dict[str, int] = {}
+    if not inline:
+        if ids:
+            dispatch(app, ids)
+        return {"queued": len(ids)}
+    for delivery_id in ids:
+        state = process(app, delivery_id, reschedule=False).state
+        counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+# ---- RQ ----------------------------------------------------------------------------------
+
+_job_app: Flask | None = None
+
+
+def bind_worker_app(app: Flask | None) -> None:
+    """Make RQ jobs of this process run against `app` (the worker command, tests)."""
+    global _job_app
+    _job_app = app
+
+
+def rq_queue(app: Flask) -> Any:
+    from redis import Redis
+    from rq import Queue
+
+    key = "hoso_push_rq"
+    cached = app.extensions.get(key)
+    name = app.config.get("PUSH_QUEUE") or os.environ.get("PUSH_QUEUE", "hoso-push")
+    if cached is None or cached[0] != (app.config["REDIS_URL"], name):
+        conn = Redis.from_url(app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2)
+        cached = ((app.config["REDIS_URL"], name), Queue(name, connection=conn))
+        app.extensions[key] = cached
+    return cached[1]
+
+
+def deliver_job(delivery_id: str) -> str:
+    """The RQ job: one delivery attempt."""
+    global _job_app
+    if _job_app is None:
+        from app import create_app
+
+        _job_app = create_app()
+    with _job_app.app_context():
+        return process(_job_app, delivery_id).state
+
+
+# ---- In-process worker ---------------------------------------------------------------------
+
+class InProcessWorker:
+    """A few daemon threads with a timer heap: deliveries due now or later, plus a sweep."""
+
+    def __init__(self, app: Flask, threads: int = 2) -> None:
+        self.app, self.size = app, threads
+        self.heap: list[tuple[float, int, str]] = []
+        self.cv = threading.Condition()
+        self.counter = itertools.count()
+        self.threads: list[threading.Thread] = []
+        self.next_sweep = time.monotonic() + _sweep_seconds(app)
+        self.busy = 0
+
+    def submit(self, ids: Iterable[str], delay: float = 0.0) -> None:
+        due = time.monotonic() + max(delay, 0.0)
+        with self.cv:
+            for delivery_id in ids:
+                heapq.heappush(self.heap, (due, next(self.counter), str(delivery_id)))
+            if not self.threads:
+                for n in range(self.size):
+                    thread = threading.Thread(target=self._run, name=f"push-{n}", daemon=True)
+                    self.threads.append(thread)
+                    thread.start()
+            self.cv.notify_all()
+
+    def idle(self) -> bool:
+        """Nothing due now and nothing running (for tests and graceful shutdown)."""
+        with self.cv:
+            due = bool(self.heap) and self.heap[0][0] <= time.monotonic()
+            return not due and self.busy == 0
+
+    def _next(self) -> str | None:
+        with self.cv:
+            while True:
+                now = time.monotonic()
+                if self.heap and self.heap[0][0] <= now:
+                    self.busy += 1
+                    return heapq.heappop(self.heap)[2]
+                if now >= self.next_sweep:
+                    self.next_sweep = now + _sweep_seconds(self.app)
+                    self.busy += 1
+                    return None
+                wake = min(self.heap[0][0] if self.heap else self.next_sweep, self.next_sweep)
+                self.cv.wait(wake - now)
+
+    def _run(self) -> None:
+        while True:
+            item = self._next()
+            try:
+                with self.app.app_context():
+                    if item is None:
+                        sweep(self.app, inline=False)
+                    else:
+                        process(self.app, item)
+            except Exception:  # noqa: BLE001 - keep the thread alive; the sweep retries
+                log.exception("push delivery %s failed", item)
+            finally:
+                with self.cv:
+                    self.busy -= 1
+
+
+def _sweep_seconds(app: Flask) -> float:
+    return float(app.config.get("PUSH_SWEEP_SECONDS") or os.environ.get("PUSH_SWEEP_SECONDS")
+                 or SWEEP_SECONDS)
+
+
+_workers: dict[int, tuple[int, InProcessWorker]] = {}
+_workers_lock = threading.Lock()
+
+
+def in_process_worker(app: Flask) -> InProcessWorker:
+    """This process's worker for `app` (a new one after fork: threads do not survive it)."""
+    with _workers_lock:
+        found = _workers.get(id(app))
+        if found is None or found[0] != os.getpid():
+            found = (os.getpid(), InProcessWorker(app))
+            _workers[id(app)] = found
+        return found[1]
+
+
+# ---- CLI -----------------------------------------------------------------------------------
+
+cli = AppGroup("push", help="Web Push: VAPID keys, delivery sweep, RQ worker.")
+
+
+@cli.command("vapid-keys")
+@click.option("--pem", is_flag=True, help="Print the private key as PEM instead of raw base64url.")
+def vapid_keys(pem: bool) -> None:
+    """Print a new VAPID key pair (set VAPID_PRIVATE_KEY to the private part)."""
+    key = vapid.generate_private_key()
+    private = vapid.private_pem(key).strip() if pem else vapid.private_raw(key)
+    public = vapid.VapidKeys(key, "mailto:unused@example.com").public_key
+    click.echo(f"VAPID_PRIVATE_KEY={private}" if not pem else private)
+    click.echo(f"VAPID_PUBLIC_KEY={public}")
+
+
+@cli.command("deliver")
+@click.option("--every", type=float, default=0.0,
+              help="Repeat every N seconds instead of one pass (a sweeper without cron).")
+@click.option("--limit", type=int, default=500, show_default=True)
+def deliver_cmd(every: float, limit: int) -> None:
+    """Send every due delivery now: retries, and anything a crash left in the outbox."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    while True:
+        counts = sweep(app, inline=True, limit=limit)
+        total = sum(counts.values())
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing due"
+        click.echo(f"Push sweep: {total} deliveries tried ({detail}).")
+        if every <= 0:
+            return
+        time.sleep(every)
+
+
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="Quit once the queue is empty.")
+@click.option("--scheduler/--no-scheduler", default=True,
+              help="Also move delayed retries to the queue when due (RQ scheduler).")
+def worker_cmd(burst: bool, scheduler: bool) -> None:
+    """Run an RQ worker for push deliveries (needs REDIS_URL); sweeps the outbox on start."""
+    from rq import SimpleWorker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("REDIS_URL"):
+        raise click.UsageError("Set REDIS_URL to run an RQ worker.")
+    bind_worker_app(app)
+    queue = rq_queue(app)
+    click.echo(f"Push sweep on start: {sweep(app, inline=False)['queued']} deliveries queued.")
+    if not burst:
+        threading.Thread(target=_sweeper, args=(app,), name="push-sweep", daemon=True).start()
+    SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=scheduler)
+
+
+def _sweeper(app: Flask) -> None:
+    while True:
+        time.sleep(_sweep_seconds(app))
+        try:
+            with app.app_context():
+                sweep(app, inline=False)
+        except Exception:  # noqa: BLE001
+            log.exception("push sweep failed")
