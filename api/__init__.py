@@ -20,4 +20,7 @@ def register(api: Api, app: Flask) -> None:
 
     for blp in (push_blp, notifications_blp):
         api.register_blueprint(blp)
+    from api.sync import blp as sync_blp
+
+    api.register_blueprint(sync_blp)
     app.register_blueprint(health)

@@ -73,3 +73,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(officials)
     from app.services.push_worker import cli as push_cli  # noqa: PLC0415
     app.cli.add_command(push_cli)
+    from api.sync.cli import sync_cli  # noqa: PLC0415
+    app.cli.add_command(sync_cli)

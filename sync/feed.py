@@ -7,11 +7,13 @@ never skips a change that commits later (gap-free under concurrent writers).
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import case, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models.accounts import User
-from app.models.sync import Change
+from app.models.sync import Change, MutationResult
 
 
 def record(session: Session, user_id: int, entity: str, entity_id: object, op: str = "put") -> int:
@@ -25,3 +27,30 @@ def record(session: Session, user_id: int, entity: str, entity_id: object, op: s
     ).scalar_one()
     session.add(Change(user_id=user_id, seq=seq, entity=entity, entity_id=str(entity_id), op=op))
     return seq
+
+
+def prune(session: Session, days: int = 30, now: datetime | None = None) -> dict[str, int]:
+    """Drop changes and stored mutation results older than `days`; raise each user's floor.
+
+    A cursor below a user's `change_floor` can no longer be served (pull answers 410 and
+    the phone resets from a snapshot). Flushes; the caller commits.
+    """
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    oldest = (select(func.max(Change.seq))
+              .where(Change.user_id == User.id, Change.created_at < cutoff).scalar_subquery())
+    floors = session.execute(
+        update(User)
+        .where(exists().where(Change.user_id == User.id, Change.created_at < cutoff))
+        .values(change_floor=case((oldest > User.change_floor, oldest), else_=User.change_floor))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    floor = select(User.change_floor).where(User.id == Change.user_id).scalar_subquery()
+    changes = session.execute(
+        delete(Change).where(Change.seq <= floor).execution_options(synchronize_session=False)
+    ).rowcount
+    results = session.execute(
+        delete(MutationResult).where(MutationResult.created_at < cutoff)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.flush()
+    return {"users": floors, "changes": changes, "results": results}

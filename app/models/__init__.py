@@ -6,17 +6,20 @@ from app.models.catalog import FormVersion, Holiday, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion, ReceiptCounter
 from app.models.notifications import Notification
 from app.models.push import PushAttempt, PushDelivery, PushSubscription
-from app.models.sync import Change
+from app.models.sync import Change, ClientState, ConflictRecord, MutationResult
 
 __all__ = [
     "Agency",
     "Base",
     "Change",
+    "ClientState",
+    "ConflictRecord",
     "Dossier",
     "DossierEvent",
     "DossierVersion",
     "FormVersion",
     "Holiday",
+    "MutationResult",
     "Notification",
     "Procedure",
     "PushAttempt",

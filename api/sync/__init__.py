@@ -1,0 +1,62 @@
+"""Sync: the phone pushes its queued mutations and pulls what changed (see docs/sync-protocol.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import current_app, request
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from api.security import BEARER, citizen_required, request_language
+from api.sync.schemas import PullOut, PullQuery, PushIn, PushOut
+from app.errors import PayloadTooLarge
+from app.extensions import db
+from sync.pull import pull as pull_changes
+from sync.push import push as push_batch
+
+blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync")
+
+
+def _limit_body(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """413 with the limit before the body is parsed."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        limit = current_app.config["SYNC_MAX_BATCH_BYTES"]
+        size = request.content_length
+        if size is None:
+            size = len(request.get_data(cache=True))
+        if size > limit:
+            raise PayloadTooLarge(f"A batch holds at most {limit} bytes.", extra={
+                "max_bytes": limit, "max_mutations": current_app.config["SYNC_MAX_BATCH"]})
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@blp.post("/push")
+@_limit_body
+@blp.arguments(PushIn)
+@blp.response(200, PushOut)
+@blp.doc(security=BEARER)
+@citizen_required
+def push(body: dict[str, Any]) -> dict[str, Any]:
+    """Apply queued mutations in id order, each exactly once; answered after commit."""
+    config = current_app.config
+    return push_batch(db.session, current_user, body["client_id"], body["mutations"],
+                      lang=request_language(), max_batch=config["SYNC_MAX_BATCH"],
+                      max_bytes=config["SYNC_MAX_BATCH_BYTES"])
+
+
+@blp.get("/pull")
+@blp.arguments(PullQuery, location="query")
+@blp.response(200, PullOut)
+@blp.doc(security=BEARER)
+@citizen_required
+def pull(query: dict[str, Any]) -> dict[str, Any]:
+    """Changes after `cursor` (every change exactly once), or a snapshot without a cursor."""
+    return pull_changes(db.session, current_user, query.get("client_id"), query.get("cursor"),
+                        query["limit"])

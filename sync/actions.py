@@ -1,0 +1,117 @@
+"""Citizen actions on a dossier and on the inbox, as mutations.
+
+The state machine (`app.services.dossiers.transition`) decides what fits the status;
+a mutation it refuses is `rejected` with the current dossier, and what the citizen typed
+for it is kept in conflict records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app.errors import NotFound, TransitionNotAllowed, ValidationFailed
+from app.models.notifications import Notification
+from app.models.sync import ConflictRecord
+from app.services import clock
+from app.services import dossiers as svc
+from app.services import lifecycle as lc
+from app.services.representations import dossier_dict, notification_dict
+from sync import feed
+from sync.conflicts import brief, record_refused_values
+from sync.drafts import drift_outcome, move_if_outdated, parse_uuid
+from sync.mutations import APPLIED, REJECTED, Context, Outcome, mutation
+
+
+def _note(args: dict[str, Any], name: str = "note") -> str | None:
+    value = args.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ValidationFailed(f"`{name}` must be text.", errors={name: ["string"]})
+    return value
+
+
+def _citizen_transition(ctx: Context, name: str, args: dict[str, Any], action: str,
+                        typed: dict[str, Any] | None = None, **kwargs: Any) -> Outcome:
+    """Run one citizen action through the state machine, in its own savepoint."""
+    dossier = svc.get_owned(ctx.session, ctx.user, parse_uuid(args.get("dossier_id")), lock=True)
+    try:
+        with ctx.session.begin_nested():
+            svc.transition(ctx.session, dossier, ctx.user, action, lang=ctx.lang,
+                           moment=clock.now(), **kwargs)
+    except TransitionNotAllowed as exc:
+        values = {k: v for k, v in (typed or {}).items() if v not in (None, "", {}, [])}
+        records = record_refused_values(ctx.session, dossier, values, ctx.captured_at, name)
+        return Outcome(REJECTED, entity=dossier_dict(dossier), conflicts=[brief(r) for r in records],
+                       error=exc.to_problem())
+    return Outcome(APPLIED, entity=dossier_dict(dossier))
+
+
+@mutation("dossier.submit")
+def submit(ctx: Context, args: dict[str, Any]) -> Outcome:
+    dossier = svc.get_owned(ctx.session, ctx.user, parse_uuid(args.get("dossier_id")), lock=True)
+    if dossier.status == lc.DRAFT:
+        moved = move_if_outdated(ctx, dossier)
+        if moved is not None:
+            # The draft stays a draft: the citizen must see the new form before submitting.
+            svc.bump(ctx.session, dossier, clock.now())
+            return drift_outcome(ctx, dossier, moved[0], moved[1], "dossier.submit")
+    return _citizen_transition(ctx, "dossier.submit", args, "submit")
+
+
+@mutation("dossier.withdraw")
+def withdraw(ctx: Context, args: dict[str, Any]) -> Outcome:
+    note = _note(args)
+    return _citizen_transition(ctx, "dossier.withdraw", args, "withdraw", {"note": note},
+                               note=note)
+
+
+@mutation("dossier.supplement")
+def supplement(ctx: Context, args: dict[str, Any]) -> Outcome:
+    values = args.get("fields", {})
+    if not isinstance(values, dict):
+        raise ValidationFailed("`fields` must be an object.", errors={"fields": ["object"]})
+    note = _note(args)
+    return _citizen_transition(ctx, "dossier.supplement", args, "supplement",
+                               {**values, "note": note}, values=values, note=note)
+
+
+@mutation("dossier.rate")
+def rate(ctx: Context, args: dict[str, Any]) -> Outcome:
+    comment = _note(args, "comment")
+    rating = args.get("rating")
+    return _citizen_transition(ctx, "dossier.rate", args, "rate",
+                               {"rating": rating, "comment": comment}, rating=rating, note=comment)
+
+
+@mutation("dossier.delete_draft")
+def delete_draft(ctx: Context, args: dict[str, Any]) -> Outcome:
+    session = ctx.session
+    dossier = svc.get_owned(session, ctx.user, parse_uuid(args.get("dossier_id")), lock=True)
+    if dossier.status != lc.DRAFT:
+        error = TransitionNotAllowed(f"Cannot delete a dossier that is {dossier.status}.", extra={
+            "current_status": dossier.status,
+            "allowed_actions": lc.allowed_actions(dossier.status, lc.CITIZEN)})
+        return Outcome(REJECTED, entity=dossier_dict(dossier), error=error.to_problem())
+    for record in session.scalars(select(ConflictRecord)
+                                  .where(ConflictRecord.dossier_id == dossier.id)):
+        feed.record(session, ctx.user.id, "conflict", record.id, "delete")
+        session.delete(record)
+    feed.record(session, ctx.user.id, "dossier", dossier.id, "delete")
+    session.delete(dossier)
+    session.flush()
+    return Outcome(APPLIED, entity=None, extra={"deleted": {"entity": "dossier",
+                                                            "id": str(dossier.id)}})
+
+
+@mutation("notification.read")
+def notification_read(ctx: Context, args: dict[str, Any]) -> Outcome:
+    key = parse_uuid(args.get("notification_id"), "notification_id")
+    note = ctx.session.get(Notification, key)
+    if note is None or note.user_id != ctx.user.id:
+        raise NotFound("No such notification.")
+    if note.read_at is None:
+        note.read_at = ctx.captured_at
+        feed.record(ctx.session, ctx.user.id, "notification", note.id)
+        ctx.session.flush()
+    return Outcome(APPLIED, entity=notification_dict(note))

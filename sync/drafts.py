@@ -1,0 +1,214 @@
+"""`dossier.save`: create or update a draft by a three-way merge, moving it off an outdated form.
+
+args: `dossier_id`, `procedure_code`, `form_version`, `base_version`, `fields` (only the
+fields changed since `base_version`; a value of null clears the field).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound, TransitionNotAllowed, ValidationFailed
+from app.models.catalog import FormVersion
+from app.models.dossiers import Dossier, DossierVersion
+from app.services import catalog, clock, forms
+from app.services import dossiers as svc
+from app.services import lifecycle as lc
+from app.services.representations import dossier_dict
+from sync.conflicts import brief, record_clashes, record_refused_values
+from sync.merge import merge
+from sync.mutations import CONFLICT, REJECTED, Context, Outcome, mutation
+
+
+def parse_uuid(value: Any, name: str = "dossier_id") -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise ValidationFailed(f"`{name}` must be a UUID.", errors={name: ["UUID"]}) from None
+
+
+def load_dossier(session: Session, dossier_id: uuid.UUID) -> Dossier | None:
+    return session.scalars(
+        select(Dossier).where(Dossier.id == dossier_id).with_for_update(of=Dossier)
+    ).first()
+
+
+def _int_arg(args: dict[str, Any], name: str, *, required: bool) -> int | None:
+    value = args.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed(f"`{name}` must be an integer.", errors={name: ["integer"]})
+    return value
+
+
+def map_values(form: dict[str, Any], values: dict[str, Any], lang: str, today: date
+               ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split values into those that fit `form` (same name, valid there) and those that do not."""
+    known = forms.field_map(form)
+    kept: dict[str, Any] = {}
+    dropped: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in known and not forms.validate(form, {name: value}, lang, complete=False,
+                                                today=today):
+            kept[name] = value
+        else:
+            dropped[name] = value
+    return kept, dropped
+
+
+def _new_required(old: dict[str, Any], new: dict[str, Any], values: dict[str, Any], lang: str,
+                  today: date) -> list[str]:
+    """Fields the new version requires that the old did not, and that have no value yet."""
+    before = forms.field_map(old)
+    fresh = {f["name"] for f in forms.iter_fields(new)
+             if f.get("required") and not before.get(f["name"], {}).get("required")}
+    errors = forms.validate(new, values, lang, complete=True, today=today)
+    return sorted(n for n in fresh if n in errors)
+
+
+def move_to_version(ctx: Context, dossier: Dossier, version: int) -> dict[str, Any]:
+    """Move a draft's fields onto another form version; returns the values that do not fit."""
+    target = svc.form_version(ctx.session, dossier.procedure_code, version)
+    kept, dropped = map_values(target.form, dossier.fields or {}, ctx.lang, clock.today())
+    dossier.fields = kept
+    dossier.field_stamps = {k: v for k, v in (dossier.field_stamps or {}).items() if k in kept}
+    dossier.form_version = version
+    return dropped
+
+
+def move_if_outdated(ctx: Context, dossier: Dossier) -> tuple[int, dict[str, Any]] | None:
+    """A draft on a form version no longer accepted moves to the current one (flushes, no bump).
+
+    Returns (the version it was on, the values that did not map over), or None if accepted.
+    """
+    proc = dossier.procedure
+    fv = svc.form_version(ctx.session, dossier.procedure_code, dossier.form_version)
+    if catalog.is_accepted(fv, proc.current_version, clock.today()):
+        return None
+    return fv.version, move_to_version(ctx, dossier, proc.current_version)
+
+
+def drift_outcome(ctx: Context, dossier: Dossier, from_version: int, dropped: dict[str, Any],
+                  name: str, conflicts: list[dict[str, Any]] | None = None) -> Outcome:
+    """`conflict` / `form_outdated`: new required fields listed, values that did not fit kept."""
+    old = svc.form_version(ctx.session, dossier.procedure_code, from_version).form
+    new = svc.form_version(ctx.session, dossier.procedure_code, dossier.form_version).form
+    records = record_refused_values(ctx.session, dossier, dropped, ctx.captured_at, name,
+                                    reason="form_outdated")
+    return Outcome(CONFLICT, entity=dossier_dict(dossier),
+                   conflicts=[*(conflicts or []), *(brief(r) for r in records)],
+                   extra={"reason": "form_outdated", "from_form_version": from_version,
+                          "form_version": dossier.form_version,
+                          "missing": _new_required(old, new, dossier.fields or {}, ctx.lang,
+                                                   clock.today()),
+                          "dropped": dropped})
+
+
+def _create(ctx: Context, dossier_id: uuid.UUID, args: dict[str, Any]) -> Dossier:
+    code = args.get("procedure_code")
+    if not isinstance(code, str):
+        raise ValidationFailed("A new draft needs `procedure_code`.",
+                               errors={"procedure_code": ["required"]})
+    proc = catalog.get_procedure(ctx.session, code)
+    version = _int_arg(args, "form_version", required=False) or proc.current_version
+    svc.form_version(ctx.session, code, version)
+    return svc.create_draft(ctx.session, ctx.user, dossier_id, proc, version, clock.now())
+
+
+def _base_fields(session: Session, dossier: Dossier, base_version: int | None) -> dict[str, Any]:
+    if base_version is None or base_version < 1:
+        return {}
+    if base_version > dossier.version:
+        raise ValidationFailed(f"`base_version` {base_version} is ahead of the server's "
+                               f"{dossier.version}.", errors={"base_version": ["unknown version"]})
+    found = session.get(DossierVersion, (dossier.id, base_version))
+    return dict(found.fields) if found is not None else {}
+
+
+@mutation("dossier.save")
+def save(ctx: Context, args: dict[str, Any]) -> Outcome:
+    session, today = ctx.session, clock.today()
+    dossier_id = parse_uuid(args.get("dossier_id"))
+    changes = args.get("fields", {})
+    if not isinstance(changes, dict):
+        raise ValidationFailed("`fields` must be an object.", errors={"fields": ["object"]})
+    base_version = _int_arg(args, "base_version", required=False)
+    dossier = load_dossier(session, dossier_id)
+    created = dossier is None
+    if dossier is None:
+        dossier = _create(ctx, dossier_id, args)
+    elif dossier.owner_id != ctx.user.id:
+        raise NotFound("No such dossier.")
+    if dossier.status != lc.DRAFT:
+        return refused_by_status(ctx, dossier, "dossier.save", changes,
+                                 "The dossier is no longer a draft.")
+    base = {} if created else _base_fields(session, dossier, base_version)
+    moved = move_if_outdated(ctx, dossier)
+    from_version, dropped = moved if moved is not None else (None, {})
+    phone_version = _int_arg(args, "form_version", required=False) or dossier.form_version
+    if phone_version != dossier.form_version:
+        phone_form = session.get(FormVersion, (dossier.procedure_code, phone_version))
+        if phone_form is None:
+            raise NotFound(f"Procedure {dossier.procedure_code!r} has no form version "
+                           f"{phone_version}.")
+        proc = dossier.procedure
+        if phone_version > dossier.form_version and catalog.is_accepted(
+                phone_form, proc.current_version, today):
+            # The phone already moved the draft to a newer form: follow it.
+            dropped.update(move_to_version(ctx, dossier, phone_version))
+        else:
+            changes, lost = _onto_form(session, dossier, changes, ctx.lang, today)
+            dropped.update(lost)
+            from_version = from_version or phone_version
+    form = svc.form_version(session, dossier.procedure_code, dossier.form_version).form
+
+    candidate = {**(dossier.fields or {}), **{k: v for k, v in changes.items() if v is not None}}
+    errors = forms.validate(form, candidate, ctx.lang, complete=False, today=today)
+    mine = {k: v for k, v in errors.items() if k.split(".")[0] in changes}
+    if mine:
+        raise ValidationFailed("Some fields are invalid.", errors=mine)
+    result = merge(base, dossier.fields or {}, dossier.field_stamps or {}, changes,
+                   ctx.captured_at)
+    records = []
+    if result.taken or result.clashes or from_version is not None or dropped:
+        dossier.fields, dossier.field_stamps = result.fields, result.stamps
+        svc.bump(session, dossier, clock.now())
+        records = record_clashes(session, dossier, result.clashes, "dossier.save")
+    conflicts = [brief(r) for r in records]
+    if from_version is not None:
+        outcome = drift_outcome(ctx, dossier, from_version, dropped, "dossier.save", conflicts)
+    else:
+        lost = record_refused_values(session, dossier, dropped, ctx.captured_at, "dossier.save",
+                                     reason="form_outdated")
+        conflicts += [brief(r) for r in lost]
+        status = CONFLICT if conflicts else result.status
+        outcome = Outcome(status, entity=dossier_dict(dossier), conflicts=conflicts)
+    session.flush()
+    return outcome
+
+
+def _onto_form(session: Session, dossier: Dossier, changes: dict[str, Any], lang: str,
+               today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The phone edited on an older form version than the draft's: keep what maps over."""
+    form = svc.form_version(session, dossier.procedure_code, dossier.form_version).form
+    present = {k: v for k, v in changes.items() if v is not None}
+    kept, dropped = map_values(form, present, lang, today)
+    kept.update({k: None for k, v in changes.items() if v is None})
+    return kept, dropped
+
+
+def refused_by_status(ctx: Context, dossier: Dossier, name: str, values: dict[str, Any],
+                      detail: str) -> Outcome:
+    """Status is the server's: refuse the mutation, keep what it carried in conflict records."""
+    records = record_refused_values(ctx.session, dossier, values, ctx.captured_at, name)
+    error = TransitionNotAllowed(detail, extra={
+        "current_status": dossier.status,
+        "allowed_actions": lc.allowed_actions(dossier.status, lc.CITIZEN)})
+    return Outcome(REJECTED, entity=dossier_dict(dossier), conflicts=[brief(r) for r in records],
+                   error=error.to_problem())

@@ -1,0 +1,181 @@
+"""Pull: a user's changes after a cursor, or a full snapshot when there is no cursor.
+
+The feed is gap-free per user (see sync.feed): changes commit in sequence order, so a
+page of `seq > cursor` never skips one that commits later. `data` is the entity's
+current state, serialised by `entity_serialisers` (others add theirs, e.g. "record").
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.errors import Forbidden, Gone, ValidationFailed
+from app.models.accounts import User
+from app.models.catalog import Procedure
+from app.models.dossiers import Dossier
+from app.models.notifications import Notification
+from app.models.sync import Change, ClientState, ConflictRecord
+from app.services import clock
+from app.services.representations import dossier_dict, notification_dict, procedure_dict
+from sync.conflicts import conflict_dict
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 200
+MAX_LIMIT = 1000
+
+Serialiser = Callable[[Session, str], dict[str, Any] | None]
+
+
+def _key(entity_id: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(entity_id)
+    except ValueError:
+        return None
+
+
+def _dossier(session: Session, entity_id: str) -> dict[str, Any] | None:
+    key = _key(entity_id)
+    found = session.get(Dossier, key) if key else None
+    return dossier_dict(found) if found is not None else None
+
+
+def _notification(session: Session, entity_id: str) -> dict[str, Any] | None:
+    key = _key(entity_id)
+    found = session.get(Notification, key) if key else None
+    return notification_dict(found) if found is not None else None
+
+
+def _conflict(session: Session, entity_id: str) -> dict[str, Any] | None:
+    key = _key(entity_id)
+    found = session.get(ConflictRecord, key) if key else None
+    return conflict_dict(found) if found is not None else None
+
+
+def _procedure(session: Session, entity_id: str) -> dict[str, Any] | None:
+    found = session.get(Procedure, entity_id)
+    return procedure_dict(found) if found is not None else None
+
+
+entity_serialisers: dict[str, Serialiser] = {
+    "dossier": _dossier,
+    "notification": _notification,
+    "conflict": _conflict,
+    "procedure": _procedure,
+}
+
+
+def entity_version(entity: str, data: dict[str, Any] | None) -> int | None:
+    if data is None:
+        return None
+    if isinstance(data.get("version"), int):
+        return data["version"]
+    if entity == "procedure":
+        return data.get("current_version")
+    if entity == "notification":
+        return 2 if data.get("read_at") else 1
+    return 1
+
+
+def encode_cursor(user_id: int, seq: int) -> str:
+    return base64.urlsafe_b64encode(f"1.{user_id}.{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, user_id: int) -> int | None:
+    """The sequence number in a cursor, or None if it is not one of this user's cursors."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, owner, seq = raw.split(".")
+        if version != "1" or int(owner) != user_id:
+            return None
+        return int(seq)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def last_mutation_id(session: Session, user: User, client_id: Any) -> int:
+    if client_id is None:
+        return 0
+    try:
+        cid = client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(str(client_id))
+    except (ValueError, TypeError, AttributeError):
+        raise ValidationFailed("`client_id` must be a UUID.", errors={"client_id": ["UUID"]}) from None
+    state = session.get(ClientState, cid)
+    if state is None:
+        return 0
+    if state.user_id != user.id:
+        raise Forbidden("This client belongs to another account.")
+    return state.last_mutation_id
+
+
+def pull(session: Session, user: User, client_id: Any = None, cursor: str | None = None,
+         limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+    """`{cursor, has_more, last_mutation_id, changes}`; raises Gone (410) for a dead cursor."""
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    last = last_mutation_id(session, user, client_id)
+    seq_now, floor = session.execute(
+        select(User.change_seq, User.change_floor).where(User.id == user.id)).one()
+    if not cursor:
+        return {"cursor": encode_cursor(user.id, seq_now), "has_more": False,
+                "last_mutation_id": last, "changes": snapshot(session, user)}
+    after = decode_cursor(cursor, user.id)
+    if after is None or after < floor or after > seq_now:
+        raise Gone("This cursor can no longer be served; pull again without a cursor.",
+                   extra={"reset": True})
+    rows = list(session.execute(
+        select(Change.seq, Change.entity, Change.entity_id, Change.op)
+        .where(Change.user_id == user.id, Change.seq > after)
+        .order_by(Change.seq).limit(limit + 1)))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    cache: dict[tuple[str, str], dict[str, Any] | None] = {}
+    changes = []
+    for _seq, entity, entity_id, op in rows:
+        serialiser = entity_serialisers.get(entity)
+        if serialiser is None:
+            log.warning("pull: no serialiser for entity %r; skipped", entity)
+            continue
+        if (entity, entity_id) not in cache:
+            cache[(entity, entity_id)] = None if op == "delete" else serialiser(session, entity_id)
+        data = cache[(entity, entity_id)]
+        changes.append({"entity": entity, "id": entity_id, "version": entity_version(entity, data),
+                        "op": "put" if data is not None else "delete", "data": data})
+    new_cursor = rows[-1].seq if rows else after
+    return {"cursor": encode_cursor(user.id, new_cursor), "has_more": has_more,
+            "last_mutation_id": last, "changes": changes}
+
+
+def _put(entity: str, entity_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"entity": entity, "id": entity_id, "version": entity_version(entity, data),
+            "op": "put", "data": data}
+
+
+def snapshot(session: Session, user: User) -> list[dict[str, Any]]:
+    """Everything the user may see now: the catalog, their dossiers, open conflicts, inbox.
+
+    Read after the feed position, so a change committing meanwhile is at worst sent twice.
+    """
+    today = clock.today()
+    out = [_put("procedure", p.code, procedure_dict(p))
+           for p in session.scalars(select(Procedure).order_by(Procedure.code))]
+    dossiers = session.scalars(select(Dossier).where(Dossier.owner_id == user.id)
+                               .options(selectinload(Dossier.events))
+                               .order_by(Dossier.created_at, Dossier.id))
+    out += [_put("dossier", str(d.id), dossier_dict(d, today=today)) for d in dossiers]
+    records = session.scalars(select(ConflictRecord)
+                              .where(ConflictRecord.user_id == user.id,
+                                     ConflictRecord.resolved_at.is_(None))
+                              .order_by(ConflictRecord.created_at, ConflictRecord.id))
+    out += [_put("conflict", str(r.id), conflict_dict(r)) for r in records]
+    notes = session.scalars(select(Notification).where(Notification.user_id == user.id)
+                            .order_by(Notification.created_at, Notification.id))
+    out += [_put("notification", str(n.id), notification_dict(n)) for n in notes]
+    return out

@@ -1,0 +1,239 @@
+"""Push: apply a client's queued mutations in id order, each exactly once.
+
+One transaction per batch, committed here (the engine's entry point). The client's
+`ClientState` row, locked FOR UPDATE, serialises that client's batches; each mutation
+runs in its own SAVEPOINT, so a mutation that cannot apply rolls back alone and is
+consumed with a `rejected` result that never blocks the queue behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, DomainError, Forbidden, PayloadTooLarge, ValidationFailed
+from app.models.accounts import User
+from app.models.dossiers import Dossier
+from app.models.sync import ClientState, ConflictRecord, MutationResult
+from app.services import clock
+from sync import actions, conflicts, drafts  # noqa: F401  (register the v1 mutations)
+from sync.merge import parse_stamp
+from sync.mutations import REJECTED, Context, Outcome, get_handler
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 100
+MAX_BATCH_BYTES = 1024 * 1024
+# PostgreSQL: deadlock detected, serialization failure. The whole batch is retried.
+RETRY_SQLSTATES = {"40P01", "40001"}
+ATTEMPTS = 3
+
+
+class UnknownMutation(DomainError):
+    status, slug, title = 422, "unknown-mutation", "Unknown mutation"
+
+
+class InternalError(DomainError):
+    status, slug, title = 500, "internal-error", "Internal Server Error"
+
+
+def push(session: Session, user: User, client_id: Any, mutations: Any, *, lang: str = "vi",
+         body_bytes: int | None = None, max_batch: int = MAX_BATCH,
+         max_bytes: int = MAX_BATCH_BYTES) -> dict[str, Any]:
+    """Apply one batch and commit it; returns `{last_mutation_id, results}`.
+
+    Raises: PayloadTooLarge (413), ValidationFailed (422, malformed batch), Forbidden (403,
+    client bound to another user), Conflict (409, the batch starts past last_mutation_id + 1).
+    """
+    if body_bytes is not None and body_bytes > max_bytes:
+        raise PayloadTooLarge(f"A batch holds at most {max_bytes} bytes.",
+                              extra={"max_bytes": max_bytes, "max_mutations": max_batch})
+    cid = _client_id(client_id)
+    batch = _batch(mutations)
+    if len(batch) > max_batch:
+        raise PayloadTooLarge(f"A batch holds at most {max_batch} mutations.",
+                              extra={"max_mutations": max_batch, "max_bytes": max_bytes})
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            response = _push_once(session, user, cid, batch, lang)
+            session.commit()
+            return response
+        except DBAPIError as exc:
+            session.rollback()
+            code = getattr(exc.orig, "sqlstate", None)
+            if code not in RETRY_SQLSTATES or attempt == ATTEMPTS:
+                raise
+            log.info("sync push: retrying batch after %s (attempt %d)", code, attempt)
+        except BaseException:
+            session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def _client_id(value: Any) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise ValidationFailed("`client_id` must be a UUID.", errors={"client_id": ["UUID"]}) from None
+
+
+def _batch(mutations: Any) -> list[dict[str, Any]]:
+    """The mutations sorted by id; ids must be distinct consecutive integers from 1 up."""
+    if not isinstance(mutations, list) or any(not isinstance(m, dict) for m in mutations):
+        raise ValidationFailed("`mutations` must be a list of objects.",
+                               errors={"mutations": ["list of objects"]})
+    for i, m in enumerate(mutations):
+        mid = m.get("id")
+        if isinstance(mid, bool) or not isinstance(mid, int) or mid < 1:
+            raise ValidationFailed("Each mutation needs an integer `id` from 1 up.",
+                                   errors={f"mutations.{i}.id": ["integer >= 1"]})
+    batch = sorted(mutations, key=lambda m: m["id"])
+    for prev, nxt in zip(batch, batch[1:], strict=False):
+        if nxt["id"] != prev["id"] + 1:
+            raise ValidationFailed("Mutation ids in a batch must be consecutive.",
+                                   errors={"mutations": [f"{prev['id']} is followed by {nxt['id']}"]})
+    return batch
+
+
+def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[str, Any]],
+               lang: str) -> dict[str, Any]:
+    received = clock.now()
+    state = lock_client(session, cid, user.id, received)
+    if state.user_id != user.id:
+        raise Forbidden("This client belongs to another account; sign in there or reinstall.")
+    last = state.last_mutation_id
+    if batch and batch[0]["id"] > last + 1:
+        raise Conflict(f"Mutations are missing: the next one expected is {last + 1}.",
+                       extra={"last_mutation_id": last})
+    done = [m["id"] for m in batch if m["id"] <= last]
+    results: list[dict[str, Any]] = []
+    if done:
+        stored = dict(session.execute(
+            select(MutationResult.mutation_id, MutationResult.result)
+            .where(MutationResult.client_id == cid, MutationResult.mutation_id.in_(done))).all())
+        # A result older than the retention period is gone; the client pulls instead.
+        results.extend(stored[i] for i in done if i in stored)
+    todo = [m for m in batch if m["id"] > last]
+    if todo:
+        _lock_dossiers(session, todo)
+    for m in todo:
+        captured = clamp(parse_stamp(m.get("captured_at")), state.last_captured_at, received)
+        result = apply_one(session, user, cid, m, captured, lang)
+        results.append(result)
+        session.add(MutationResult(client_id=cid, mutation_id=m["id"],
+                                   name=str(m.get("name"))[:64], result=result,
+                                   created_at=received))
+        state.last_mutation_id, state.last_captured_at = m["id"], captured
+    if todo:
+        state.updated_at = received
+    session.flush()
+    return {"last_mutation_id": state.last_mutation_id, "results": results}
+
+
+def lock_client(session: Session, cid: uuid.UUID, user_id: int, now: datetime) -> ClientState:
+    """The client's row, locked until commit; created (bound to this user) on first sight."""
+    stmt = (select(ClientState).where(ClientState.client_id == cid).with_for_update()
+            .execution_options(populate_existing=True))
+    state = session.scalars(stmt).first()
+    if state is None:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert(ClientState).values(
+            client_id=cid, user_id=user_id, last_mutation_id=0, created_at=now, updated_at=now,
+        ).on_conflict_do_nothing(index_elements=["client_id"]))
+        state = session.scalars(stmt).one()
+    return state
+
+
+def _lock_dossiers(session: Session, todo: list[dict[str, Any]]) -> None:
+    """Lock the batch's dossiers up front, in id order, before the user's feed row.
+
+    Officials lock a dossier then its owner's feed row; taking every dossier first keeps
+    the same order, so a batch and an official never deadlock.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite serialises writers with BEGIN IMMEDIATE
+    ids: set[uuid.UUID] = set()
+    conflict_ids: set[uuid.UUID] = set()
+    for m in todo:
+        args = m.get("args")
+        if not isinstance(args, dict):
+            continue
+        for key, bucket in (("dossier_id", ids), ("conflict_id", conflict_ids)):
+            try:
+                bucket.add(uuid.UUID(str(args[key])))
+            except (KeyError, ValueError, TypeError, AttributeError):
+                pass
+    if conflict_ids:
+        ids.update(session.scalars(select(ConflictRecord.dossier_id)
+                                   .where(ConflictRecord.id.in_(conflict_ids))))
+    if ids:
+        session.execute(select(Dossier.id).where(Dossier.id.in_(ids)).order_by(Dossier.id)
+                        .with_for_update())
+
+
+def clamp(captured: datetime | None, floor: datetime | None, ceiling: datetime) -> datetime:
+    """Phone clocks lie: keep captured_at within [previous mutation's, server receive time]."""
+    value = captured or ceiling
+    if floor is not None and value < floor:
+        value = floor
+    return min(value, ceiling).astimezone(UTC)
+
+
+def apply_one(session: Session, user: User, cid: uuid.UUID, m: dict[str, Any],
+              captured: datetime, lang: str) -> dict[str, Any]:
+    """Run one mutation in its own savepoint and return its result (always consumed)."""
+    name, args = m.get("name"), m.get("args", {})
+    handler = get_handler(name) if isinstance(name, str) else None
+    if handler is None:
+        outcome = Outcome(REJECTED, error=UnknownMutation(
+            f"Unknown mutation {name!r}.", errors={"name": ["unknown mutation name"]}).to_problem())
+    elif args is None or not isinstance(args, dict):
+        outcome = Outcome(REJECTED, error=ValidationFailed(
+            "`args` must be an object.", errors={"args": ["object"]}).to_problem())
+    elif m.get("captured_at") is not None and parse_stamp(m.get("captured_at")) is None:
+        outcome = Outcome(REJECTED, error=ValidationFailed(
+            "`captured_at` must be an RFC 3339 time.", errors={"captured_at": ["RFC 3339"]},
+        ).to_problem())
+    else:
+        ctx = Context(session=session, user=user, client_id=cid, mutation_id=m["id"],
+                      captured_at=captured, lang=lang)
+        outcome = _run(session, handler, ctx, args)
+    result: dict[str, Any] = {"id": m["id"], "status": outcome.status, "entity": outcome.entity,
+                              "conflicts": outcome.conflicts}
+    if outcome.error is not None:
+        result["error"] = outcome.error
+    result.update(outcome.extra)
+    return result
+
+
+def _run(session: Session, handler: Any, ctx: Context, args: dict[str, Any]) -> Outcome:
+    savepoint = session.begin_nested()
+    try:
+        outcome = handler(ctx, args)
+        savepoint.commit()
+        return outcome
+    except DomainError as exc:
+        savepoint.rollback()
+        return Outcome(REJECTED, error=exc.to_problem())
+    except OperationalError:
+        raise  # the database is in trouble: fail the batch, the client retries it
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES:
+            raise
+        savepoint.rollback()
+        log.exception("sync mutation %s #%s failed", ctx.client_id, ctx.mutation_id)
+        return Outcome(REJECTED, error=InternalError("The server could not apply this change.")
+                       .to_problem())
+    except Exception:
+        savepoint.rollback()
+        log.exception("sync mutation %s #%s failed", ctx.client_id, ctx.mutation_id)
+        return Outcome(REJECTED, error=InternalError("The server could not apply this change.")
+                       .to_problem())
