@@ -23,4 +23,7 @@ def register(api: Api, app: Flask) -> None:
     from api.sync import blp as sync_blp
 
     api.register_blueprint(sync_blp)
+    from api.uploads import blp as uploads_blp
+
+    api.register_blueprint(uploads_blp)
     app.register_blueprint(health)

@@ -7,13 +7,17 @@ from app.models.dossiers import Dossier, DossierEvent, DossierVersion, ReceiptCo
 from app.models.notifications import Notification
 from app.models.push import PushAttempt, PushDelivery, PushSubscription
 from app.models.sync import Change, ClientState, ConflictRecord, MutationResult
+from app.models.uploads import DocumentLink, Upload
+from app.models.warehouse import AccessLogEntry, ProfileField, SubmissionStats, WarehouseRecord
 
 __all__ = [
+    "AccessLogEntry",
     "Agency",
     "Base",
     "Change",
     "ClientState",
     "ConflictRecord",
+    "DocumentLink",
     "Dossier",
     "DossierEvent",
     "DossierVersion",
@@ -22,10 +26,14 @@ __all__ = [
     "MutationResult",
     "Notification",
     "Procedure",
+    "ProfileField",
     "PushAttempt",
     "PushDelivery",
     "PushSubscription",
     "ReceiptCounter",
     "RefreshToken",
+    "SubmissionStats",
+    "Upload",
     "User",
+    "WarehouseRecord",
 ]

@@ -1,0 +1,283 @@
+"""Resumable document uploads over tus 1.0.0 (core, creation, creation-with-upload,
+checksum, termination, expiration). See docs/uploads.md.
+
+The protocol is header-driven, so these views read headers rather than JSON; every
+error is still problem+json. A PATCH never holds a database transaction while bytes
+arrive: it streams into a file of its own, then appends under a short row lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Response, current_app, request, send_file, url_for
+from flask.views import MethodView
+from flask_jwt_extended import current_user, verify_jwt_in_request
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from werkzeug.exceptions import ClientDisconnected
+from werkzeug.http import http_date
+
+from api.security import BEARER, citizen_required
+from app.errors import DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from app.extensions import db
+from app.models.uploads import COMPLETE, Upload
+from app.services import uploads as svc
+
+blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads",
+                description="Resumable document uploads (tus 1.0.0)")
+
+
+def settings() -> svc.Settings:
+    return svc.Settings.from_config(current_app.config)
+
+
+@blp.before_request
+def _limits() -> None:
+    # A PATCH body may be larger than the JSON API's global limit, but never unbounded.
+    request.max_content_length = settings().chunk_max
+    if request.method != "OPTIONS" and request.method != "GET":
+        svc.check_version(request.headers.get("Tus-Resumable"))
+
+
+@blp.after_request
+def _tus_headers(resp: Response) -> Response:
+    resp.headers["Tus-Resumable"] = svc.TUS_VERSION
+    return resp
+
+
+def _discovery() -> Response:
+    s = settings()
+    return Response(status=204, headers={
+        "Tus-Version": svc.TUS_VERSION, "Tus-Extension": svc.TUS_EXTENSIONS,
+        "Tus-Max-Size": str(s.max_size), "Tus-Checksum-Algorithm": ",".join(svc.CHECKSUMS),
+    })
+
+
+def _status_headers(upload: Upload) -> dict[str, str]:
+    headers = {"Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length),
+               "Cache-Control": "no-store"}
+    if upload.status != COMPLETE:
+        headers["Upload-Expires"] = http_date(upload.expires_at)
+    return headers
+
+
+def _pieces(state: dict[str, Any]) -> Iterator[bytes]:
+    """The request body in pieces; a dropped connection just ends it."""
+    stream = request.stream
+    while True:
+        try:
+            piece = stream.read(svc.PIECE)
+        except (ClientDisconnected, OSError):
+            state["dropped"] = True
+            return
+        if not piece:
+            return
+        yield piece
+
+
+def _write_body(upload: Upload) -> Upload | None:
+    """Store one body at the upload's offset; returns the upload as stored (None if gone).
+
+    No transaction stays open while the body arrives (on SQLite one would block every
+    writer of the app for the whole transfer).
+    """
+    s = settings()
+    checksum = svc.parse_checksum(request.headers.get("Upload-Checksum"))
+    upload_id, start, room = upload.id, upload.offset, upload.length - upload.offset
+    expected = request.content_length
+    if expected is not None and expected > s.chunk_max:
+        raise PayloadTooLarge(f"Send at most {s.chunk_max} bytes per request.",
+                              extra={"chunk_max_bytes": s.chunk_max})
+    if expected is not None and expected > room:
+        raise PayloadTooLarge("The body runs past Upload-Length.",
+                              extra={"upload_length": upload.length, "offset": start})
+    db.session.commit()
+    got = svc.receive(s, upload_id, start, room, _pieces({}), expected, checksum)
+    try:
+        stored = svc.locked(db.session, upload_id)
+        if stored is None:
+            return None
+        if not got.checksum_ok:
+            raise svc.ChecksumMismatch(
+                "The chunk's checksum does not match; it was not stored. Send it again.",
+                headers={"Upload-Offset": str(stored.offset)})
+        svc.append(db.session, s, stored, got)
+        svc.check_type_early(db.session, s, stored)
+        svc.finish(db.session, s, stored)
+        db.session.commit()
+    except DomainError:
+        db.session.commit()  # keep what was decided (a discarded upload stays discarded)
+        raise
+    finally:
+        got.path.unlink(missing_ok=True)
+    if stored.status == COMPLETE:
+        svc.drop_partial(s, upload_id)
+    return stored
+
+
+@blp.route("", methods=["OPTIONS", "POST"], provide_automatic_options=False)
+class UploadCollection(MethodView):
+    def options(self) -> Response:
+        """Server capabilities: tus version, extensions, size limit, checksum algorithms."""
+        return _discovery()
+
+    @blp.doc(security=BEARER, responses={"201": {"description": "Created; see Location"}})
+    @citizen_required
+    def post(self) -> Response:
+        """Create an upload (Upload-Length, Upload-Metadata), optionally with its first bytes."""
+        length = svc.parse_int(request.headers.get("Upload-Length"), "Upload-Length")
+        if length == 0:
+            raise ValidationFailed("An empty file is not a document.",
+                                   errors={"Upload-Length": ["Must be at least 1 byte."]})
+        s = settings()
+        if length > s.max_size:
+            raise PayloadTooLarge(f"At most {s.max_size} bytes.", extra={"max_bytes": s.max_size})
+        upload = svc.create(db.session, s, current_user, length,
+                            request.headers.get("Upload-Metadata"))
+        db.session.commit()
+        with_body = (request.content_type or "").startswith(svc.OCTET_STREAM) and (
+            request.content_length or request.headers.get("Transfer-Encoding"))
+        if with_body and upload.status != COMPLETE:
+            upload_id = upload.id
+            try:
+                stored = _write_body(upload)
+            except svc.ChecksumMismatch:
+                # The client never got a Location for it: leave nothing behind.
+                gone = db.session.get(Upload, upload_id)
+                if gone is not None:
+                    svc.discard(db.session, s, gone)
+                    db.session.commit()
+                raise
+            if stored is None:
+                raise NotFound("The upload was removed meanwhile.")
+            upload = stored
+        location = url_for("uploads.UploadItem", upload_id=str(upload.id), _external=True)
+        headers = {"Location": location, **_status_headers(upload)}
+        return Response(status=201, headers=headers)
+
+
+@blp.route("/<upload_id>", methods=["OPTIONS", "HEAD", "GET", "PATCH", "DELETE", "POST"],
+           provide_automatic_options=False)
+class UploadItem(MethodView):
+    def options(self, upload_id: str) -> Response:
+        return _discovery()
+
+    @blp.doc(security=BEARER)
+    def head(self, upload_id: str) -> Response:
+        """How far the upload got (Upload-Offset) and how long it lives (Upload-Expires)."""
+        upload = self._mine(upload_id)
+        if upload.status != COMPLETE and upload.offset == upload.length:
+            # A crash after the last bytes but before completion: finish it now.
+            _finish_again(upload)
+        return Response(status=200, headers={
+            **_status_headers(upload), "Upload-Metadata": upload.metadata_header})
+
+    @blp.doc(security=BEARER)
+    def get(self, upload_id: str) -> Response:
+        """The upload as JSON (status, offset, sha256, detected type)."""
+        verify_jwt_in_request()
+        upload = self._mine(upload_id)
+        resp = current_app.json.response(svc.upload_dict(upload))
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    @blp.doc(security=BEARER)
+    def patch(self, upload_id: str) -> Response:
+        """Append bytes at Upload-Offset (Content-Type: application/offset+octet-stream)."""
+        if not (request.content_type or "").startswith(svc.OCTET_STREAM):
+            raise UnsupportedBody()
+        upload = self._mine(upload_id)
+        offset = svc.parse_int(request.headers.get("Upload-Offset"), "Upload-Offset")
+        if offset != upload.offset:
+            raise svc.OffsetMismatch(
+                f"The server has {upload.offset} bytes of this upload; send from there.",
+                headers={"Upload-Offset": str(upload.offset)}, extra={"offset": upload.offset})
+        if upload.status == COMPLETE:
+            if request.content_length:
+                raise PayloadTooLarge("The upload is already complete.")
+            return Response(status=204, headers=_status_headers(upload))
+        stored = _write_body(upload)
+        if stored is None:
+            raise NotFound("No such upload.")
+        return Response(status=204, headers=_status_headers(stored))
+
+    @blp.doc(security=BEARER)
+    def delete(self, upload_id: str) -> Response:
+        """Terminate: forget the upload and its bytes."""
+        upload = self._mine(upload_id, alive=False)
+        svc.terminate(db.session, settings(), upload)
+        db.session.commit()
+        return Response(status=204)
+
+    def post(self, upload_id: str) -> Response:
+        """X-HTTP-Method-Override for clients that cannot send PATCH or DELETE."""
+        method = (request.headers.get("X-HTTP-Method-Override") or "").upper()
+        if method == "PATCH":
+            return self.patch(upload_id)
+        if method == "DELETE":
+            return self.delete(upload_id)
+        raise ValidationFailed("POST here needs X-HTTP-Method-Override: PATCH or DELETE.")
+
+    @staticmethod
+    def _mine(upload_id: str, alive: bool = True) -> Upload:
+        verify_jwt_in_request()
+        if current_user.is_official:
+            raise Forbidden("Uploads are made by citizens.")
+        upload = svc.get_owned(db.session, current_user, upload_id)
+        if alive:
+            try:
+                svc.ensure_alive(db.session, settings(), upload)
+            finally:
+                db.session.commit()
+        return upload
+
+
+def _finish_again(upload: Upload) -> None:
+    s = settings()
+    stored = svc.locked(db.session, upload.id)
+    if stored is not None and stored.status != COMPLETE and stored.offset == stored.length:
+        try:
+            svc.finish(db.session, s, stored)
+        finally:
+            db.session.commit()
+        svc.drop_partial(s, stored.id)
+
+
+class UnsupportedBody(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+    def __init__(self) -> None:
+        super().__init__(f"Send the bytes as {svc.OCTET_STREAM}.")
+
+
+@blp.get("")
+@blp.doc(security=BEARER)
+@citizen_required
+def list_uploads() -> Any:
+    """My uploads, newest first (finished and unfinished)."""
+    rows = db.session.scalars(select(Upload).where(Upload.owner_id == current_user.id)
+                              .order_by(Upload.created_at.desc()).limit(200))
+    return {"items": [svc.upload_dict(u) for u in rows]}
+
+
+@blp.get("/<upload_id>/content")
+@blp.doc(security=BEARER)
+def content(upload_id: str) -> Response:
+    """The stored file: for its owner, or an official of the agency handling a dossier using it."""
+    verify_jwt_in_request()
+    user = current_user
+    key = svc.parse_uuid(upload_id)
+    upload = db.session.get(Upload, key) if key is not None else None
+    allowed = upload is not None and (
+        upload.owner_id == user.id if not user.is_official
+        else svc.readable_by_official(db.session, user, upload))
+    if not allowed:
+        raise NotFound("No such upload.")
+    path = svc.content_path(settings(), upload)
+    resp = send_file(path, mimetype=upload.content_type or "application/octet-stream",
+                     as_attachment=True, download_name=upload.filename or f"{upload.id}",
+                     etag=upload.sha256, conditional=True, max_age=0)
+    resp.headers["Cache-Control"] = "private, no-cache"
+    return resp
