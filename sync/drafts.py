@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.errors import NotFound, TransitionNotAllowed, ValidationFailed
 from app.models.catalog import FormVersion
 from app.models.dossiers import Dossier, DossierVersion
+from app.models.sync import ClientWrite
 from app.services import catalog, clock, forms
 from app.services import dossiers as svc
 from app.services import lifecycle as lc
@@ -149,6 +150,10 @@ def save(ctx: Context, args: dict[str, Any]) -> Outcome:
         return refused_by_status(ctx, dossier, "dossier.save", changes,
                                  "The dossier is no longer a draft.")
     base = {} if created else _base_fields(session, dossier, base_version)
+    own = session.get(ClientWrite, (ctx.client_id, dossier.id))
+    if own is not None:
+        # This phone's own later writes are part of what it edited from.
+        base.update({k: v for k, (v, at) in own.fields.items() if at > (base_version or 0)})
     moved = move_if_outdated(ctx, dossier)
     from_version, dropped = moved if moved is not None else (None, {})
     phone_version = _int_arg(args, "form_version", required=False) or dossier.form_version
@@ -180,6 +185,7 @@ def save(ctx: Context, args: dict[str, Any]) -> Outcome:
         dossier.fields, dossier.field_stamps = result.fields, result.stamps
         svc.bump(session, dossier, clock.now())
         records = record_clashes(session, dossier, result.clashes, "dossier.save")
+    _remember(session, ctx, dossier, own, changes)
     conflicts = [brief(r) for r in records]
     if from_version is not None:
         outcome = drift_outcome(ctx, dossier, from_version, dropped, "dossier.save", conflicts)
@@ -191,6 +197,17 @@ def save(ctx: Context, args: dict[str, Any]) -> Outcome:
         outcome = Outcome(status, entity=dossier_dict(dossier), conflicts=conflicts)
     session.flush()
     return outcome
+
+
+def _remember(session: Session, ctx: Context, dossier: Dossier, own: ClientWrite | None,
+              changes: dict[str, Any]) -> None:
+    if not changes:
+        return
+    written = {k: [v, dossier.version] for k, v in changes.items()}
+    if own is None:
+        session.add(ClientWrite(client_id=ctx.client_id, dossier_id=dossier.id, fields=written))
+    else:
+        own.fields = {**own.fields, **written}
 
 
 def _onto_form(session: Session, dossier: Dossier, changes: dict[str, Any], lang: str,

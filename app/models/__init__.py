@@ -6,7 +6,7 @@ from app.models.catalog import FormVersion, Holiday, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion, ReceiptCounter
 from app.models.notifications import Notification
 from app.models.push import PushAttempt, PushDelivery, PushSubscription
-from app.models.sync import Change, ClientState, ConflictRecord, MutationResult
+from app.models.sync import Change, ClientState, ClientWrite, ConflictRecord, MutationResult
 from app.models.uploads import DocumentLink, Upload
 from app.models.warehouse import AccessLogEntry, ProfileField, SubmissionStats, WarehouseRecord
 
@@ -16,6 +16,7 @@ __all__ = [
     "Base",
     "Change",
     "ClientState",
+    "ClientWrite",
     "ConflictRecord",
     "DocumentLink",
     "Dossier",

@@ -44,6 +44,25 @@ class ClientState(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class ClientWrite(Base):
+    """What one client last wrote to each field of a draft, and at which dossier version.
+
+    A phone queues several saves offline against the same `base_version`; its own earlier
+    writes are part of what it edited from, so they must not clash with its later ones.
+    """
+
+    __tablename__ = "client_writes"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("client_states.client_id", ondelete="CASCADE"), primary_key=True
+    )
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # {field: [value, dossier version after the write]}
+    fields: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
 class MutationResult(Base):
     """The result sent for one consumed mutation, replayed when the client re-sends it."""
 
