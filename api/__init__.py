@@ -26,4 +26,9 @@ def register(api: Api, app: Flask) -> None:
     from api.uploads import blp as uploads_blp
 
     api.register_blueprint(uploads_blp)
+    from api.warehouse import blp as warehouse_blp
+    from api.warehouse import stats_blp
+
+    for blp in (warehouse_blp, stats_blp):
+        api.register_blueprint(blp)
     app.register_blueprint(health)

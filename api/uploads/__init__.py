@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import click
 from flask import Response, current_app, request, send_file, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user, verify_jwt_in_request
@@ -23,6 +24,7 @@ from api.security import BEARER, citizen_required
 from app.errors import DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from app.extensions import db
 from app.models.uploads import COMPLETE, Upload
+from app.services import documents  # noqa: F401  (registers dossier.attach / dossier.detach)
 from app.services import uploads as svc
 
 blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads",
@@ -281,3 +283,12 @@ def content(upload_id: str) -> Response:
                      etag=upload.sha256, conditional=True, max_age=0)
     resp.headers["Cache-Control"] = "private, no-cache"
     return resp
+
+
+@blp.cli.command("expire")
+def expire_command() -> None:
+    """Expire unfinished uploads past their time and remove bytes nothing uses any more."""
+    counts = svc.expire(db.session, settings())
+    db.session.commit()
+    click.echo(f"Expired {counts['expired']} unfinished uploads, forgot {counts['forgotten']} "
+               f"old ones, removed {counts['orphan_files']} orphaned partial files.")

@@ -155,6 +155,21 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+KNOWN_TYPES = {"image/jpeg", "image/png", "application/pdf", "image/heic", "image/webp"}
+ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/heif": "image/heic"}
+BY_EXTENSION = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png",
+                "pdf": "application/pdf", "heic": "image/heic", "heif": "image/heic",
+                "webp": "image/webp"}
+
+
+def claimed_types(declared_type: str, filename: str) -> set[str]:
+    """What the header and the file name say the file is (only types we can recognise)."""
+    claims = {ALIASES.get(declared_type.lower(), declared_type.lower())}
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    claims.add(BY_EXTENSION.get(ext, ""))
+    return claims & KNOWN_TYPES
+
+
 def type_accepted(detected: str | None, accept: list[str]) -> bool:
     if not accept:
         return True
@@ -229,7 +244,8 @@ def create(session: Session, settings: Settings, owner: User, length: int,
         raise PayloadTooLarge(f"{label}: at most {max_bytes} bytes; this file has {length}.",
                               extra={"max_bytes": max_bytes, "length": length})
     declared_type = meta.get("filetype", "")
-    if declared_type and accept and declared_type not in accept:
+    normal = ALIASES.get(declared_type.lower(), declared_type.lower())
+    if normal in KNOWN_TYPES and accept and not type_accepted(normal, accept):
         raise UnsupportedFileType(f"{label}: accepted types are {', '.join(accept)}.",
                                   extra={"accept": accept})
     declared_sha = (meta.get("sha256") or "").lower() or None
@@ -363,12 +379,21 @@ def check_type_early(session: Session, settings: Settings, upload: Upload) -> No
                                    upload.form_version)
     _max, accept = _doc_limits(doc, settings)
     detected = sniff(head_bytes(settings, upload))
+    label = localise(doc.get("label"), "en")
     if not type_accepted(detected, accept):
         discard(session, settings, upload)
         raise UnsupportedFileType(
-            f"{localise(doc.get('label'), 'en')}: accepted types are {', '.join(accept)}; "
-            f"the content is {detected or 'of an unknown type'} whatever its name says.",
+            f"{label}: accepted types are {', '.join(accept)}; the content is "
+            f"{detected or 'of an unknown type'} whatever its name says.",
             extra={"accept": accept, "detected": detected})
+    claims = claimed_types(upload.declared_type, upload.filename)
+    if detected is not None and claims - {detected}:
+        # A renamed file is refused: the citizen should send what the file really is.
+        discard(session, settings, upload)
+        raise UnsupportedFileType(
+            f"{label}: the file is {detected} but was sent as {', '.join(sorted(claims))} "
+            f"({upload.filename or 'no name'}); send it under its real type.",
+            extra={"accept": accept, "detected": detected, "declared": sorted(claims)})
     upload.content_type = detected
 
 
