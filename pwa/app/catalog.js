@@ -1,0 +1,78 @@
+// The procedure catalog and form versions. The service worker keeps them for offline use:
+// the catalog revalidated by ETag, every form version (immutable) prefetched after one visit.
+import { loc } from './i18n.js';
+
+let catalog = null;
+const forms = new Map();
+
+async function json(url) {
+  const r = await fetch(url, { headers: { Accept: 'application/json' } });
+  if (!r.ok) throw Object.assign(new Error(`${url}: ${r.status}`), { status: r.status });
+  return r.json();
+}
+
+export async function getCatalog() {
+  if (!catalog) {
+    catalog = json('/api/v1/procedures').then((b) => b.items).catch((e) => { catalog = null; throw e; });
+  }
+  return catalog;
+}
+
+export async function getProcedure(code) {
+  const items = await getCatalog().catch(() => []);
+  return items.find((p) => p.code === code) || json(`/api/v1/procedures/${encodeURIComponent(code)}`);
+}
+
+export async function getForm(code, version) {
+  const key = `${code}/${version}`;
+  if (!forms.has(key)) {
+    forms.set(key, json(`/api/v1/procedures/${encodeURIComponent(code)}/forms/${version}`)
+      .catch((e) => { forms.delete(key); throw e; }));
+  }
+  return forms.get(key);
+}
+
+// Every URL the app needs offline: the catalog, each procedure and each form version.
+export function offlineUrls(items) {
+  const urls = ['/api/v1/procedures'];
+  for (const p of items) {
+    urls.push(`/api/v1/procedures/${encodeURIComponent(p.code)}`);
+    for (const v of p.versions || [{ version: p.current_version }]) {
+      urls.push(`/api/v1/procedures/${encodeURIComponent(p.code)}/forms/${v.version}`);
+    }
+  }
+  return urls;
+}
+
+// Asks the worker to cache them; resolves when it is done (or at once without a worker).
+export async function prefetchAll() {
+  const items = await getCatalog();
+  if (!('serviceWorker' in navigator)) return false;
+  const reg = await navigator.serviceWorker.ready;
+  const worker = reg.active;
+  if (!worker) return false;
+  return new Promise((resolve) => {
+    const onMsg = (e) => {
+      if (e.data && e.data.type === 'prefetched') {
+        navigator.serviceWorker.removeEventListener('message', onMsg);
+        resolve(e.data.failed === 0);
+      }
+    };
+    navigator.serviceWorker.addEventListener('message', onMsg);
+    worker.postMessage({ type: 'prefetch', urls: offlineUrls(items) });
+  });
+}
+
+// Search that ignores Vietnamese diacritics ("dang ky" finds "Đăng ký").
+export function fold(s) {
+  return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+}
+
+export function search(items, q) {
+  const words = fold(q).split(/\s+/).filter(Boolean);
+  if (!words.length) return items;
+  return items.filter((p) => {
+    const hay = fold([loc(p.name), p.name.vi, p.name.en, loc(p.summary), p.code, loc(p.agency.name)].join(' '));
+    return words.every((w) => hay.includes(w));
+  });
+}

@@ -1,0 +1,218 @@
+// Renders a form version (docs/form-schema.md) as accessible HTML and validates it with the
+// server's rules (rules.js mirrors app/services/forms.py), showing the server's messages.
+import { h, clear } from './dom.js';
+import { loc, t } from './i18n.js';
+import { evaluate, iterFields, todayDays, validate } from './rules.js';
+
+export * from './rules.js';
+
+const INPUT_TYPES = { text: 'text', phone: 'tel', email: 'email', national_id: 'text', number: 'number', date: 'date' };
+const idOf = (key) => `f-${key.replace(/\./g, '-')}`;
+const errIdOf = (key) => `e-${key.replace(/\./g, '-')}`;
+
+// Reads one control's value in the shape the schema gives its type.
+function readControl(field, box) {
+  const q = (sel) => box.querySelector(sel);
+  switch (field.type) {
+    case 'number': { const v = q('input').value; return v === '' ? null : Number(v); }
+    case 'date': case 'select': { const v = q('input,select').value; return v === '' ? null : v; }
+    case 'radio': { const c = q('input:checked'); return c ? c.value : null; }
+    case 'checkbox':
+      if (field.options && field.options.length) {
+        return [...box.querySelectorAll('input:checked')].map((i) => i.value);
+      }
+      return q('input').checked;
+    case 'address': {
+      const v = {};
+      for (const k of ['line', 'ward', 'province']) v[k] = q(`[data-part="${k}"]`).value;
+      return v;
+    }
+    default: return q('input,textarea').value;
+  }
+}
+
+function control(field, key, value, readonly) {
+  const id = idOf(key);
+  const common = { id, 'aria-describedby': `${errIdOf(key)} ${field.help ? `h-${id}` : ''}`.trim(),
+    disabled: readonly, 'aria-required': field.required ? 'true' : null };
+  const opt = (o) => loc(o.label);
+  switch (field.type) {
+    case 'textarea':
+      return h('textarea', { ...common, rows: 3, maxlength: field.max_length, value: value ?? '' });
+    case 'select':
+      return h('select', common, h('option', { value: '' }, t('form.choose')),
+        (field.options || []).map((o) => h('option', { value: o.value, selected: o.value === value }, opt(o))));
+    case 'radio': case 'checkbox': {
+      if (field.type === 'checkbox' && !(field.options && field.options.length)) {
+        return h('input', { ...common, type: 'checkbox', checked: value === true });
+      }
+      const type = field.type;
+      return h('div.choices', { role: 'group', 'aria-labelledby': `l-${id}` },
+        (field.options || []).map((o, i) => h('label.choice', { for: `${id}-${i}` },
+          h('input', { type, id: `${id}-${i}`, name: id, value: o.value, disabled: readonly,
+            checked: type === 'radio' ? value === o.value : Array.isArray(value) && value.includes(o.value),
+            'aria-describedby': common['aria-describedby'] }), ' ', opt(o))));
+    }
+    case 'address': {
+      const v = value || {};
+      return h('div.address', { role: 'group', 'aria-labelledby': `l-${id}` },
+        ['line', 'ward', 'province'].map((part) => h('div.sub', h('label', { for: `${id}-${part}` }, t(`address.${part}`)),
+          h('input', { type: 'text', id: `${id}-${part}`, 'data-part': part, value: v[part] ?? '', disabled: readonly,
+            autocomplete: part === 'line' ? 'street-address' : 'off', 'aria-describedby': common['aria-describedby'] }))));
+    }
+    default: {
+      const attrs = { ...common, type: INPUT_TYPES[field.type] || 'text', value: value ?? '' };
+      if (field.type === 'national_id') Object.assign(attrs, { inputmode: 'numeric', maxlength: 12, autocomplete: 'off' });
+      if (field.type === 'phone') attrs.autocomplete = 'tel';
+      if (field.type === 'email') attrs.autocomplete = 'email';
+      if (field.type === 'number') Object.assign(attrs, { min: field.min, max: field.max, step: 'any', inputmode: 'decimal' });
+      if (field.type === 'date') {
+        const bound = (b) => (b === 'today' ? new Date(Date.now() + 7 * 3600000).toISOString().slice(0, 10) : b);
+        Object.assign(attrs, { min: bound(field.min), max: bound(field.max) });
+      }
+      if (field.max_length) attrs.maxlength = field.max_length;
+      return h('input', attrs);
+    }
+  }
+}
+
+function fieldBox(field, key, value, readonly, onInput) {
+  const id = idOf(key);
+  const grouped = ['radio', 'address'].includes(field.type) || (field.type === 'checkbox' && field.options && field.options.length);
+  const label = h(grouped ? 'span.label' : 'label', { id: `l-${id}`, for: grouped ? null : id },
+    loc(field.label), field.required ? h('span.req', { 'aria-hidden': 'true' }, ' *') : null);
+  const box = h('div.field', { 'data-key': key, 'data-type': field.type },
+    field.type === 'checkbox' && !(field.options && field.options.length)
+      ? h('div.check', control(field, key, value, readonly), label)
+      : [label, field.help ? h('p.help', { id: `h-${id}` }, loc(field.help)) : null, control(field, key, value, readonly)],
+    field.type === 'checkbox' && !(field.options && field.options.length) && field.help ? h('p.help', { id: `h-${id}` }, loc(field.help)) : null,
+    h('p.error', { id: errIdOf(key), role: 'alert' }));
+  if (!readonly) {
+    box.addEventListener('input', () => onInput(key, readControl(field, box)));
+    box.addEventListener('change', () => onInput(key, readControl(field, box)));
+    box.addEventListener('focusout', () => onInput(key, readControl(field, box), true));
+  }
+  return box;
+}
+
+// Renders `form` with `values` into `root`. onChange(values) is called on each edit.
+// `only`: names of the top-level fields to show (a supplement answers named fields only).
+export function renderForm(root, form, initial, { onChange = () => {}, readonly = false, only = null } = {}) {
+  let values = structuredClone(initial || {});
+  let errors = {};
+  let touched = new Set();
+  let showAll = false;
+  const today = todayDays();
+
+  const setValue = (key, value, blur = false) => {
+    const parts = key.split('.');
+    if (parts.length === 3) values[parts[0]][+parts[1]][parts[2]] = value;
+    else values[key] = value;
+    if (blur) touched.add(key);
+    refresh();
+    onChange(values, key);
+  };
+
+  const renderGroup = (field) => {
+    const list = h('div.items');
+    const add = h('button.secondary', { type: 'button', disabled: readonly }, `+ ${t('form.add_item')}`);
+    const draw = () => {
+      clear(list);
+      const items = Array.isArray(values[field.name]) ? values[field.name] : [];
+      items.forEach((item, i) => {
+        list.append(h('fieldset.item', { 'data-index': i },
+          h('legend', `${loc(field.label)} ${i + 1}`),
+          (field.fields || []).map((sub) => fieldBox(sub, `${field.name}.${i}.${sub.name}`, item[sub.name], readonly, setValue)),
+          readonly ? null : h('button.link', { type: 'button', onclick: () => {
+            values[field.name].splice(i, 1);
+            draw(); refresh(); onChange(values, field.name);
+          } }, t('form.remove_item'))));
+      });
+      add.hidden = readonly || (field.max_items !== undefined && items.length >= field.max_items);
+    };
+    add.addEventListener('click', () => {
+      if (!Array.isArray(values[field.name])) values[field.name] = [];
+      values[field.name].push({});
+      draw(); refresh(); onChange(values, field.name);
+      const last = list.lastElementChild && list.lastElementChild.querySelector('input,select,textarea');
+      if (last) last.focus();
+    });
+    draw();
+    return h('div.field.group', { 'data-key': field.name, 'data-type': 'group' },
+      h('span.label', { id: `l-${idOf(field.name)}` }, loc(field.label), field.required ? h('span.req', { 'aria-hidden': 'true' }, ' *') : null),
+      field.help ? h('p.help', loc(field.help)) : null, list, add,
+      h('p.error', { id: errIdOf(field.name), role: 'alert' }));
+  };
+
+  const build = () => {
+    clear(root);
+    for (const section of form.sections || []) {
+      const fields = (section.fields || []).filter((f) => !only || only.includes(f.name));
+      if (!fields.length) continue;
+      root.append(h('fieldset.section', h('legend', loc(section.title)),
+        fields.map((f) => (f.type === 'group' ? renderGroup(f) : fieldBox(f, f.name, values[f.name], readonly, setValue)))));
+    }
+  };
+  build();
+
+  function refresh() {
+    // Visibility: hidden fields are not required and their values are ignored.
+    for (const f of iterFields(form)) {
+      const box = root.querySelector(`[data-key="${f.name}"]`);
+      if (box) box.hidden = !evaluate(f.visible_if, values, today);
+      if (f.type === 'group' && Array.isArray(values[f.name])) {
+        values[f.name].forEach((item, i) => {
+          for (const sub of f.fields || []) {
+            const b = root.querySelector(`[data-key="${f.name}.${i}.${sub.name}"]`);
+            if (b) b.hidden = !evaluate(sub.visible_if, values, today, item);
+          }
+        });
+      }
+    }
+    errors = validate(form, values, undefined, { complete: showAll, today });
+    if (only) errors = Object.fromEntries(Object.entries(errors).filter(([k]) => only.includes(k.split('.')[0])));
+    for (const box of root.querySelectorAll('[data-key]')) {
+      const key = box.dataset.key;
+      const show = showAll || touched.has(key);
+      const msgs = show ? errors[key] || [] : [];
+      const el = box.querySelector(`#${errIdOf(key).replace(/[^\w-]/g, '\\$&')}`);
+      if (el && el.textContent !== msgs.join(' ')) el.textContent = msgs.join(' ');
+      box.classList.toggle('invalid', msgs.length > 0);
+      for (const c of box.querySelectorAll(':scope > input, :scope > select, :scope > textarea, :scope > .check > input')) {
+        c.setAttribute('aria-invalid', msgs.length ? 'true' : 'false');
+      }
+    }
+  }
+  refresh();
+
+  return {
+    values: () => values,
+    // Full validation (required fields included); returns the errors and shows them all.
+    check() {
+      showAll = true;
+      refresh();
+      return errors;
+    },
+    showServerErrors(serverErrors) {
+      showAll = true;
+      refresh();
+      for (const [key, msgs] of Object.entries(serverErrors || {})) {
+        const el = root.querySelector(`#${errIdOf(key).replace(/[^\w-]/g, '\\$&')}`);
+        if (el) el.textContent = msgs.join(' ');
+      }
+    },
+    focusFirstError() {
+      const bad = root.querySelector('.field.invalid:not([hidden]) input, .field.invalid:not([hidden]) select, .field.invalid:not([hidden]) textarea, .field.invalid:not([hidden]) button');
+      if (bad) bad.focus();
+    },
+    reset() { touched = new Set(); showAll = false; refresh(); },
+    // New values from elsewhere (another phone's edits): redraw, keeping the focused control.
+    replace(next) {
+      const focused = document.activeElement && root.contains(document.activeElement) ? document.activeElement.id : null;
+      values = structuredClone(next || {});
+      build();
+      refresh();
+      if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// Texts in Vietnamese (default) and English. UI texts come from /i18n/<lang>.json; the
+// validation messages from /i18n/messages.json, which the server generates from its own texts.
+let lang = 'vi';
+let texts = {};
+let messages = {};
+
+export function currentLang() { return lang; }
+
+async function fetchJson(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status}`);
+  return r.json();
+}
+
+export async function setLang(next) {
+  lang = next === 'en' ? 'en' : 'vi';
+  const [t, m] = await Promise.all([fetchJson(`/i18n/${lang}.json`), fetchJson('/i18n/messages.json')]);
+  texts = t;
+  messages = m;
+  document.documentElement.lang = lang;
+  try { localStorage.setItem('hoso.lang', lang); } catch { /* private mode */ }
+}
+
+export function initialLang() {
+  try { return localStorage.getItem('hoso.lang') || 'vi'; } catch { return 'vi'; }
+}
+
+// Same placeholder syntax as Python's str.format for named fields: {name}.
+export function format(text, params) {
+  return params ? text.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m)) : text;
+}
+
+export function t(key, params) {
+  return format(texts[key] ?? key, params);
+}
+
+// A validation message: the server's text for `key` in the current (or given) language.
+export function message(key, params, language = lang) {
+  const entry = messages[key];
+  if (!entry) return key;
+  return format(entry[language] || entry.vi, params);
+}
+
+export function setMessages(m) { messages = m; }
+
+// A localised {"vi": …, "en": …} object from the catalog.
+export function loc(text) {
+  if (text == null) return '';
+  if (typeof text === 'string') return text;
+  return text[lang] || text.vi || Object.values(text)[0] || '';
+}
+
+export function fmtDate(iso) {
+  if (!iso) return '';
+  const d = iso.length === 10 ? new Date(`${iso}T00:00:00`) : new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const opts = iso.length === 10 ? { dateStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' };
+  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'vi-VN', opts).format(d);
+}
+
+export function fmtMoney(amount, currency = 'VND') {
+  if (!amount) return t('fee.free');
+  return new Intl.NumberFormat(lang === 'en' ? 'en-US' : 'vi-VN', { style: 'currency', currency }).format(amount);
+}

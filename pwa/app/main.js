@@ -1,0 +1,173 @@
+// Boot: language, session, the person's store, the router, the service worker, sync.
+import * as api from './api.js';
+import { getCatalog, prefetchAll } from './catalog.js';
+import { device, userStore, hasStore, store } from './db.js';
+import { h, clear } from './dom.js';
+import { initialLang, setLang, t } from './i18n.js';
+import { clientId } from './outbox.js';
+import * as sync from './sync.js';
+import { renderAccount, renderLogin, renderSignup } from './ui/auth.js';
+import { renderCatalog, renderProcedure } from './ui/catalog.js';
+import { openConflicts, renderConflicts } from './ui/conflicts.js';
+import { renderDossier, renderDossiers, renderInbox } from './ui/dossiers.js';
+import { renderEditor } from './ui/editor.js';
+import { renderOffice, renderOfficeDossier } from './ui/office.js';
+import { markCurrent, mountSync, offerUpdate, problemText, renderNav, toast } from './ui/shell.js';
+
+const ROUTES = [
+  [/^\/$/, renderCatalog],
+  [/^\/p\/([\w-]+)$/, renderProcedure, ['code']],
+  [/^\/d\/([\w-]+)\/edit$/, renderEditor, ['id'], true],
+  [/^\/d\/([\w-]+)$/, renderDossier, ['id'], true],
+  [/^\/dossiers$/, renderDossiers, [], true],
+  [/^\/inbox$/, renderInbox, [], true],
+  [/^\/conflicts$/, renderConflicts, [], true],
+  [/^\/login$/, renderLogin],
+  [/^\/signup$/, renderSignup],
+  [/^\/account$/, renderAccount],
+  [/^\/office$/, renderOffice],
+  [/^\/office\/([\w-]+)$/, renderOfficeDossier, ['id']],
+];
+
+let cleanup = null;
+let renderSeq = 0;
+
+const app = {
+  async signedIn(user) {
+    await openUser(user);
+    renderNav(user, await counts());
+    if (user.kind !== 'official') sync.start();
+    const next = new URLSearchParams(location.hash.split('?')[1] || '').get('next');
+    location.hash = user.kind === 'official' ? '#/office' : next || '#/dossiers';
+  },
+  async signedOut() {
+    renderNav(null);
+    location.hash = '#/login';
+  },
+  async waitingFor(user) {
+    userStore(user.id);
+    return store().count('outbox');
+  },
+};
+
+async function openUser(user) {
+  if (!user) return;
+  userStore(user.id);
+  await clientId();
+  await device.put('kv', user, 'last_user');
+}
+
+async function counts() {
+  if (!hasStore()) return {};
+  const [notes, conflicts] = await Promise.all([store().all('notifications'), store().all('conflicts')]);
+  return { unread: notes.filter((n) => !n.read_at).length, conflicts: openConflicts(conflicts).length };
+}
+
+async function route() {
+  const seq = ++renderSeq;
+  const [path, query] = (location.hash.slice(1) || '/').split('?');
+  if (!path.startsWith('/')) return; // an in-page anchor such as the skip link
+  if (cleanup) { const c = cleanup; cleanup = null; await c(); }
+  const main = document.getElementById('main');
+  const focused = document.activeElement && document.activeElement.id;
+  const sameRoute = main.dataset.path === path;
+  for (const [re, render, names = [], needsUser] of ROUTES) {
+    const m = re.exec(path);
+    if (!m) continue;
+    if (needsUser && !hasStore()) { location.hash = `#/login?next=${encodeURIComponent(`#${path}`)}`; return; }
+    const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
+    params.query = query;
+    const next = document.createElement('div');
+    try {
+      cleanup = (await render(next, params, app)) || null;
+    } catch (err) {
+      clear(next).append(h('h1', { tabindex: '-1' }, t('error.title')), h('p', { role: 'alert' }, problemText(err)));
+    }
+    if (seq !== renderSeq) return; // a newer navigation won
+    clear(main).append(...next.childNodes);
+    main.dataset.path = path;
+    markCurrent();
+    // Focus: the heading of a new screen; the same control when the screen only refreshed.
+    const again = sameRoute && focused && document.getElementById(focused);
+    if (again) again.focus();
+    else if (!sameRoute) { const h1 = main.querySelector('h1'); if (h1) h1.focus({ preventScroll: false }); }
+    return;
+  }
+  clear(main).append(h('h1', { tabindex: '-1' }, t('error.not_found')), h('a', { href: '#/' }, t('nav.catalog')));
+}
+
+async function setupWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.startMessages();
+  let updating = false;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (updating) location.reload(); // only after the person tapped "Update" (drafts are saved)
+  });
+  const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+  const offer = (worker) => offerUpdate(async () => {
+    updating = true;
+    if (cleanup) { const c = cleanup; cleanup = null; await c(); } // save the open draft first
+    worker.postMessage({ type: 'skip-waiting' });
+  });
+  if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
+  reg.addEventListener('updatefound', () => {
+    const w = reg.installing;
+    w.addEventListener('statechange', () => {
+      if (w.state === 'installed' && navigator.serviceWorker.controller) offer(w);
+    });
+  });
+  setInterval(() => reg.update().catch(() => {}), 30 * 60 * 1000);
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') reg.update().catch(() => {}); });
+}
+
+async function offlineReady() {
+  try {
+    await getCatalog();
+    const ok = await prefetchAll();
+    if (ok) {
+      document.documentElement.dataset.offlineReady = '1';
+      document.getElementById('offline-ready').textContent = t('app.offline_ready');
+    }
+  } catch { /* offline on first load: try again next time */ }
+}
+
+async function offerPushOnce() {
+  if (localStorage.getItem('hoso.pushOffered')) return;
+  localStorage.setItem('hoso.pushOffered', '1');
+  try {
+    const mod = await import('./push.js');
+    await mod.offerPush(api);
+  } catch { /* no push module, or the person said no */ }
+}
+
+async function boot() {
+  await setLang(initialLang());
+  const session = await api.loadSession();
+  const user = (session && session.user) || (await api.lastUser());
+  if (user) await openUser(user);
+  mountSync();
+  renderNav(session && session.user, await counts());
+  document.getElementById('lang').addEventListener('click', async () => {
+    await setLang(document.documentElement.lang === 'vi' ? 'en' : 'vi');
+    renderNav(api.currentUser(), await counts());
+    sync.refreshCount();
+    if (api.currentUser()) api.request('PATCH', '/api/v1/auth/me', { body: { language: document.documentElement.lang } }).catch(() => {});
+    route();
+  });
+  window.addEventListener('hashchange', route);
+  window.addEventListener('hoso:rerender', route);
+  const refreshNav = async () => renderNav(api.currentUser() || (hasStore() ? await api.lastUser() : null), await counts());
+  window.addEventListener('hoso:counts', refreshNav);
+  window.addEventListener('hoso:data', (e) => {
+    refreshNav();
+    if (e.detail.submitted) offerPushOnce();
+  });
+  api.onSession((s) => { if (s && !s.access_token && !s.refresh_token) toast(t('auth.expired'), 'warn'); });
+  await route();
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  setupWorker().then(offlineReady).catch(() => {});
+  if (user && user.kind !== 'official') sync.start();
+  window.__hoso = { sync, api, store: () => store() };
+}
+
+boot();

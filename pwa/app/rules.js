@@ -1,0 +1,235 @@
+// Form schema rules (docs/form-schema.md), a line-by-line mirror of app/services/forms.py:
+// same checks, same order, same message keys and texts (from /i18n/messages.json).
+import { message } from './i18n.js';
+
+export const STRING_TYPES = new Set(['text', 'textarea', 'phone', 'email', 'national_id', 'select', 'radio']);
+// Python's `$` also matches before one final newline: `\n?$` keeps the same answers.
+export const FORMATS = {
+  phone: /^(0|\+84)(3|5|7|8|9)[0-9]{8}\n?$/,
+  email: /^[^@\s]+@[^@\s]+\.[^@\s]+\n?$/,
+  national_id: /^[0-9]{12}\n?$/,
+};
+const ADDRESS_KEYS = ['line', 'ward', 'province'];
+const DAY = 86400000;
+
+export function* iterFields(form) {
+  for (const section of form.sections || []) yield* section.fields || [];
+}
+
+export function fieldMap(form) {
+  const m = new Map();
+  for (const f of iterFields(form)) m.set(f.name, f);
+  return m;
+}
+
+const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const len = (s) => [...s].length; // code points, like Python's len()
+
+// Days since 1970-01-01 for a valid ISO date string of 10 characters, else null
+// (date.fromisoformat in Python 3.11: YYYY-MM-DD and the week form YYYY-Www-D).
+export function parseDate(value) {
+  if (typeof value !== 'string' || value.length !== 10) return null;
+  let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (m) {
+    const [y, mo, d] = [+m[1], +m[2], +m[3]];
+    if (y < 1 || mo < 1 || mo > 12 || d < 1) return null;
+    const dt = new Date(0);
+    dt.setUTCFullYear(y, mo - 1, d); // Date.UTC would read years 0–99 as 1900–1999
+    if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== mo - 1 || dt.getUTCDate() !== d) return null;
+    const t = dt.getTime();
+    return Math.round(t / DAY);
+  }
+  m = /^(\d{4})-W(\d{2})-(\d)$/.exec(value);
+  if (m) {
+    const [y, w, wd] = [+m[1], +m[2], +m[3]];
+    if (y < 1 || w < 1 || wd < 1 || wd > 7) return null;
+    const j = new Date(0);
+    j.setUTCFullYear(y, 0, 4);
+    const jan4 = j.getTime();
+    const week1 = jan4 / DAY - ((new Date(jan4).getUTCDay() + 6) % 7);
+    if (w === 53) {
+      const e = new Date(0);
+      e.setUTCFullYear(y, 11, 28); // the last ISO week of a year holds 28 December
+      const dec28 = e.getTime() / DAY;
+      const lastWeek = Math.floor((dec28 - week1) / 7) + 1;
+      if (lastWeek < 53) return null;
+    } else if (w > 53) return null;
+    return week1 + (w - 1) * 7 + (wd - 1);
+  }
+  return null;
+}
+
+export function isoDate(days) {
+  return new Date(days * DAY).toISOString().slice(0, 10);
+}
+
+// Today's date in Vietnam, as the server counts it.
+export function todayDays() {
+  const s = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date());
+  return parseDate(s);
+}
+
+function boundDate(spec, today) {
+  return spec === 'today' ? today : parseDate(spec);
+}
+
+export function filled(value) {
+  if (value === null || value === undefined || value === false) return false;
+  if (typeof value === 'string') return value.trim() !== '';
+  if (Array.isArray(value)) return value.length > 0;
+  if (isObj(value)) return Object.keys(value).length > 0 && Object.values(value).some(filled);
+  return true;
+}
+
+// Python ==: True == 1, 1 == 1.0, deep for lists and dicts, None for a missing value.
+export function pyEq(a, b) {
+  a = a === undefined ? null : a;
+  b = b === undefined ? null : b;
+  const num = (v) => (typeof v === 'boolean' ? Number(v) : v);
+  if ((typeof a === 'number' || typeof a === 'boolean') && (typeof b === 'number' || typeof b === 'boolean')) {
+    return num(a) === num(b);
+  }
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => pyEq(v, b[i]));
+  if (isObj(a) && isObj(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => has(b, k) && pyEq(a[k], b[k]));
+  }
+  return a === b;
+}
+
+export function evaluate(cond, values, today, scope = null) {
+  if (!cond || (isObj(cond) && Object.keys(cond).length === 0)) return true;
+  if (has(cond, 'all')) return cond.all.every((c) => evaluate(c, values, today, scope));
+  if (has(cond, 'any')) return cond.any.some((c) => evaluate(c, values, today, scope));
+  const name = cond.field;
+  const value = scope !== null && has(scope, name) ? scope[name] : values[name];
+  if (has(cond, 'equals')) return pyEq(value, cond.equals);
+  if (has(cond, 'not_equals')) return !pyEq(value, cond.not_equals);
+  if (has(cond, 'in')) return cond.in.some((v) => pyEq(value, v));
+  if (has(cond, 'filled')) return filled(value) === Boolean(cond.filled);
+  if (has(cond, 'within_days')) {
+    const d = parseDate(value);
+    return d !== null && today - Math.trunc(cond.within_days) <= d && d <= today;
+  }
+  return false;
+}
+
+// Python's \\d matches any Unicode decimal digit in a str pattern.
+function patternRe(pattern) {
+  return new RegExp(`^(?:${pattern.replace(/(?<!\\)((?:\\\\)*)\\d/g, '$1\\p{Nd}')})$`, 'u');
+}
+
+// Messages for one present value of one (non-group) field.
+function checkValue(field, value, lang, today) {
+  const type = field.type;
+  const errs = [];
+  const m = (k, p) => message(k, p, lang);
+  if (STRING_TYPES.has(type)) {
+    if (typeof value !== 'string') return [m('type_string')];
+    if (has(field, 'min_length') && len(value) < field.min_length) errs.push(m('min_length', { min_length: field.min_length }));
+    if (has(field, 'max_length') && len(value) > field.max_length) errs.push(m('max_length', { max_length: field.max_length }));
+    if (FORMATS[type] && !FORMATS[type].test(value)) errs.push(m(type));
+    if (field.pattern && !patternRe(field.pattern).test(value)) errs.push(m('pattern'));
+    if ((type === 'select' || type === 'radio') && field.options && field.options.length) {
+      if (!field.options.some((o) => o.value === value)) errs.push(m('option'));
+    }
+  } else if (type === 'number') {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return [m('type_number')];
+    if (has(field, 'min') && value < field.min) errs.push(m('min', { min: field.min }));
+    if (has(field, 'max') && value > field.max) errs.push(m('max', { max: field.max }));
+  } else if (type === 'date') {
+    const d = parseDate(value);
+    if (d === null) return [m('date')];
+    const lo = boundDate(field.min, today);
+    const hi = boundDate(field.max, today);
+    if (lo !== null && d < lo) errs.push(m('date_min', { min: isoDate(lo) }));
+    if (hi !== null && d > hi) errs.push(m('date_max', { max: isoDate(hi) }));
+  } else if (type === 'checkbox') {
+    if (field.options && field.options.length) {
+      if (!Array.isArray(value)) return [m('type_list')];
+      if (value.some((v) => !field.options.some((o) => pyEq(o.value, v)))) errs.push(m('option'));
+    } else if (typeof value !== 'boolean') errs.push(m('type_boolean'));
+  } else if (type === 'address') {
+    if (!isObj(value) || Object.entries(value).some(([k, v]) => !ADDRESS_KEYS.includes(k) || typeof v !== 'string')) {
+      return [m('type_object')];
+    }
+    if (has(field, 'max_length') && Object.values(value).some((v) => len(v) > field.max_length)) {
+      errs.push(m('max_length', { max_length: field.max_length }));
+    }
+  }
+  return errs;
+}
+
+// Per-field messages for a set of values; complete=false skips required checks (drafts).
+export function validate(form, values, lang, { complete = true, today = todayDays() } = {}) {
+  if (!isObj(values)) return { fields: [message('type_object', null, lang)] };
+  const errors = {};
+  const fields = fieldMap(form);
+  for (const name of Object.keys(values)) {
+    if (!fields.has(name)) errors[name] = [message('unknown_field', null, lang)];
+  }
+  for (const [name, field] of fields) {
+    if (!evaluate(field.visible_if, values, today)) continue;
+    const value = values[name];
+    if (!filled(value)) {
+      if (complete && field.required) errors[name] = [message('required', null, lang)];
+      continue;
+    }
+    if (field.type === 'group') {
+      Object.assign(errors, validateGroup(field, value, values, lang, complete, today));
+      continue;
+    }
+    const errs = checkValue(field, value, lang, today);
+    if (errs.length) errors[name] = errs;
+  }
+  return errors;
+}
+
+function validateGroup(field, items, values, lang, complete, today) {
+  const name = field.name;
+  if (!Array.isArray(items) || items.some((i) => !isObj(i))) return { [name]: [message('type_list', null, lang)] };
+  const errors = {};
+  if (complete && items.length < (field.min_items || 0)) {
+    errors[name] = [message('min_items', { min_items: field.min_items }, lang)];
+  }
+  if (has(field, 'max_items') && items.length > field.max_items) {
+    errors[name] = [message('max_items', { max_items: field.max_items }, lang)];
+  }
+  const subs = new Map((field.fields || []).map((f) => [f.name, f]));
+  items.forEach((item, i) => {
+    for (const key of Object.keys(item)) {
+      if (!subs.has(key)) errors[`${name}.${i}.${key}`] = [message('unknown_field', null, lang)];
+    }
+    for (const [subName, sub] of subs) {
+      if (!evaluate(sub.visible_if, values, today, item)) continue;
+      const value = item[subName];
+      if (!filled(value)) {
+        if (complete && sub.required) errors[`${name}.${i}.${subName}`] = [message('required', null, lang)];
+        continue;
+      }
+      const errs = checkValue(sub, value, lang, today);
+      if (errs.length) errors[`${name}.${i}.${subName}`] = errs;
+    }
+  });
+  return errors;
+}
+
+export function visibleValues(form, values, today = todayDays()) {
+  const fields = fieldMap(form);
+  return Object.fromEntries(Object.entries(values).filter(
+    ([k]) => fields.has(k) && evaluate(fields.get(k).visible_if, values, today)));
+}
+
+export function requiredDocuments(form, values, today = todayDays()) {
+  return (form.documents || []).filter(
+    (d) => d.required || (has(d, 'required_if') && evaluate(d.required_if, values, today)));
+}
+
+// The first fee rule whose condition holds sets the amount; else the base amount.
+export function computeFee(fees, values, today = todayDays()) {
+  for (const rule of (fees && fees.rules) || []) {
+    if (evaluate(rule.when, values, today)) return Math.trunc(rule.amount);
+  }
+  return Math.trunc((fees && fees.amount) || 0);
+}

@@ -1,0 +1,239 @@
+// Sync: push the outbox (contract: /api/v1/sync/push), then pull changes (/api/v1/sync/pull).
+// Runs on the `online` event, on Background Sync (the worker wakes us), when the app comes to
+// the foreground, after each queued change, and on a timer: exponential backoff with jitter
+// after a failure (iOS has no Background Sync), a slow poll otherwise.
+import { request } from './api.js';
+import { req, store, hasStore } from './db.js';
+import { acknowledge, clientId, count, markAttempted, pending, renumber } from './outbox.js';
+
+const MAX_BATCH = 100;
+const MAX_BYTES = 900 * 1024; // under the server's 1 MiB, with room for the envelope
+const POLL_MS = 10000;
+const state = { phase: 'idle', waiting: 0, dirty: 0, offline: !navigator.onLine, signedOut: false,
+  error: null, retryAt: null, lastOk: null };
+const subscribers = new Set();
+let running = null;
+let again = false;
+let failures = 0;
+let timer = null;
+
+export function syncState() { return { ...state }; }
+export function subscribe(fn) { subscribers.add(fn); fn(syncState()); return () => subscribers.delete(fn); }
+function emit(patch) {
+  Object.assign(state, patch);
+  for (const fn of subscribers) fn(syncState());
+}
+export function setDirty(n) { emit({ dirty: n }); }
+export async function refreshCount() {
+  if (hasStore()) emit({ waiting: await count() });
+}
+
+const isDossier = (e) => e && typeof e === 'object' && 'procedure_code' in e && 'status' in e;
+const isNotification = (e) => e && typeof e === 'object' && 'kind' in e && 'title' in e;
+
+function notify(detail) {
+  window.dispatchEvent(new CustomEvent('hoso:data', { detail }));
+}
+
+// The server's copy of a dossier, and the local draft rebased on it: fields still queued or not
+// yet queued keep the person's value; everything else takes the server's.
+async function putDossier(s, entity) {
+  s.dossiers.put(entity);
+  const draft = await req(s.drafts.get(entity.id));
+  if (!draft) return;
+  if (entity.status !== 'draft') { s.drafts.delete(entity.id); return; }
+  if ((draft.base_version || 0) > entity.version) return; // an older copy than we already have
+  const mine = (await req(s.outbox.getAll())).filter((m) => m.args && m.args.dossier_id === entity.id && m.name === 'dossier.save');
+  const queued = Object.assign({}, ...mine.map((m) => m.args.fields || {}));
+  const sent = { ...(entity.fields || {}), ...queued };
+  const local = {};
+  for (const [k, v] of Object.entries(draft.fields || {})) {
+    if (JSON.stringify(v) !== JSON.stringify((draft.sent || {})[k])) local[k] = v;
+  }
+  for (const m of mine) {
+    if (!m.attempted) { m.args.base_version = entity.version; s.outbox.put(m); }
+  }
+  s.drafts.put({ ...draft, fields: { ...sent, ...local }, sent, base_version: entity.version });
+}
+
+async function applyChange(s, change, seen) {
+  const { entity, id, op, data } = change;
+  if (seen) seen[entity] && seen[entity].add(String(id));
+  if (entity === 'dossier') {
+    if (op === 'delete') { s.dossiers.delete(String(id)); return; }
+    if (data) await putDossier(s, data);
+  } else if (entity === 'notification') {
+    if (op === 'delete') s.notifications.delete(String(id));
+    else if (data) s.notifications.put({ ...data, id: String(data.id ?? id) });
+  } else if (entity === 'conflict') {
+    if (op === 'delete') s.conflicts.delete(String(id));
+    else if (data) s.conflicts.put({ ...data, id: String(data.id ?? id) });
+  }
+}
+
+async function applyResults(body, sentIds) {
+  const results = body.results || [];
+  const touched = [];
+  await store().tx(['outbox', 'drafts', 'dossiers', 'results', 'conflicts', 'notifications'], 'readwrite', async (s) => {
+    for (const r of results) {
+      s.outbox.delete(IDBKeyRange.upperBound(r.id));
+      if (isDossier(r.entity)) { await putDossier(s, r.entity); touched.push(r.entity.id); }
+      else if (isNotification(r.entity)) s.notifications.put({ ...r.entity, id: String(r.entity.id) });
+      if (r.conflict && r.conflict.id) s.conflicts.put({ ...r.conflict, id: String(r.conflict.id) });
+      for (const c of r.conflicts || []) {
+        if (c.id) s.conflicts.put({ dossier_id: r.entity && r.entity.id, ...c, id: String(c.id) });
+      }
+      if (r.status === 'rejected' || r.status === 'conflict') {
+        const sent = sentIds.get(r.id) || {};
+        s.results.put({ id: r.id, name: sent.name, dossier_id: (sent.args || {}).dossier_id || (r.entity && r.entity.id),
+          status: r.status, error: r.error || null, conflicts: r.conflicts || [], reason: r.reason || null,
+          missing: r.missing || null, at: new Date().toISOString(), seen: false });
+      }
+    }
+    if (body.last_mutation_id) s.outbox.delete(IDBKeyRange.upperBound(body.last_mutation_id));
+  });
+  const submitted = results.some((r) => (sentIds.get(r.id) || {}).name === 'dossier.submit'
+    && (r.status === 'applied' || r.status === 'merged'));
+  notify({ dossiers: touched, results: results.length, submitted });
+}
+
+async function push() {
+  const cid = await clientId();
+  let limit = MAX_BATCH;
+  for (let round = 0; round < 1000; round += 1) {
+    const items = await pending();
+    if (!items.length) return;
+    const batch = [];
+    let bytes = 0;
+    for (const m of items.slice(0, limit)) {
+      const wire = { id: m.id, name: m.name, args: m.args, captured_at: m.captured_at };
+      const size = JSON.stringify(wire).length + 1;
+      if (batch.length && bytes + size > MAX_BYTES) break;
+      batch.push(wire);
+      bytes += size;
+    }
+    emit({ phase: 'syncing' });
+    await markAttempted(batch.map((m) => m.id));
+    const r = await request('POST', '/api/v1/sync/push', { body: { client_id: cid, mutations: batch }, expect: [409, 413] });
+    if (r.status === 413) {
+      if (batch.length === 1) {
+        // Never acceptable: record why, and give the ids behind it their place in the sequence.
+        await store().put('results', { id: batch[0].id, name: batch[0].name, dossier_id: (batch[0].args || {}).dossier_id,
+          status: 'rejected', error: r.data, at: new Date().toISOString(), seen: false });
+        await renumber(batch[0].id, batch[0].id);
+      } else {
+        limit = Math.max(1, Math.floor(batch.length / 2));
+      }
+      continue;
+    }
+    if (r.status === 409) {
+      const last = (r.data && r.data.last_mutation_id) || 0;
+      await acknowledge(last);
+      const rest = await pending();
+      if (rest.length && rest[0].id !== last + 1) await renumber(last + 1);
+      continue;
+    }
+    await applyResults(r.data, new Map(batch.map((m) => [m.id, m])));
+    limit = MAX_BATCH;
+    await refreshCount();
+  }
+}
+
+async function pull() {
+  const cid = await clientId();
+  let cursor = await store().get('kv', 'cursor');
+  let seen = cursor ? null : { dossier: new Set(), notification: new Set(), conflict: new Set() };
+  const touched = new Set();
+  for (let page = 0; page < 200; page += 1) {
+    const q = new URLSearchParams({ client_id: cid, limit: '200' });
+    if (cursor) q.set('cursor', cursor);
+    const r = await request('GET', `/api/v1/sync/pull?${q}`, { expect: [410] });
+    if (r.status === 410) { // the server can no longer serve our cursor: start again from a snapshot
+      cursor = null;
+      seen = { dossier: new Set(), notification: new Set(), conflict: new Set() };
+      await store().del('kv', 'cursor');
+      continue;
+    }
+    const body = r.data;
+    await store().tx(['kv', 'outbox', 'drafts', 'dossiers', 'notifications', 'conflicts'], 'readwrite', async (s) => {
+      for (const c of body.changes || []) {
+        await applyChange(s, c, seen);
+        if (c.entity === 'dossier') touched.add(String(c.id));
+      }
+      if (body.last_mutation_id) s.outbox.delete(IDBKeyRange.upperBound(body.last_mutation_id));
+      if (!body.has_more && seen) {
+        // A snapshot is everything we may see: drop what it did not mention.
+        for (const name of ['dossiers', 'notifications', 'conflicts']) {
+          const kind = name.slice(0, -1);
+          for (const key of await req(s[name].getAllKeys())) {
+            if (!seen[kind].has(String(key))) s[name].delete(key);
+          }
+        }
+      }
+      s.kv.put(body.cursor, 'cursor');
+    });
+    cursor = body.cursor;
+    if (!body.has_more) break;
+  }
+  if (touched.size || seen) notify({ dossiers: [...touched], pulled: true });
+}
+
+function schedule(ms) {
+  clearTimeout(timer);
+  emit({ retryAt: ms ? Date.now() + ms : null });
+  timer = setTimeout(() => syncNow('timer'), ms);
+}
+
+// Runs one sync (push then pull); concurrent calls join the running one and run it again after.
+export function syncNow(reason = 'manual') {
+  if (!hasStore()) return Promise.resolve();
+  if (running) { again = true; return running; }
+  running = (async () => {
+    do {
+      again = false;
+      try {
+        emit({ phase: 'syncing', error: null });
+        await push();
+        await pull();
+        failures = 0;
+        emit({ phase: 'idle', offline: false, signedOut: false, lastOk: Date.now() });
+      } catch (e) {
+        failures += 1;
+        const offline = Boolean(e.offline);
+        emit({ phase: 'idle', offline, signedOut: Boolean(e.signedOut), error: offline || e.signedOut ? null : (e.message || 'error') });
+        if (e.signedOut) break;
+        const base = Math.min(120000, 1000 * 2 ** Math.min(failures - 1, 7));
+        schedule(Math.round(base * (0.5 + Math.random()))); // jitter: phones do not retry in lockstep
+        break;
+      } finally {
+        await refreshCount();
+      }
+    } while (again);
+    if (!state.signedOut && failures === 0) schedule(document.visibilityState === 'visible' ? POLL_MS : POLL_MS * 6);
+  })().finally(() => { running = null; });
+  void reason;
+  return running;
+}
+
+let kick = null;
+// A queued change: push soon, letting a burst of typing settle into one request.
+export function soon(ms = 800) {
+  clearTimeout(kick);
+  kick = setTimeout(() => syncNow('queued'), ms);
+}
+
+let started = false;
+export function start() {
+  if (started) return syncNow('start');
+  started = true;
+  window.addEventListener('online', () => { emit({ offline: false }); failures = 0; syncNow('online'); });
+  window.addEventListener('offline', () => emit({ offline: true }));
+  window.addEventListener('hoso:queue', () => { refreshCount(); soon(); });
+  window.addEventListener('focus', () => syncNow('focus'));
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') syncNow('visible'); });
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.addEventListener('message', (e) => { if (e.data && e.data.type === 'sync') syncNow('background-sync'); });
+  }
+  refreshCount();
+  return syncNow('start');
+}

@@ -1,0 +1,91 @@
+// Sign up, sign in (phone or email), and the account screen (language, sign out).
+import * as api from '../api.js';
+import { h } from '../dom.js';
+import { t } from '../i18n.js';
+import { count } from '../outbox.js';
+import { problemText, title } from './shell.js';
+
+function input(id, label, attrs = {}) {
+  return h('div.field', h('label', { for: id }, label),
+    h('input', { id, name: id, required: true, 'aria-describedby': `${id}-err`, ...attrs }),
+    h('p.error', { id: `${id}-err`, role: 'alert' }));
+}
+
+function showErrors(form, err) {
+  const summary = form.querySelector('.summary');
+  summary.textContent = problemText(err);
+  const errors = (err && err.body && err.body.errors) || {};
+  for (const el of form.querySelectorAll('p.error')) {
+    const key = el.id.replace(/-err$/, '').replace(/^(login|signup)-/, '');
+    el.textContent = (errors[key] || []).join(' ');
+  }
+}
+
+export async function renderLogin(main, _params, app) {
+  const last = await api.lastUser();
+  const waiting = last && !api.hasTokens() ? await app.waitingFor(last) : 0;
+  const form = h('form', { novalidate: true },
+    waiting ? h('p.notice', t('auth.queue_kept', { n: waiting })) : null,
+    input('login-login', t('auth.phone_or_email'), { autocomplete: 'username', value: last ? last.phone || last.email || '' : '' }),
+    input('login-password', t('auth.password'), { type: 'password', autocomplete: 'current-password' }),
+    h('p.summary', { role: 'alert' }),
+    h('button.primary', { type: 'submit' }, t('auth.sign_in')),
+    h('p', t('auth.no_account'), ' ', h('a', { href: '#/signup' }, t('auth.sign_up'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const btn = form.querySelector('button[type=submit]');
+    btn.disabled = true;
+    try {
+      const user = await api.login(form.querySelector('#login-login').value.trim(), form.querySelector('#login-password').value);
+      await app.signedIn(user);
+    } catch (err) {
+      showErrors(form, err);
+      form.querySelector('#login-login').focus();
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  title(main, t('auth.sign_in'), form);
+}
+
+export async function renderSignup(main, _params, app) {
+  const form = h('form', { novalidate: true },
+    input('signup-full_name', t('auth.full_name'), { autocomplete: 'name' }),
+    input('signup-phone', t('auth.phone'), { type: 'tel', autocomplete: 'tel', required: false }),
+    input('signup-email', t('auth.email'), { type: 'email', autocomplete: 'email', required: false }),
+    h('p.help', t('auth.phone_or_email_hint')),
+    input('signup-password', t('auth.password'), { type: 'password', autocomplete: 'new-password', minlength: 8 }),
+    h('p.summary', { role: 'alert' }),
+    h('button.primary', { type: 'submit' }, t('auth.sign_up')),
+    h('p', t('auth.have_account'), ' ', h('a', { href: '#/login' }, t('auth.sign_in'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const val = (id) => form.querySelector(`#signup-${id}`).value.trim();
+    const body = { full_name: val('full_name'), password: form.querySelector('#signup-password').value };
+    if (val('phone')) body.phone = val('phone');
+    if (val('email')) body.email = val('email');
+    const btn = form.querySelector('button[type=submit]');
+    btn.disabled = true;
+    try {
+      const user = await api.register(body);
+      await app.signedIn(user);
+    } catch (err) {
+      showErrors(form, err);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  title(main, t('auth.sign_up'), form);
+}
+
+export async function renderAccount(main, _params, app) {
+  const user = await api.lastUser();
+  if (!user) { location.hash = '#/login'; return; }
+  const waiting = await count();
+  title(main, t('nav.account'),
+    h('dl.facts', h('dt', t('auth.full_name')), h('dd', user.full_name),
+      h('dt', t('auth.phone_or_email')), h('dd', user.phone || user.email)),
+    api.hasTokens() ? null : h('p.notice', t('auth.queue_kept', { n: waiting }), ' ', h('a', { href: '#/login' }, t('auth.sign_in'))),
+    waiting ? h('p.notice', t('account.unsent', { n: waiting })) : null,
+    h('button.secondary', { type: 'button', onclick: async () => { await api.logout(); await app.signedOut(); } }, t('auth.sign_out')));
+}

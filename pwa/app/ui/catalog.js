@@ -1,0 +1,59 @@
+// The catalog: search, and a procedure's page (documents, fee and exemptions, time, agency).
+import { currentUser, lastUser } from '../api.js';
+import { getCatalog, getForm, getProcedure, search } from '../catalog.js';
+import { h, clear, uuid } from '../dom.js';
+import { loc, t, fmtMoney } from '../i18n.js';
+import { saveDraft } from '../outbox.js';
+import { title } from './shell.js';
+
+export async function renderCatalog(main) {
+  const items = await getCatalog();
+  const list = h('ul.cards', { 'aria-live': 'polite' });
+  const q = h('input', { id: 'q', type: 'search', autocomplete: 'off', placeholder: t('catalog.search_hint') });
+  const draw = () => {
+    clear(list);
+    const found = search(items, q.value);
+    if (!found.length) list.append(h('li.empty', t('catalog.none')));
+    for (const p of found) {
+      list.append(h('li.card', h('a', { href: `#/p/${p.code}` }, h('strong', loc(p.name))),
+        h('p.muted', loc(p.agency.name)),
+        h('p.meta', t('catalog.days', { n: p.processing_days }), ' · ', fmtMoney(p.fees && p.fees.amount, p.fees && p.fees.currency))));
+    }
+  };
+  q.addEventListener('input', draw);
+  title(main, t('catalog.title'), h('div.field.search', h('label', { for: 'q' }, t('catalog.search')), q), list);
+  draw();
+}
+
+export async function renderProcedure(main, { code }) {
+  const p = await getProcedure(code);
+  const form = (await getForm(p.code, p.current_version)).form;
+  const fees = p.fees || {};
+  const docs = form.documents || [];
+  const start = h('button.primary', { type: 'button', onclick: () => startDraft(p) }, t('procedure.start'));
+  title(main, loc(p.name),
+    h('p', loc(p.summary)),
+    h('dl.facts',
+      h('dt', t('procedure.agency')), h('dd', loc(p.agency.name)),
+      h('dt', t('procedure.time')), h('dd', t('catalog.days', { n: p.processing_days })),
+      h('dt', t('procedure.fee')), h('dd', fmtMoney(fees.amount, fees.currency),
+        (fees.rules || []).length ? h('ul.rules', fees.rules.map((r) => h('li', `${loc(r.label)}: ${fmtMoney(r.amount, fees.currency)}`))) : null),
+      p.result && p.result.label ? [h('dt', t('procedure.result')), h('dd', loc(p.result.label))] : null),
+    h('h2', t('procedure.documents')),
+    docs.length
+      ? h('ul.docs', docs.map((d) => h('li', h('strong', loc(d.label)), ' — ',
+        d.required ? t('procedure.doc_required') : d.required_if ? t('procedure.doc_conditional') : t('procedure.doc_optional'),
+        d.help ? h('p.help', loc(d.help)) : null)))
+      : h('p', t('procedure.no_documents')),
+    start);
+}
+
+async function startDraft(p) {
+  if (!currentUser() && !(await lastUser())) { location.hash = `#/login?next=${encodeURIComponent(`#/p/${p.code}`)}`; return; }
+  const id = uuid();
+  const form = (await getForm(p.code, p.current_version)).form;
+  const fields = {};
+  for (const s of form.sections || []) for (const f of s.fields || []) if ('default' in f) fields[f.name] = f.default;
+  await saveDraft({ id, procedure_code: p.code, form_version: p.current_version, procedure_name: p.name, fields, base_version: 0 });
+  location.hash = `#/d/${id}/edit`;
+}

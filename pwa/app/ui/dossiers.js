@@ -1,0 +1,153 @@
+// My dossiers (drafts on the phone and the server's copies) and one dossier's page:
+// receipt code, appointment date, the status timeline, and the citizen's next steps.
+import * as api from '../api.js';
+import { getForm } from '../catalog.js';
+import { h } from '../dom.js';
+import { loc, t, fmtDate, fmtMoney } from '../i18n.js';
+import { renderForm } from '../forms.js';
+import { store } from '../db.js';
+import { enqueue, pending } from '../outbox.js';
+import { problemsFor } from './editor.js';
+import { title, toast } from './shell.js';
+
+export function statusText(status) { return t(`status.${status}`); }
+
+async function localState(id) {
+  const queued = (await pending()).filter((m) => m.args && m.args.dossier_id === id);
+  return { queued, submitting: queued.some((m) => m.name === 'dossier.submit') };
+}
+
+export async function renderDossiers(main) {
+  const s = store();
+  const [drafts, copies, queue] = await Promise.all([s.all('drafts'), s.all('dossiers'), pending()]);
+  const byId = new Map(copies.map((d) => [d.id, { ...d }]));
+  for (const d of drafts) {
+    if (!byId.has(d.id)) byId.set(d.id, { id: d.id, procedure_name: d.procedure_name, procedure_code: d.procedure_code, status: 'draft', updated_at: d.updated_at });
+    byId.get(d.id).local = d;
+  }
+  const rows = [...byId.values()].sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
+  const list = h('ul.cards');
+  for (const d of rows) {
+    const queued = queue.filter((m) => m.args && m.args.dossier_id === d.id);
+    const submitting = queued.some((m) => m.name === 'dossier.submit');
+    const label = submitting ? t('status.queued_submit') : statusText(d.status);
+    const href = d.status === 'draft' && !submitting ? `#/d/${d.id}/edit` : `#/d/${d.id}`;
+    list.append(h('li.card', { 'data-id': d.id },
+      h('a', { href }, h('strong', loc(d.procedure_name) || d.procedure_code)),
+      h('p', h('span.status', { 'data-status': submitting ? 'queued' : d.status }, label),
+        queued.length && !submitting ? h('span.muted', ` · ${t('dossier.unsent')}`) : null),
+      d.receipt_code ? h('p.meta', `${t('dossier.receipt')}: `, h('strong.receipt', d.receipt_code)) : null,
+      d.appointment_date ? h('p.meta', `${t('dossier.appointment')}: ${fmtDate(d.appointment_date)}`) : null));
+  }
+  if (!rows.length) list.append(h('li.empty', t('dossiers.none'), ' ', h('a', { href: '#/' }, t('nav.catalog'))));
+  title(main, t('nav.dossiers'), list);
+}
+
+function timeline(history) {
+  return h('ol.timeline', (history || []).map((e) => h('li',
+    h('time', { datetime: e.at }, fmtDate(e.at)), ' ',
+    h('strong', t(`action.${e.action}`)), ' → ', h('span.status', { 'data-status': e.to_status }, statusText(e.to_status)),
+    e.note ? h('p.note', e.note) : null)));
+}
+
+export async function renderDossier(main, { id }) {
+  const s = store();
+  let d = await s.get('dossiers', id);
+  const draft = await s.get('drafts', id);
+  const { queued, submitting } = await localState(id);
+  if (!d && draft && !submitting) { location.hash = `#/d/${id}/edit`; return null; }
+  if (d && d.status === 'draft' && !submitting && draft) { location.hash = `#/d/${id}/edit`; return null; }
+  if (d && !d.history && navigator.onLine) {
+    // Pull copies may come without the history: fetch it once when online.
+    try { d = await api.get(`/api/v1/dossiers/${id}`); await s.put('dossiers', d); } catch { /* offline: show what we have */ }
+  }
+  const name = d ? loc(d.procedure_name) : draft ? loc(draft.procedure_name) : id;
+  const status = submitting ? t('status.queued_submit') : d ? statusText(d.status) : t('status.draft');
+  const facts = h('dl.facts',
+    h('dt', t('dossier.status')), h('dd', h('span.status', { id: 'status', 'data-status': submitting ? 'queued' : d && d.status }, status)),
+    d && d.receipt_code ? [h('dt', t('dossier.receipt')), h('dd', h('strong.receipt', { id: 'receipt' }, d.receipt_code))] : null,
+    d && d.appointment_date ? [h('dt', t('dossier.appointment')), h('dd', { id: 'appointment' }, fmtDate(d.appointment_date), d.overdue ? ` (${t('dossier.overdue')})` : '')] : null,
+    d && d.fee_amount != null ? [h('dt', t('procedure.fee')), h('dd', fmtMoney(d.fee_amount))] : null,
+    d && d.result ? [h('dt', t('dossier.result')), h('dd', `${d.result.number} · ${t(`method.${d.result.method}`)} · ${fmtDate(d.result.issued_on)}`)] : null);
+  const parts = [await problemsFor(id), facts];
+  if (queued.length) parts.push(h('p.notice', { role: 'status' }, t('dossier.waiting_sync', { n: queued.length })));
+  if (d && d.status === 'supplement_requested' && d.supplement_request) parts.push(await supplementBox(d));
+  if (d && (d.allowed_actions || []).includes('rate') && d.rating == null) parts.push(rateBox(d));
+  if (d && d.rating) parts.push(h('p', t('dossier.rated', { n: d.rating })));
+  parts.push(h('h2', t('dossier.timeline')), d ? timeline(d.history) : h('p.muted', t('dossier.not_synced')));
+  if (d && (d.allowed_actions || []).includes('withdraw') && !queued.some((m) => m.name === 'dossier.withdraw')) {
+    parts.push(h('button.secondary', { type: 'button', onclick: async () => {
+      const note = prompt(t('dossier.withdraw_reason'));
+      if (note === null) return;
+      await enqueue('dossier.withdraw', { dossier_id: id, note });
+      toast(t('editor.queued'));
+      window.dispatchEvent(new CustomEvent('hoso:rerender'));
+    } }, t('action.withdraw')));
+  }
+  title(main, name, ...parts);
+  const onData = (e) => { if ((e.detail.dossiers || []).includes(id) || e.detail.results) window.dispatchEvent(new CustomEvent('hoso:rerender')); };
+  window.addEventListener('hoso:data', onData);
+  return () => window.removeEventListener('hoso:data', onData);
+}
+
+async function supplementBox(d) {
+  const req = d.supplement_request;
+  const form = (await getForm(d.procedure_code, d.form_version)).form;
+  const box = h('section.notice.warn', { 'aria-labelledby': 'supp-h' }, h('h2', { id: 'supp-h' }, t('supplement.title')));
+  if (req.note) box.append(h('p', req.note));
+  const body = h('form', { novalidate: true });
+  const fields = req.fields || [];
+  const ctl = renderForm(body, form, d.fields, { only: fields });
+  if ((req.documents || []).length) {
+    const labels = new Map((form.documents || []).map((x) => [x.code, loc(x.label)]));
+    box.append(h('p', t('supplement.documents'), ' ', req.documents.map((c) => labels.get(c) || c).join(', ')));
+  }
+  const err = h('p.summary', { role: 'alert' });
+  box.append(body, err, h('button.primary', { type: 'button', onclick: async () => {
+    const errors = ctl.check();
+    if (Object.keys(errors).length) { err.textContent = t('editor.fix_n', { n: Object.keys(errors).length }); ctl.focusFirstError(); return; }
+    const values = Object.fromEntries(fields.map((f) => [f, ctl.values()[f] ?? null]));
+    await enqueue('dossier.supplement', { dossier_id: d.id, fields: values });
+    toast(t('editor.queued'));
+    window.dispatchEvent(new CustomEvent('hoso:rerender'));
+  } }, t('supplement.send')));
+  return box;
+}
+
+function rateBox(d) {
+  const form = h('form.rate', { novalidate: true },
+    h('fieldset', h('legend', t('rate.title')),
+      [1, 2, 3, 4, 5].map((n) => h('label.choice', h('input', { type: 'radio', name: 'rating', value: String(n) }), ` ${n} – ${t(`rate.${n}`)}`))),
+    h('div.field', h('label', { for: 'rate-comment' }, t('rate.comment')), h('textarea', { id: 'rate-comment', rows: 2 })),
+    h('button.primary', { type: 'submit' }, t('rate.send')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const picked = form.querySelector('input[name=rating]:checked');
+    if (!picked) return;
+    await enqueue('dossier.rate', { dossier_id: d.id, rating: Number(picked.value), comment: form.querySelector('#rate-comment').value });
+    toast(t('editor.queued'));
+    form.remove();
+  });
+  return form;
+}
+
+export async function renderInbox(main) {
+  const items = (await store().all('notifications')).sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+  const list = h('ul.cards');
+  for (const n of items) {
+    list.append(h('li.card', { 'data-id': n.id, class: n.read_at ? 'read' : 'unread' },
+      h('a', { href: (n.data && n.data.url) || '#/inbox', onclick: () => markRead(n) },
+        h('strong', n.title)), n.read_at ? null : h('span.tag', t('inbox.unread')),
+      h('p', n.body), h('p.meta', fmtDate(n.created_at))));
+  }
+  if (!items.length) list.append(h('li.empty', t('inbox.none')));
+  title(main, t('nav.inbox'), list);
+}
+
+async function markRead(n) {
+  if (n.read_at) return;
+  await store().put('notifications', { ...n, read_at: new Date().toISOString() });
+  await enqueue('notification.read', { notification_id: n.id });
+  window.dispatchEvent(new CustomEvent('hoso:counts'));
+}
+

@@ -1,0 +1,138 @@
+// The officials' desk (wide screen): the agency's dossiers with filters, and the transitions
+// the API allows, including a supplement request naming fields and documents, and the result.
+import * as api from '../api.js';
+import { getCatalog, getForm } from '../catalog.js';
+import { h, clear } from '../dom.js';
+import { loc, t, fmtDate } from '../i18n.js';
+import { iterFields, renderForm } from '../forms.js';
+import { statusText } from './dossiers.js';
+import { problemText, title, toast } from './shell.js';
+
+const STATUSES = ['submitted', 'accepted', 'refused', 'in_progress', 'supplement_requested', 'awaiting_fee', 'withdrawn', 'stopped', 'result_ready', 'returned'];
+const NOTE_REQUIRED = new Set(['refuse', 'request_supplement', 'stop']);
+
+function select(id, label, options, value) {
+  return h('div.field', h('label', { for: id }, label),
+    h('select', { id }, options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
+}
+
+export async function renderOffice(main, params) {
+  const user = api.currentUser();
+  if (!user || user.kind !== 'official') { location.hash = '#/login'; return; }
+  document.body.classList.add('wide');
+  const q = new URLSearchParams(params.query || '');
+  const procs = (await getCatalog().catch(() => [])).filter((p) => p.agency.code === user.agency_code);
+  const filters = h('form.filters', { role: 'search' },
+    select('flt-status', t('office.status'), [['', t('office.any')], ...STATUSES.map((s) => [s, statusText(s)])], q.get('status') || ''),
+    select('flt-overdue', t('office.overdue'), [['', t('office.any')], ['true', t('common.yes')], ['false', t('common.no')]], q.get('overdue') || ''),
+    select('flt-procedure', t('office.procedure'), [['', t('office.any')], ...procs.map((p) => [p.code, loc(p.name)])], q.get('procedure') || ''),
+    h('div.field', h('label', { for: 'flt-receipt' }, t('dossier.receipt')), h('input', { id: 'flt-receipt', value: q.get('receipt_code') || '' })),
+    h('button.primary', { type: 'submit' }, t('office.filter')));
+  filters.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const next = new URLSearchParams();
+    for (const [key, id] of [['status', 'flt-status'], ['overdue', 'flt-overdue'], ['procedure', 'flt-procedure'], ['receipt_code', 'flt-receipt']]) {
+      const v = filters.querySelector(`#${id}`).value.trim();
+      if (v) next.set(key, v);
+    }
+    location.hash = `#/office?${next}`;
+  });
+  const table = h('table.desk', h('caption', t('office.list')),
+    h('thead', h('tr', [t('dossier.receipt'), t('office.procedure'), t('office.citizen'), t('dossier.status'), t('office.submitted'), t('dossier.appointment')].map((x) => h('th', { scope: 'col' }, x)))));
+  const tbody = h('tbody');
+  table.append(tbody);
+  title(main, t('nav.office'), filters, table);
+  const query = new URLSearchParams(q);
+  query.set('per_page', '100');
+  try {
+    const page = await api.get(`/api/v1/office/dossiers?${query}`);
+    for (const d of page.items) {
+      tbody.append(h('tr', { 'data-id': d.id },
+        h('td', h('a', { href: `#/office/${d.id}` }, d.receipt_code || t('office.no_receipt'))),
+        h('td', loc(d.procedure_name)), h('td', d.owner ? d.owner.full_name : ''),
+        h('td', h('span.status', { 'data-status': d.status }, statusText(d.status)), d.overdue ? h('span.tag.warn', t('dossier.overdue')) : null),
+        h('td', fmtDate(d.submitted_at)), h('td', fmtDate(d.appointment_date))));
+    }
+    if (!page.items.length) tbody.append(h('tr', h('td', { colspan: 6 }, t('office.none'))));
+  } catch (err) {
+    main.append(h('p.summary', { role: 'alert' }, problemText(err)));
+  }
+  return () => document.body.classList.remove('wide');
+}
+
+function actionForm(d, action, form, onDone) {
+  const box = h('form.action', { novalidate: true, 'data-action': action });
+  const fields = [];
+  if (action === 'request_supplement') {
+    fields.push(h('fieldset', h('legend', t('office.fields_to_fix')),
+      [...iterFields(form)].map((f) => h('label.choice', h('input', { type: 'checkbox', name: 'fields', value: f.name }), ` ${loc(f.label)}`))));
+    if ((form.documents || []).length) {
+      fields.push(h('fieldset', h('legend', t('office.documents_to_add')),
+        form.documents.map((x) => h('label.choice', h('input', { type: 'checkbox', name: 'documents', value: x.code }), ` ${loc(x.label)}`))));
+    }
+  }
+  if (action === 'return_result') {
+    fields.push(h('div.field', h('label', { for: 'res-number' }, t('office.result_number')), h('input', { id: 'res-number', required: true })),
+      select('res-method', t('office.result_method'), ['electronic', 'desk', 'post'].map((m) => [m, t(`method.${m}`)]), 'electronic'));
+  }
+  fields.push(h('div.field', h('label', { for: `note-${action}` }, t('office.note'), NOTE_REQUIRED.has(action) ? ' *' : ''),
+    h('textarea', { id: `note-${action}`, rows: 2, 'aria-required': NOTE_REQUIRED.has(action) ? 'true' : null })));
+  const err = h('p.summary', { role: 'alert' });
+  box.append(...fields, err, h('button.primary', { type: 'submit' }, t(`action.${action}`)));
+  box.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = { action, expected_version: d.version };
+    const note = box.querySelector(`#note-${action}`).value.trim();
+    if (note) body.note = note;
+    if (action === 'request_supplement') {
+      body.fields = [...box.querySelectorAll('input[name=fields]:checked')].map((i) => i.value);
+      body.documents = [...box.querySelectorAll('input[name=documents]:checked')].map((i) => i.value);
+    }
+    if (action === 'return_result') body.result = { number: box.querySelector('#res-number').value.trim(), method: box.querySelector('#res-method').value };
+    try {
+      await api.post(`/api/v1/office/dossiers/${d.id}/transitions`, body);
+      toast(t('office.done', { action: t(`action.${action}`) }));
+      onDone();
+    } catch (e2) {
+      err.textContent = problemText(e2);
+    }
+  });
+  return box;
+}
+
+export async function renderOfficeDossier(main, { id }) {
+  document.body.classList.add('wide');
+  let d;
+  try {
+    d = await api.get(`/api/v1/office/dossiers/${id}`);
+  } catch (err) {
+    title(main, t('nav.office'), h('p.summary', { role: 'alert' }, problemText(err)));
+    return () => document.body.classList.remove('wide');
+  }
+  const form = (await getForm(d.procedure_code, d.form_version)).form;
+  const values = h('div.readonly');
+  renderForm(values, form, d.fields, { readonly: true });
+  const actions = h('div.actions');
+  const panel = h('div.action-panel');
+  const rerender = () => window.dispatchEvent(new CustomEvent('hoso:rerender'));
+  for (const a of d.allowed_actions || []) {
+    actions.append(h('button.secondary', { type: 'button', 'data-action': a, onclick: () => {
+      clear(panel).append(actionForm(d, a, form, rerender));
+      const first = panel.querySelector('input,textarea,select');
+      if (first) first.focus();
+    } }, t(`action.${a}`)));
+  }
+  const docs = Object.entries(d.documents || {});
+  title(main, `${loc(d.procedure_name)} ${d.receipt_code ? `· ${d.receipt_code}` : ''}`,
+    h('p', h('a', { href: '#/office' }, `← ${t('office.list')}`)),
+    h('dl.facts',
+      h('dt', t('dossier.status')), h('dd', h('span.status', { 'data-status': d.status }, statusText(d.status)), d.overdue ? h('span.tag.warn', t('dossier.overdue')) : null),
+      h('dt', t('office.citizen')), h('dd', d.owner ? `${d.owner.full_name} · ${d.owner.phone || d.owner.email || ''}` : ''),
+      h('dt', t('office.submitted')), h('dd', fmtDate(d.submitted_at)),
+      d.appointment_date ? [h('dt', t('dossier.appointment')), h('dd', fmtDate(d.appointment_date))] : null),
+    h('h2', t('office.actions')), actions, panel,
+    h('h2', t('office.values')), values,
+    h('h2', t('procedure.documents')), docs.length ? h('ul', docs.map(([code, x]) => h('li', `${code}: ${x.name || x.source} (${x.status})`))) : h('p', t('procedure.no_documents')),
+    h('h2', t('dossier.timeline')), h('ol.timeline', (d.history || []).map((e) => h('li', h('time', fmtDate(e.at)), ' ', h('strong', t(`action.${e.action}`)), ' → ', statusText(e.to_status), e.note ? h('p.note', e.note) : null))));
+  return () => document.body.classList.remove('wide');
+}

@@ -1,0 +1,157 @@
+/* Hoso service worker (classic script). The server writes `self.SHELL_VERSION = "…"` above this
+   line: the hash of every shell file's hash, so any change to the shell installs a new worker. */
+/* global SHELL_VERSION */
+'use strict';
+
+try {
+  importScripts('/sw-push.js'); // Web Push listeners, when that module is deployed
+} catch (e) {
+  // No push worker: everything else still works.
+}
+
+const VERSION = self.SHELL_VERSION || 'dev';
+const SHELL = `shell-${VERSION}`;
+const DATA = 'data-v1';
+const MANIFEST_KEY = '/__asset-manifest';
+const FORM_RE = /^\/api\/v1\/procedures\/[^/]+\/forms\/\d+$/;
+const CATALOG_RE = /^\/api\/v1\/procedures(\/[^/]+)?$/;
+
+async function sha256(buf) {
+  const d = await crypto.subtle.digest('SHA-256', buf);
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// Previous shells' hashes, so an update copies unchanged files instead of downloading them.
+async function previousFiles() {
+  const found = [];
+  for (const name of await caches.keys()) {
+    if (!name.startsWith('shell-') || name === SHELL) continue;
+    const cache = await caches.open(name);
+    const m = await cache.match(MANIFEST_KEY);
+    if (m) found.push({ cache, files: (await m.json()).files || {} });
+  }
+  return found;
+}
+
+async function installShell() {
+  const resp = await fetch('/asset-manifest.json', { cache: 'no-store' });
+  if (!resp.ok) throw new Error(`asset manifest: ${resp.status}`);
+  const manifest = await resp.json();
+  const cache = await caches.open(SHELL);
+  const old = await previousFiles();
+  let downloaded = 0;
+  await Promise.all(Object.entries(manifest.files).map(async ([url, hash]) => {
+    if (await cache.match(url)) return;
+    for (const prev of old) {
+      if (prev.files[url] === hash) {
+        const hit = await prev.cache.match(url);
+        if (hit) { await cache.put(url, hit); return; }
+      }
+    }
+    const r = await fetch(url, { cache: 'no-cache' });
+    if (!r.ok) throw new Error(`${url}: ${r.status}`);
+    const body = await r.clone().arrayBuffer();
+    if ((await sha256(body)) !== hash) throw new Error(`${url}: changed during install`);
+    downloaded += 1;
+    await cache.put(url, r);
+  }));
+  await cache.put(MANIFEST_KEY, new Response(JSON.stringify({ ...manifest, downloaded }),
+    { headers: { 'Content-Type': 'application/json' } }));
+}
+
+self.addEventListener('install', (event) => {
+  // No skipWaiting here: a new version waits until the person taps "Update" (never mid-draft).
+  event.waitUntil(installShell());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith('shell-') && name !== SHELL) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  const msg = event.data || {};
+  if (msg.type === 'skip-waiting') self.skipWaiting();
+  if (msg.type === 'prefetch') event.waitUntil(prefetch(msg.urls || [], event.source));
+  if (msg.type === 'version' && event.source) {
+    event.waitUntil(caches.open(SHELL).then((c) => c.match(MANIFEST_KEY)).then((m) => (m ? m.json() : {}))
+      .then((m) => event.source.postMessage({ type: 'version', version: VERSION, downloaded: m.downloaded })));
+  }
+});
+
+// Caches form versions (immutable) and catalog pages the app will need offline.
+async function prefetch(urls, source) {
+  const cache = await caches.open(DATA);
+  let failed = 0;
+  for (const url of urls) {
+    if (FORM_RE.test(new URL(url, self.location).pathname) && (await cache.match(url))) continue;
+    try {
+      const r = await fetch(url);
+      if (r.ok) await cache.put(url, r);
+      else failed += 1;
+    } catch (e) {
+      failed += 1;
+    }
+  }
+  if (source) source.postMessage({ type: 'prefetched', count: urls.length, failed });
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(DATA);
+  const hit = await cache.match(request, { ignoreVary: true });
+  if (hit) return hit;
+  const r = await fetch(request);
+  if (r.ok) await cache.put(request, r.clone());
+  return r;
+}
+
+// The catalog: the network (the HTTP cache revalidates it by ETag), the cached copy offline.
+async function networkFirst(request) {
+  const cache = await caches.open(DATA);
+  try {
+    const r = await Promise.race([
+      fetch(request),
+      new Promise((resolve, reject) => setTimeout(() => reject(new Error('slow')), 6000)),
+    ]);
+    if (r.ok) await cache.put(request, r.clone());
+    return r;
+  } catch (e) {
+    const hit = await cache.match(request, { ignoreVary: true });
+    if (hit) return hit;
+    throw e;
+  }
+}
+
+async function shellFirst(request, url) {
+  const cache = await caches.open(SHELL);
+  const hit = await cache.match(url);
+  return hit || fetch(request);
+}
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  if (req.method !== 'GET') return;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  if (req.mode === 'navigate') {
+    event.respondWith(shellFirst(req, '/index.html').catch(() => fetch(req)));
+    return;
+  }
+  if (FORM_RE.test(url.pathname)) { event.respondWith(cacheFirst(req)); return; }
+  if (CATALOG_RE.test(url.pathname)) { event.respondWith(networkFirst(req)); return; }
+  if (url.pathname.startsWith('/api/') || url.pathname === '/sw.js' || url.pathname === '/asset-manifest.json') return;
+  event.respondWith(caches.open(SHELL).then((c) => c.match(url.pathname)).then((hit) => hit || fetch(req)));
+});
+
+// Background Sync: wake the open app to send its queue (it holds the tokens and the queue logic).
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'hoso-sync') return;
+  event.waitUntil((async () => {
+    const clients = await self.clients.matchAll({ type: 'window' });
+    for (const c of clients) c.postMessage({ type: 'sync' });
+  })());
+});

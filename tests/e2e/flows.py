@@ -1,0 +1,106 @@
+"""What a person does in the app, step by step, shared by the browser tests."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+MARITAL = "marital-status-confirmation"
+PASSWORD = "Mat-khau-rat-kho-2026"
+
+
+def new_phone() -> str:
+    return f"09{uuid.uuid4().int % 10**8:08d}"
+
+
+def open_app(page: Page, hash_: str = "#/") -> None:
+    page.goto("/" + hash_)
+    expect(page.locator("h1")).to_be_visible()
+
+
+def sign_up(page: Page, name: str = "Trần Thị Bình", phone: str | None = None) -> str:
+    phone = phone or new_phone()
+    open_app(page, "#/signup")
+    page.get_by_label("Họ và tên").fill(name)
+    page.get_by_label("Số điện thoại").fill(phone)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng ký tài khoản").click()
+    expect(page.locator("h1")).to_have_text("Hồ sơ của tôi")
+    return phone
+
+
+def sign_in(page: Page, login: str) -> None:
+    open_app(page, "#/login")
+    page.get_by_label("Số điện thoại hoặc email").fill(login)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.locator("#nav")).to_contain_text("Tài khoản")
+
+
+def wait_offline_ready(page: Page) -> None:
+    """After one online visit the worker holds the shell, the catalog and every form."""
+    expect(page.locator("html")).to_have_attribute("data-offline-ready", "1", timeout=20000)
+
+
+def start_marital(page: Page) -> str:
+    page.goto(f"/#/p/{MARITAL}")
+    page.get_by_role("button", name="Bắt đầu điền hồ sơ").click()
+    expect(page).to_have_url(re.compile(r"#/d/[0-9a-f-]+/edit$"))
+    return page.url.split("#/d/")[1].split("/")[0]
+
+
+def fill_marital(page: Page, name: str = "Trần Thị Bình") -> None:
+    page.get_by_label("Họ, chữ đệm và tên").fill(name)
+    page.get_by_role("group", name="Giới tính").get_by_label("Nữ").check()
+    page.get_by_label("Ngày, tháng, năm sinh").fill("1990-05-17")
+    page.get_by_label("Số định danh cá nhân").fill("001190012345")
+    page.get_by_label("Số điện thoại").fill("0912345678")
+    residence = page.get_by_role("group", name="Nơi cư trú")
+    residence.get_by_label("Số nhà, đường").fill("12 Hàng Bạc")
+    residence.get_by_label("Phường/xã").fill("Phường Hoàn Kiếm")
+    residence.get_by_label("Tỉnh/thành phố").fill("Hà Nội")
+    page.get_by_role("group", name="Tình trạng hôn nhân").get_by_label("Chưa đăng ký kết hôn với ai").check()
+    fill_rest(page)
+
+
+def fill_rest(page: Page) -> None:
+    """Any other required field of the demo form, filled with a plausible value."""
+    for box in page.locator(".field[data-type='select']:visible").all():
+        control = box.locator("select").first
+        if control.get_attribute("aria-required") == "true" and not control.input_value():
+            control.select_option(index=1)
+    for box in page.locator(".field[data-type='radio']:visible").all():
+        if box.locator("input:checked").count() == 0 and box.locator(".req").count():
+            box.locator("input").first.check()
+    values = {"text": "Hà Nội", "textarea": "Hà Nội", "number": "1", "date": "1991-03-02"}
+    for kind, value in values.items():
+        for box in page.locator(f".field[data-type='{kind}']:visible").all():
+            control = box.locator("input, textarea").first
+            if control.get_attribute("aria-required") == "true" and not control.input_value():
+                control.fill(value)
+
+
+def submit(page: Page) -> str:
+    page.get_by_role("button", name="Nộp hồ sơ").click()
+    expect(page.locator(".summary")).to_be_empty()
+    expect(page).to_have_url(re.compile(r"#/d/[0-9a-f-]+$"))
+    return page.url.split("#/d/")[1]
+
+
+def server_dossiers(live: Any, token: str) -> list[dict[str, Any]]:
+    return live.api("GET", "/api/v1/dossiers?per_page=100", token).json()["items"]
+
+
+def tokens_of(page: Page) -> dict[str, Any]:
+    return page.evaluate("""() => new Promise((resolve, reject) => {
+        const r = indexedDB.open('hoso');
+        r.onsuccess = () => {
+          const g = r.result.transaction('kv').objectStore('kv').get('session');
+          g.onsuccess = () => resolve(g.result);
+          g.onerror = () => reject(g.error);
+        };
+        r.onerror = () => reject(r.error);
+    })""")
