@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.errors import NotFound, TransitionNotAllowed, ValidationFailed
+from app.errors import DomainError, NotFound, TransitionNotAllowed, ValidationFailed
 from app.models.notifications import Notification
 from app.models.sync import ConflictRecord
 from app.services import clock
@@ -44,6 +44,8 @@ def _citizen_transition(ctx: Context, name: str, args: dict[str, Any], action: s
         records = record_refused_values(ctx.session, dossier, values, ctx.captured_at, name)
         return Outcome(REJECTED, entity=dossier_dict(dossier), conflicts=[brief(r) for r in records],
                        error=exc.to_problem())
+    except DomainError as exc:  # e.g. incomplete: nothing applied, the phone shows why
+        return Outcome(REJECTED, entity=dossier_dict(dossier), error=exc.to_problem())
     return Outcome(APPLIED, entity=dossier_dict(dossier))
 
 
