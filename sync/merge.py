@@ -8,6 +8,7 @@ capture time stands and the other value is returned as a conflict, so nothing ty
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -43,6 +44,17 @@ class MergeResult:
         return "merged" if self.foreign else "applied"
 
 
+def same(a: Any, b: Any) -> bool:
+    """Equal as JSON values: 1, 1.0 and true are three different things a person typed."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (dict, list)):
+        return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    return bool(a == b)
+
+
 def parse_stamp(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value
@@ -67,9 +79,9 @@ def merge(base: dict[str, Any], server: dict[str, Any], server_stamps: dict[str,
     result = MergeResult(fields=fields, stamps=stamps)
     for name in sorted(changes):
         mine, theirs, was = changes[name], server.get(name), base.get(name)
-        if mine == theirs:
+        if same(mine, theirs):
             continue  # same value on both sides (or the phone re-sent its own change)
-        if theirs == was:
+        if same(theirs, was):
             _set(result, name, mine, stamp)
             continue
         server_at = parse_stamp(server_stamps.get(name))
@@ -79,10 +91,10 @@ def merge(base: dict[str, Any], server: dict[str, Any], server_stamps: dict[str,
             result.clashes.append(Clash(name, mine, captured_at, theirs, server_at, True))
         else:
             result.clashes.append(Clash(name, theirs, server_at, mine, captured_at, False))
-    changed_here = {n for n, v in changes.items() if v == server.get(n)}
+    changed_here = {n for n, v in changes.items() if same(v, server.get(n))}
     result.foreign = sorted(
         n for n in set(server) | set(base)
-        if server.get(n) != base.get(n) and n not in changed_here
+        if not same(server.get(n), base.get(n)) and n not in changed_here
         and not any(c.field == n for c in result.clashes)
     )
     return result

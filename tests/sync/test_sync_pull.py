@@ -1,0 +1,138 @@
+"""Pull: snapshot, paging exactly once, officials' changes, 410 after pruning."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from app.services import lifecycle as lc
+from app.services.dossiers import transition
+from sync.feed import prune
+from tests.factories import make_dossier
+from tests.sync.helpers import Phone, save_args
+
+
+def test_snapshot_holds_what_the_user_may_see(client, db, citizen, make_citizen, official):
+    mine = make_dossier(db.session, citizen.user, status=lc.ACCEPTED, official=official.user)
+    theirs = make_dossier(db.session, make_citizen(name="Người khác").user)
+    body = Phone(client, citizen).pull().get_json()
+    assert body["has_more"] is False and body["last_mutation_id"] == 0
+    by_entity: dict[str, list] = {}
+    for c in body["changes"]:
+        assert c["op"] == "put"
+        by_entity.setdefault(c["entity"], []).append(c)
+    assert [c["id"] for c in by_entity["dossier"]] == [str(mine.id)]
+    assert str(theirs.id) not in str(body)
+    dossier = by_entity["dossier"][0]
+    assert dossier["version"] == dossier["data"]["version"] == mine.version
+    assert [h["action"] for h in dossier["data"]["history"]] == ["create", "submit", "accept"]
+    assert "birth-registration" in {c["id"] for c in by_entity["procedure"]}
+    [note] = by_entity["notification"]
+    assert note["data"]["dossier_id"] == str(mine.id) and note["data"]["kind"] == lc.ACCEPTED
+
+
+def test_officials_transitions_reach_the_owners_phone(client, db, citizen, official):
+    dossier = make_dossier(db.session, citizen.user, status=lc.SUBMITTED)
+    phone = Phone(client, citizen)
+    phone.pull_all()
+    resp = client.post(f"/api/v1/office/dossiers/{dossier.id}/transitions",
+                       json={"action": "accept"}, headers=official.headers)
+    assert resp.status_code == 200
+    changes = phone.pull_all()
+    assert [(c["entity"], c["op"]) for c in changes] == [("dossier", "put"),
+                                                         ("notification", "put")]
+    assert changes[0]["data"]["status"] == lc.ACCEPTED
+    assert changes[0]["data"]["receipt_code"]
+    note_id = changes[1]["id"]
+    # Reading the notification on this phone shows as read on the others.
+    r = phone.one("notification.read", {"notification_id": note_id})
+    assert r["status"] == "applied" and r["entity"]["read_at"]
+    other = Phone(client, citizen)
+    other.cursor = phone.cursor
+    [read] = other.pull_all()
+    assert (read["entity"], read["id"], read["version"]) == ("notification", note_id, 2)
+    assert phone.pull_all()[-1]["data"]["read_at"] is not None
+    assert phone.pull_all() == []  # nothing new: the cursor stays put
+
+
+def test_paging_returns_every_change_exactly_once(client, db, citizen):
+    phone = Phone(client, citizen)
+    phone.pull_all()
+    dids = [uuid.uuid4() for _ in range(5)]
+    phone.push(*[phone.mutation("dossier.save", save_args(d, {"copies": 1})) for d in dids])
+    seen = []
+    pages = 0
+    while True:
+        body = phone.pull(limit=2).get_json()
+        seen += [c["id"] for c in body["changes"]]
+        phone.cursor = body["cursor"]
+        pages += 1
+        if not body["has_more"]:
+            break
+    # Each new draft: one change at creation, one for the save.
+    assert sorted(seen) == sorted(str(d) for d in dids for _ in range(2))
+    assert pages == 5
+    assert phone.pull().get_json()["last_mutation_id"] == 5
+
+
+def test_a_deleted_draft_is_pulled_as_a_delete(client, db, citizen):
+    phone = Phone(client, citizen)
+    did = uuid.uuid4()
+    phone.one("dossier.save", save_args(did, {"copies": 1}))
+    phone.pull_all()
+    phone.one("dossier.delete_draft", {"dossier_id": str(did)})
+    changes = phone.pull_all()
+    assert [(c["entity"], c["id"], c["op"], c["data"]) for c in changes] == [
+        ("dossier", str(did), "delete", None)]
+
+
+def test_cursors_the_server_cannot_serve_are_410(client, db, app, citizen, make_citizen):
+    phone = Phone(client, citizen)
+    phone.one("dossier.save", save_args(uuid.uuid4(), {"copies": 1}))
+    old_cursor = phone.pull().get_json()["cursor"]
+    phone.one("dossier.save", save_args(uuid.uuid4(), {"copies": 2}))
+    stranger = Phone(client, make_citizen(name="Người khác"))
+    for resp in (phone.pull(cursor="garbage!"), stranger.pull(cursor=old_cursor)):
+        assert resp.status_code == 410
+        assert resp.mimetype == "application/problem+json"
+    assert phone.pull(cursor=old_cursor).status_code == 200
+    # Thirty-one days later the old changes are pruned: the old cursor must reset.
+    counts = prune(db.session, 30, now=datetime.now(UTC) + timedelta(days=31))
+    db.session.commit()
+    assert counts["changes"] >= 4 and counts["results"] == 2
+    resp = phone.pull(cursor=old_cursor)
+    assert resp.status_code == 410 and resp.get_json()["reset"] is True
+    snap = phone.pull(reset=True).get_json()
+    assert len([c for c in snap["changes"] if c["entity"] == "dossier"]) == 2
+    assert phone.pull(cursor=snap["cursor"]).get_json()["changes"] == []
+    # Re-sent mutations past retention are not applied again.
+    again = phone.send([{"id": 1, "name": "dossier.save",
+                         "args": save_args(uuid.uuid4(), {"copies": 1})}])
+    assert again.get_json() == {"last_mutation_id": 2, "results": []}
+
+
+def test_prune_command(app, db, citizen):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["sync", "prune", "--days", "30"])
+    assert result.exit_code == 0, result.output
+    assert "Pruned 0 changes" in result.output
+    refused = runner.invoke(args=["sync", "prune", "--days", "3"])
+    assert refused.exit_code != 0  # results are kept at least 30 days
+
+
+def test_officials_and_strangers_cannot_pull(client, official):
+    assert client.get("/api/v1/sync/pull").status_code == 401
+    assert client.get("/api/v1/sync/pull", headers=official.headers).status_code == 403
+
+
+def test_pull_sees_a_conflict_made_during_a_transition(client, db, citizen, official):
+    dossier = make_dossier(db.session, citizen.user, status=lc.IN_PROGRESS, official=official.user)
+    phone = Phone(client, citizen)
+    m = phone.mutation("dossier.withdraw", {"dossier_id": str(dossier.id), "note": "Thôi"})
+    transition(db.session, dossier, official.user, "complete")
+    db.session.commit()
+    phone.pull_all()
+    r = phone.push(m)["results"][0]
+    assert r["status"] == "rejected"
+    changes = phone.pull_all()
+    assert [(c["entity"], c["data"]["other"]) for c in changes] == [("conflict", "Thôi")]
