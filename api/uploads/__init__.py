@@ -190,6 +190,7 @@ class UploadItem(MethodView):
         """Append bytes at Upload-Offset (Content-Type: application/offset+octet-stream)."""
         if not (request.content_type or "").startswith(svc.OCTET_STREAM):
             raise UnsupportedBody()
+        svc.parse_checksum(request.headers.get("Upload-Checksum"))  # 400 before anything else
         upload = self._mine(upload_id)
         offset = svc.parse_int(request.headers.get("Upload-Offset"), "Upload-Offset")
         if offset != upload.offset:
