@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask, request
@@ -19,8 +18,9 @@ JSON_METHODS = {"POST", "PUT", "PATCH"}
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(Config(app.instance_path, **(config or {})))
-    logging.basicConfig(level=logging.INFO)
+    from app import observability
 
+    observability.init_app(app)
     db.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)
@@ -31,12 +31,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     import api as resources
     from api.security import init_jwt
-    from app import cli, pwa
+    from app import cli, headers, pwa
 
     init_jwt(app)
     resources.register(api, app)
     app.register_blueprint(pwa.bp)
     register_error_handlers(app)
+    headers.init_app(app)
     cli.register(app)
 
     @app.before_request

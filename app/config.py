@@ -72,8 +72,11 @@ class Config:
         self.OPENAPI_VERSION = "3.0.3"
         self.OPENAPI_URL_PREFIX = "/api/v1"
         self.OPENAPI_JSON_PATH = "openapi.json"
-        self.OPENAPI_REDOC_PATH = "docs"
-        self.OPENAPI_REDOC_URL = "/api/v1/redoc.standalone.js"
+        # Swagger UI's assets come from the swagger-ui-bundle package, served locally.
+        self.OPENAPI_SWAGGER_UI_PATH = "docs"
+        self.OPENAPI_SWAGGER_UI_URL = "/api/v1/docs-assets/"
+        self.CORS_ORIGINS = [o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()]
+        self.FORCE_HSTS = env.get("FORCE_HSTS", "") == "1"
         self.PROPAGATE_EXCEPTIONS = False
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -17,13 +17,16 @@ def test_twenty_officials_accepting_at_once_get_twenty_codes(app, client, db, ma
     officials = [make_official(role="reception") for _ in range(20)]
     dossiers = [make_dossier(db.session, citizen.user, status=lc.SUBMITTED,
                              official=officials[0].user) for _ in range(20)]
+    ids = [d.id for d in dossiers]
+    agency = dossiers[0].agency_code
+    db.session.commit()  # release this thread's read transaction (SQLite's write lock)
     barrier = threading.Barrier(20)
     results: list = [None] * 20
 
     def accept(i: int) -> None:
         with app.test_client() as c:
             barrier.wait()
-            results[i] = c.post(f"/api/v1/office/dossiers/{dossiers[i].id}/transitions",
+            results[i] = c.post(f"/api/v1/office/dossiers/{ids[i]}/transitions",
                                 json={"action": "accept"}, headers=officials[i].headers)
 
     threads = [threading.Thread(target=accept, args=(i,)) for i in range(20)]
@@ -34,7 +37,6 @@ def test_twenty_officials_accepting_at_once_get_twenty_codes(app, client, db, ma
     assert [r.status_code for r in results] == [200] * 20, [r.get_json() for r in results]
     codes = [r.get_json()["receipt_code"] for r in results]
     assert len(set(codes)) == 20
-    agency = dossiers[0].agency_code
     pattern = re.compile(rf"^{re.escape(agency)}-\d{{6}}-(\d{{4}})$")
     numbers = sorted(int(pattern.match(c).group(1)) for c in codes)
     assert numbers == list(range(1, 21))
@@ -66,9 +68,9 @@ def test_holidays_from_the_table_are_skipped(db, citizen, make_official):
     leader = make_official(procedure="criminal-record-certificate")
     dossier = make_dossier(db.session, citizen.user, "criminal-record-certificate",
                            status=lc.SUBMITTED, official=leader.user)
-    # Accepted Tue 27 Apr 2027 (before 30 Apr and 1 May): 30 Apr (Fri) is a holiday.
+    # Accepted Tue 27 Apr 2027: Fri 30 Apr and Mon 3 May (1 May observed) are holidays.
     transition(db.session, dossier, leader.user, "accept", moment=at(date(2027, 4, 27)))
-    assert dossier.appointment_date == date(2027, 5, 12)
+    assert dossier.appointment_date == date(2027, 5, 13)
 
 
 def test_overdue_is_derived_and_filterable(client, db, citizen, official):
