@@ -144,6 +144,7 @@ async function pull() {
   let cursor = await store().get('kv', 'cursor');
   let seen = cursor ? null : { dossier: new Set(), notification: new Set(), conflict: new Set() };
   const touched = new Set();
+  let changes = 0;
   for (let page = 0; page < 200; page += 1) {
     const q = new URLSearchParams({ client_id: cid, limit: '200' });
     if (cursor) q.set('cursor', cursor);
@@ -157,6 +158,7 @@ async function pull() {
     const body = r.data;
     await store().tx(['kv', 'outbox', 'drafts', 'dossiers', 'notifications', 'conflicts'], 'readwrite', async (s) => {
       for (const c of body.changes || []) {
+        changes += 1;
         await applyChange(s, c, seen);
         if (c.entity === 'dossier') touched.add(String(c.id));
       }
@@ -175,7 +177,7 @@ async function pull() {
     cursor = body.cursor;
     if (!body.has_more) break;
   }
-  if (touched.size || seen) notify({ dossiers: [...touched], pulled: true });
+  if (changes || seen) notify({ dossiers: [...touched], pulled: true });
 }
 
 function schedule(ms) {
@@ -192,6 +194,11 @@ export function syncNow(reason = 'manual') {
     do {
       again = false;
       try {
+        if (navigator.onLine === false) {
+          // Known offline: wait for the `online` event (a queued save can still be topped up).
+          emit({ phase: 'idle', offline: true });
+          break;
+        }
         emit({ phase: 'syncing', error: null });
         await push();
         await pull();

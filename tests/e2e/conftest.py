@@ -118,8 +118,9 @@ def new_context(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     made: list[Any] = []
 
     def make(**kwargs: Any) -> Any:
-        ctx = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="vi-VN",
-                                  timezone_id="Asia/Ho_Chi_Minh", service_workers="allow", **kwargs)
+        options = {"viewport": PHONE, "base_url": live_server.url, "locale": "vi-VN",
+                   "timezone_id": "Asia/Ho_Chi_Minh", "service_workers": "allow", **kwargs}
+        ctx = browser.new_context(**options)
         ctx.set_default_timeout(15000)
         # The browser's console ends up in the failure report.
         ctx.on("console", lambda m: print(f"[console.{m.type}] {m.text}"))
@@ -155,6 +156,7 @@ def official_of(db: Any, make_official: Any) -> Any:
 
     def make(procedure: str, role: str = "leader") -> Any:
         actor = make_official(role=role, procedure=procedure)
+        actor.email = actor.user.email
         db.session.rollback()
         return actor
 

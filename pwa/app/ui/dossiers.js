@@ -41,6 +41,14 @@ export async function renderDossiers(main) {
   }
   if (!rows.length) list.append(h('li.empty', t('dossiers.none'), ' ', h('a', { href: '#/' }, t('nav.catalog'))));
   title(main, t('nav.dossiers'), list);
+  return rerenderOnData();
+}
+
+// Redraw the screen when sync brought news (new dossiers, statuses, notifications).
+function rerenderOnData(filter = () => true) {
+  const onData = (e) => { if (filter(e.detail)) window.dispatchEvent(new CustomEvent('hoso:rerender')); };
+  window.addEventListener('hoso:data', onData);
+  return () => window.removeEventListener('hoso:data', onData);
 }
 
 function timeline(history) {
@@ -56,7 +64,7 @@ export async function renderDossier(main, { id }) {
   const draft = await s.get('drafts', id);
   const { queued, submitting } = await localState(id);
   if (!d && draft && !submitting) { location.hash = `#/d/${id}/edit`; return null; }
-  if (d && d.status === 'draft' && !submitting && draft) { location.hash = `#/d/${id}/edit`; return null; }
+  if (d && d.status === 'draft' && !submitting) { location.hash = `#/d/${id}/edit`; return null; }
   if (d && !d.history && navigator.onLine) {
     // Pull copies may come without the history: fetch it once when online.
     try { d = await api.get(`/api/v1/dossiers/${id}`); await s.put('dossiers', d); } catch { /* offline: show what we have */ }
@@ -142,6 +150,7 @@ export async function renderInbox(main) {
   }
   if (!items.length) list.append(h('li.empty', t('inbox.none')));
   title(main, t('nav.inbox'), list);
+  return rerenderOnData((d) => d.pulled);
 }
 
 async function markRead(n) {

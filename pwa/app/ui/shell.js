@@ -41,8 +41,10 @@ export function renderNav(user, counts = {}) {
   items.push(user ? link('#/account', t('nav.account')) : link('#/login', t('nav.login')));
   nav.append(h('ul', items.map((a) => h('li', a))));
   markCurrent();
-  $('lang').textContent = currentLang() === 'vi' ? 'English' : 'Tiếng Việt';
-  $('lang').setAttribute('lang', currentLang() === 'vi' ? 'en' : 'vi');
+  const other = currentLang() === 'vi' ? 'en' : 'vi';
+  $('lang').textContent = other.toUpperCase();
+  $('lang').setAttribute('aria-label', other === 'en' ? 'English' : 'Tiếng Việt');
+  $('lang').setAttribute('lang', other);
 }
 
 export function markCurrent() {
