@@ -22,6 +22,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     observability.init_app(app)
     db.init_app(app)
+    from app import limits
+
+    limits.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(_migrations_dir()))

@@ -77,6 +77,11 @@ class Config:
         self.OPENAPI_SWAGGER_UI_URL = "/api/v1/docs-assets/"
         self.CORS_ORIGINS = [o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()]
         self.FORCE_HSTS = env.get("FORCE_HSTS", "") == "1"
+        # Abuse limits (see app/limits.py), each overridable, e.g. RATELIMIT_LOGIN_IP="60/minute".
+        from app.limits import DEFAULTS as LIMIT_DEFAULTS
+
+        for key, value in LIMIT_DEFAULTS.items():
+            setattr(self, key, env.get(key, value))
         self.PROPAGATE_EXCEPTIONS = False
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -41,6 +41,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         "UPLOAD_DIR": str(tmp / "uploads"),
         "REFRESH_REUSE_GRACE_SECONDS": 0,
         "LOGIN_FREE_ATTEMPTS": 3,
+        # Every test signs up from 127.0.0.1; tests/app/test_limits.py lowers these.
+        "RATELIMIT_REGISTER_IP": "100000/hour",
+        "RATELIMIT_LOGIN_IP": "100000/minute",
+        "RATELIMIT_LOGIN_ACCOUNT": "100000/minute",
+        "RATELIMIT_REFRESH_IP": "100000/minute",
+        "RATELIMIT_REFRESH_SESSION": "100000/minute",
+        "RATELIMIT_UPLOADS_USER": "100000/minute",
+        "RATELIMIT_PUSH_USER": "100000/hour",
     })
     with application.app_context():
         Base.metadata.drop_all(_db.engine)

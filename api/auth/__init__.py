@@ -11,6 +11,7 @@ from api.auth.schemas import LoginIn, LogoutIn, MeIn, RefreshIn, RegisterIn, Tok
 from api.security import BEARER, request_language, user_required
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.limits import login_limits, refresh_limits, register_limits
 from app.services import accounts
 from app.services.representations import user_dict
 
@@ -22,6 +23,7 @@ def _tokens(result: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.post("/register")
+@register_limits
 @blp.arguments(RegisterIn)
 @blp.response(201, TokensOut)
 def register(body: dict[str, Any]) -> dict[str, Any]:
@@ -35,6 +37,7 @@ def register(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.post("/login")
+@login_limits
 @blp.arguments(LoginIn)
 @blp.response(200, TokensOut)
 def login(body: dict[str, Any]) -> dict[str, Any]:
@@ -53,6 +56,7 @@ def login(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.post("/refresh")
+@refresh_limits
 @blp.arguments(RefreshIn)
 @blp.response(200, TokensOut)
 def refresh(body: dict[str, Any]) -> dict[str, Any]:

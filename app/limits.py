@@ -1,0 +1,84 @@
+"""Abuse limits (flask-limiter): on Redis when REDIS_URL is set, in memory otherwise.
+
+Mobile carriers put many phones behind one address (CGNAT), so per-address limits are
+generous and each sensitive route also has a tighter per-account (or per-user) limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True, key_prefix="hoso")
+
+DEFAULTS = {
+    "RATELIMIT_LOGIN_IP": "60/minute",
+    "RATELIMIT_LOGIN_ACCOUNT": "10/minute;50/hour",
+    "RATELIMIT_REGISTER_IP": "30/hour",
+    "RATELIMIT_REFRESH_IP": "120/minute",
+    "RATELIMIT_REFRESH_SESSION": "10/minute",
+    "RATELIMIT_UPLOADS_USER": "600/minute",
+    "RATELIMIT_PUSH_USER": "30/hour",
+}
+
+
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config.get(name, DEFAULTS[name])
+
+
+def _body_value(*keys: str) -> str:
+    body = request.get_json(silent=True)
+    if isinstance(body, dict):
+        for key in keys:
+            if isinstance(body.get(key), str) and body[key]:
+                return body[key].strip().lower()
+    return ""
+
+
+def _account_key() -> str:
+    return "acct:" + hashlib.sha256(_body_value("login", "phone", "email").encode()).hexdigest()
+
+
+def _session_key() -> str:
+    return "sess:" + hashlib.sha256(_body_value("refresh_token").encode()).hexdigest()
+
+
+def _user_key() -> str:
+    try:
+        verify_jwt_in_request()
+        return f"user:{get_jwt_identity()}"
+    except Exception:  # unauthenticated calls are limited by address; auth answers them
+        return get_remote_address()
+
+
+def login_limits(fn: Any) -> Any:
+    fn = limiter.limit(_setting("RATELIMIT_LOGIN_IP"))(fn)
+    return limiter.limit(_setting("RATELIMIT_LOGIN_ACCOUNT"), key_func=_account_key)(fn)
+
+
+def register_limits(fn: Any) -> Any:
+    return limiter.limit(_setting("RATELIMIT_REGISTER_IP"))(fn)
+
+
+def refresh_limits(fn: Any) -> Any:
+    fn = limiter.limit(_setting("RATELIMIT_REFRESH_IP"))(fn)
+    return limiter.limit(_setting("RATELIMIT_REFRESH_SESSION"), key_func=_session_key)(fn)
+
+
+def per_user(setting: str) -> Callable[[Any], Any]:
+    """A per-user limit for an authenticated route (uploads, push subscriptions)."""
+    return limiter.limit(_setting(setting), key_func=_user_key)
+
+
+def init_app(app: Any) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # a dead Redis must not stop logins
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter.init_app(app)
