@@ -23,7 +23,7 @@ from app.services import lifecycle as lc
 from app.services.representations import dossier_dict
 from sync.conflicts import brief, record_clashes, record_refused_values
 from sync.merge import merge
-from sync.mutations import CONFLICT, REJECTED, Context, Outcome, mutation
+from sync.mutations import CONFLICT, LOCKED, REJECTED, Context, Outcome, mutation
 
 
 def parse_uuid(value: Any, name: str = "dossier_id") -> uuid.UUID:
@@ -34,6 +34,9 @@ def parse_uuid(value: Any, name: str = "dossier_id") -> uuid.UUID:
 
 
 def load_dossier(session: Session, dossier_id: uuid.UUID) -> Dossier | None:
+    """The dossier, locked FOR UPDATE (already locked and loaded if the engine did it)."""
+    if dossier_id in session.info.get(LOCKED, ()):
+        return session.get(Dossier, dossier_id)
     return session.scalars(
         select(Dossier).where(Dossier.id == dossier_id).with_for_update(of=Dossier)
     ).first()
@@ -144,6 +147,7 @@ def save(ctx: Context, args: dict[str, Any]) -> Outcome:
     created = dossier is None
     if dossier is None:
         dossier = _create(ctx, dossier_id, args)
+        session.info.setdefault(LOCKED, set()).add(dossier.id)
     elif dossier.owner_id != ctx.user.id:
         raise NotFound("No such dossier.")
     if dossier.status != lc.DRAFT:

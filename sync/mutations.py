@@ -20,6 +20,8 @@ from app.models.accounts import User
 
 APPLIED, MERGED, CONFLICT, REJECTED = "applied", "merged", "conflict", "rejected"
 STATUSES = (APPLIED, MERGED, CONFLICT, REJECTED)
+# session.info key: ids of dossiers the engine locked (and loaded) for the current batch.
+LOCKED = "sync_locked_dossiers"
 
 
 @dataclass

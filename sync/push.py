@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, DomainError, Forbidden, PayloadTooLarge, ValidationFailed
 from app.models.accounts import User
@@ -25,7 +25,7 @@ from app.models.sync import ClientState, ConflictRecord, MutationResult
 from app.services import clock
 from sync import actions, conflicts, drafts  # noqa: F401  (register the v1 mutations)
 from sync.merge import parse_stamp
-from sync.mutations import REJECTED, Context, Outcome, get_handler
+from sync.mutations import LOCKED, REJECTED, Context, Outcome, get_handler
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +60,26 @@ def push(session: Session, user: User, client_id: Any, mutations: Any, *, lang: 
     if len(batch) > max_batch:
         raise PayloadTooLarge(f"A batch holds at most {max_batch} mutations.",
                               extra={"max_mutations": max_batch, "max_bytes": max_bytes})
+    try:
+        try:
+            return _attempts(session, user, cid, batch, lang, safe=False)
+        except _NeedSavepoints:
+            # A mutation failed in the fast pass: redo the batch, each in its own savepoint.
+            return _attempts(session, user, cid, batch, lang, safe=True)
+    finally:
+        session.info.pop(LOCKED, None)
+
+
+class _NeedSavepoints(Exception):
+    """Raised in the fast pass (no savepoints) when a handler fails."""
+
+
+def _attempts(session: Session, user: User, cid: uuid.UUID, batch: list[dict[str, Any]],
+              lang: str, *, safe: bool) -> dict[str, Any]:
+    """Run and commit the batch, retrying it whole after a deadlock or serialization failure."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            response = _push_once(session, user, cid, batch, lang)
+            response = _push_once(session, user, cid, batch, lang, safe)
             session.commit()
             return response
         except DBAPIError as exc:
@@ -103,8 +120,12 @@ def _batch(mutations: Any) -> list[dict[str, Any]]:
 
 
 def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[str, Any]],
-               lang: str) -> dict[str, Any]:
+               lang: str, safe: bool) -> dict[str, Any]:
+    """One try at a batch. Most batches apply cleanly, so the first pass runs without a
+    savepoint per mutation (two round trips fewer each); if any handler fails, the whole
+    transaction is rolled back and the batch is redone with savepoints (`safe`)."""
     received = clock.now()
+    session.info[LOCKED] = set()
     state = lock_client(session, cid, user.id, received)
     if state.user_id != user.id:
         raise Forbidden("This client belongs to another account; sign in there or reinstall.")
@@ -125,7 +146,7 @@ def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[st
         _lock_dossiers(session, todo)
     for m in todo:
         captured = clamp(parse_stamp(m.get("captured_at")), state.last_captured_at, received)
-        result = apply_one(session, user, cid, m, captured, lang)
+        result = apply_one(session, user, cid, m, captured, lang, safe)
         results.append(result)
         session.add(MutationResult(client_id=cid, mutation_id=m["id"],
                                    name=str(m.get("name"))[:64], result=result,
@@ -156,10 +177,9 @@ def _lock_dossiers(session: Session, todo: list[dict[str, Any]]) -> None:
     """Lock the batch's dossiers up front, in id order, before the user's feed row.
 
     Officials lock a dossier then its owner's feed row; taking every dossier first keeps
-    the same order, so a batch and an official never deadlock.
+    the same order, so a batch and an official never deadlock. (SQLite ignores FOR UPDATE:
+    BEGIN IMMEDIATE serialises its writers.)
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return  # SQLite serialises writers with BEGIN IMMEDIATE
     ids: set[uuid.UUID] = set()
     conflict_ids: set[uuid.UUID] = set()
     for m in todo:
@@ -175,8 +195,12 @@ def _lock_dossiers(session: Session, todo: list[dict[str, Any]]) -> None:
         ids.update(session.scalars(select(ConflictRecord.dossier_id)
                                    .where(ConflictRecord.id.in_(conflict_ids))))
     if ids:
-        session.execute(select(Dossier.id).where(Dossier.id.in_(ids)).order_by(Dossier.id)
-                        .with_for_update())
+        # Loaded whole (with their events), so handlers find them locked in the session.
+        found = session.scalars(select(Dossier).where(Dossier.id.in_(ids)).order_by(Dossier.id)
+                                .options(selectinload(Dossier.events))
+                                .with_for_update(of=Dossier)
+                                .execution_options(populate_existing=True)).all()
+        session.info[LOCKED].update(d.id for d in found)
 
 
 def clamp(captured: datetime | None, floor: datetime | None, ceiling: datetime) -> datetime:
@@ -188,7 +212,7 @@ def clamp(captured: datetime | None, floor: datetime | None, ceiling: datetime) 
 
 
 def apply_one(session: Session, user: User, cid: uuid.UUID, m: dict[str, Any],
-              captured: datetime, lang: str) -> dict[str, Any]:
+              captured: datetime, lang: str, safe: bool = True) -> dict[str, Any]:
     """Run one mutation in its own savepoint and return its result (always consumed)."""
     name, args = m.get("name"), m.get("args", {})
     handler = get_handler(name) if isinstance(name, str) else None
@@ -205,13 +229,26 @@ def apply_one(session: Session, user: User, cid: uuid.UUID, m: dict[str, Any],
     else:
         ctx = Context(session=session, user=user, client_id=cid, mutation_id=m["id"],
                       captured_at=captured, lang=lang)
-        outcome = _run(session, handler, ctx, args)
+        outcome = _run(session, handler, ctx, args) if safe else _run_fast(handler, ctx, args)
     result: dict[str, Any] = {"id": m["id"], "status": outcome.status, "entity": outcome.entity,
                               "conflicts": outcome.conflicts}
     if outcome.error is not None:
         result["error"] = outcome.error
     result.update(outcome.extra)
     return result
+
+
+def _run_fast(handler: Any, ctx: Context, args: dict[str, Any]) -> Outcome:
+    try:
+        return handler(ctx, args)
+    except OperationalError:
+        raise
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES:
+            raise
+        raise _NeedSavepoints() from exc
+    except Exception as exc:
+        raise _NeedSavepoints() from exc
 
 
 def _run(session: Session, handler: Any, ctx: Context, args: dict[str, Any]) -> Outcome:

@@ -1,0 +1,286 @@
+"""Sync push benchmark: N simulated phones push batches and pull against a real gunicorn
+over PostgreSQL, and the same rows are written with bare psycopg for comparison.
+
+    .venv/bin/python benchmarks/sync_push.py [--phones 50] [--seconds 10]
+        [--database-url postgresql://postgres@127.0.0.1:5432/hoso_sync_bench]
+
+The database is wiped and rebuilt (create_all + demo catalog). Prints mutations/s and
+p50/p95/p99 latency at batch 20 and batch 1, the raw PostgreSQL rate for the same rows
+(upsert the dossier, store the result, bump last_mutation_id, one commit per batch), and
+Hoso's rate as a share of it. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+KEY = "benchmark-secret-key-that-is-long-enough-for-hs256"
+DRAFTS_PER_PHONE = 5
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def setup(url: str, phones: int) -> list[str]:
+    """Fresh schema, demo catalog, one citizen per phone; returns their access tokens."""
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Base
+    from app.services import accounts, catalog
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": KEY, "JWT_SECRET_KEY": KEY,
+                      "JWT_ACCESS_TOKEN_EXPIRES": timedelta(hours=4)})
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS bench_dossiers, bench_results, bench_clients"))
+        Base.metadata.drop_all(db.engine)
+        Base.metadata.create_all(db.engine)
+        catalog.load_demo(db.session)
+        tokens = []
+        for i in range(phones):
+            user = accounts.register(db.session, password="Mat-khau-dai-42", full_name=f"Bench {i}",
+                                     phone=f"09{i:08d}", language="vi")
+            tokens.append(accounts.issue_tokens(db.session, user)["access_token"])
+        db.session.commit()
+        db.engine.dispose()
+    return tokens
+
+
+def start_gunicorn(url: str, workers: int, threads: int, log: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": KEY, "JWT_SECRET_KEY": KEY,
+           "JWT_ACCESS_SECONDS": str(3600 * 4)}
+    env.pop("REDIS_URL", None)
+    fh = log.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+         "--access-logfile", "/dev/null", "--log-level", "warning", "--backlog", "2048"],
+        cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    import requests
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(base + "/readyz", timeout=2).status_code == 200:
+                return proc, base
+        except requests.RequestException:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"gunicorn did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.05)
+
+
+def _phone_loop(base: str, token: str, batch: int, stop_at: float, out: list[Any]) -> None:
+    """One phone: its own client id and drafts, pushing batches back to back, pulling now
+    and then; records (latency, mutations) per push."""
+    import requests
+
+    http = requests.Session()
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "vi",
+               "Content-Type": "application/json"}
+    cid = str(uuid.uuid4())
+    drafts = [str(uuid.uuid4()) for _ in range(DRAFTS_PER_PHONE)]
+    next_id, n, cursor = 1, 0, None
+    lat: list[float] = []
+    pulls: list[float] = []
+    errors = 0
+    while time.monotonic() < stop_at:
+        muts = []
+        for _ in range(batch):
+            d = drafts[n % DRAFTS_PER_PHONE]
+            muts.append({"id": next_id, "name": "dossier.save", "captured_at": _now(),
+                         "args": {"dossier_id": d, "procedure_code": "birth-registration",
+                                  "form_version": 2, "base_version": 2,
+                                  "fields": {"child_home_town": f"Thôn {n}"}}})
+            next_id, n = next_id + 1, n + 1
+        t0 = time.perf_counter()
+        resp = http.post(base + "/api/v1/sync/push", headers=headers,
+                         data=json.dumps({"client_id": cid, "mutations": muts}),
+                         timeout=60)
+        dt = time.perf_counter() - t0
+        if resp.status_code != 200:
+            errors += 1
+            continue
+        lat.append(dt)
+        if len(lat) % 10 == 0:
+            t0 = time.perf_counter()
+            params = {"client_id": cid, **({"cursor": cursor} if cursor else {})}
+            body = http.get(base + "/api/v1/sync/pull", headers=headers, params=params,
+                            timeout=60).json()
+            cursor = body.get("cursor", cursor)
+            pulls.append(time.perf_counter() - t0)
+    out.append((lat, pulls, errors))
+
+
+def _worker(base: str, tokens: list[str], batch: int, stop_at: float, q: Any) -> None:
+    out: list[Any] = []
+    threads = [threading.Thread(target=_phone_loop, args=(base, t, batch, stop_at, out))
+               for t in tokens]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    q.put(out)
+
+
+def run_hoso(base: str, tokens: list[str], batch: int, seconds: float, procs: int
+             ) -> dict[str, Any]:
+    q: Any = mp.Queue()
+    stop_at = time.monotonic() + seconds
+    started = time.monotonic()
+    workers = [mp.Process(target=_worker, args=(base, tokens[i::procs], batch, stop_at, q))
+               for i in range(procs)]
+    for w in workers:
+        w.start()
+    results = [q.get() for _ in workers]
+    for w in workers:
+        w.join()
+    elapsed = time.monotonic() - started
+    lat = [x for r in results for (ls, _, _) in r for x in ls]
+    pulls = [x for r in results for (_, ps, _) in r for x in ps]
+    errors = sum(e for r in results for (_, _, e) in r)
+    return {"batch": batch, "mutations_per_s": len(lat) * batch / elapsed, **_pct(lat),
+            "pushes": len(lat), "errors": errors, "pull_p50_ms": _pct(pulls)["p50_ms"],
+            "pull_p99_ms": _pct(pulls)["p99_ms"]}
+
+
+def _pct(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50_ms": float("nan"), "p95_ms": float("nan"), "p99_ms": float("nan")}
+    qs = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50_ms": qs[49] * 1000, "p95_ms": qs[94] * 1000, "p99_ms": qs[98] * 1000}
+
+
+RAW_DDL = """
+CREATE TABLE IF NOT EXISTS bench_clients (client_id uuid PRIMARY KEY, user_id int NOT NULL,
+    last_mutation_id int NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS bench_dossiers (id uuid PRIMARY KEY, owner_id int NOT NULL,
+    version int NOT NULL, fields jsonb NOT NULL, updated_at timestamptz NOT NULL);
+CREATE TABLE IF NOT EXISTS bench_results (client_id uuid, mutation_id int, result jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (client_id, mutation_id));
+"""
+
+
+def _raw_phone(dsn: str, user_id: int, batch: int, stop_at: float, out: list[Any]) -> None:
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    cid = uuid.uuid4()
+    drafts = [uuid.uuid4() for _ in range(DRAFTS_PER_PHONE)]
+    lat: list[float] = []
+    next_id, n = 1, 0
+    with psycopg.connect(dsn) as conn:
+        conn.execute("INSERT INTO bench_clients (client_id, user_id) VALUES (%s, %s)",
+                     (cid, user_id))
+        conn.commit()
+        while time.monotonic() < stop_at:
+            t0 = time.perf_counter()
+            with conn.transaction():
+                last = conn.execute("SELECT last_mutation_id FROM bench_clients "
+                                    "WHERE client_id = %s FOR UPDATE", (cid,)).fetchone()[0]
+                assert last == next_id - 1
+                for _ in range(batch):
+                    d = drafts[n % DRAFTS_PER_PHONE]
+                    fields = {"child_home_town": f"Thôn {n}"}
+                    row = conn.execute(
+                        "INSERT INTO bench_dossiers AS d (id, owner_id, version, fields, "
+                        "updated_at) VALUES (%s, %s, 1, %s, now()) ON CONFLICT (id) DO UPDATE "
+                        "SET version = d.version + 1, fields = d.fields || EXCLUDED.fields, "
+                        "updated_at = now() RETURNING version",
+                        (d, user_id, Jsonb(fields))).fetchone()
+                    conn.execute("INSERT INTO bench_results (client_id, mutation_id, result) "
+                                 "VALUES (%s, %s, %s)",
+                                 (cid, next_id, Jsonb({"id": next_id, "status": "applied",
+                                                       "version": row[0], "fields": fields})))
+                    next_id, n = next_id + 1, n + 1
+                conn.execute("UPDATE bench_clients SET last_mutation_id = %s WHERE client_id = %s",
+                             (next_id - 1, cid))
+            lat.append(time.perf_counter() - t0)
+    out.append(lat)
+
+
+def run_raw(dsn: str, phones: int, batch: int, seconds: float) -> dict[str, Any]:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(RAW_DDL)
+        conn.execute("TRUNCATE bench_clients, bench_dossiers, bench_results")
+    out: list[Any] = []
+    stop_at = time.monotonic() + seconds
+    started = time.monotonic()
+    threads = [threading.Thread(target=_raw_phone, args=(dsn, i + 1, batch, stop_at, out))
+               for i in range(phones)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    lat = [x for ls in out for x in ls]
+    return {"batch": batch, "mutations_per_s": len(lat) * batch / elapsed, **_pct(lat)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--phones", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--batches", default="20,1")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/hoso_sync_bench"))
+    parser.add_argument("--skip-raw", action="store_true")
+    args = parser.parse_args()
+    dsn = args.database_url
+    url = dsn.replace("postgresql://", "postgresql+psycopg://", 1)
+    batches = [int(b) for b in args.batches.split(",")]
+    print(f"# sync push: {args.phones} phones, {args.seconds:.0f}s per run, {os.cpu_count()} cores, "
+          f"gunicorn {args.workers} workers x {args.threads} threads")
+    tokens = setup(url, args.phones)
+    raw: dict[int, dict[str, Any]] = {}
+    if not args.skip_raw:
+        for b in batches:
+            raw[b] = run_raw(dsn, args.phones, b, args.seconds)
+            r = raw[b]
+            print(f"raw psycopg  batch {b:>3}: {r['mutations_per_s']:8.0f} mutations/s  "
+                  f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms")
+    log = Path("/tmp") / f"sync-bench-gunicorn-{os.getpid()}.log"
+    proc, base = start_gunicorn(url, args.workers, args.threads, log)
+    try:
+        for b in batches:
+            r = run_hoso(base, tokens, b, args.seconds, args.client_procs)
+            share = f"  = {r['mutations_per_s'] / raw[b]['mutations_per_s']:5.1%} of raw" if b in raw else ""
+            print(f"hoso push    batch {b:>3}: {r['mutations_per_s']:8.0f} mutations/s  "
+                  f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms"
+                  f"{share}  (pushes {r['pushes']}, errors {r['errors']}, pull p50 "
+                  f"{r['pull_p50_ms']:.1f} ms p99 {r['pull_p99_ms']:.1f} ms)")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+
+
+if __name__ == "__main__":
+    main()
