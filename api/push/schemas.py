@@ -9,8 +9,8 @@ class KeysIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    p256dh = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    auth = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    p256dh = fields.String(required=True, validate=validate.Length(min=1, max=400))
+    auth = fields.String(required=True, validate=validate.Length(min=1, max=400))
 
 
 class DeviceField(fields.Field):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -101,9 +102,13 @@ def _instance_key(instance_path: Path) -> ec.EllipticCurvePrivateKey:
     return parse_private_key(path.read_text())
 
 
+SUBJECT = re.compile(r"^(mailto:[^@\s]+@[\w.-]+\.[a-z]{2,}|https://[\w-]+(\.[\w-]+)+)$", re.IGNORECASE)
+
+
 def _check_subject(subject: str) -> str:
-    if not (subject.startswith("mailto:") or subject.startswith("https://")):
-        raise ValueError("VAPID_SUBJECT must be a mailto: or https: URI")
+    """RFC 8292 contact: a mailto: address or an https: origin (what push services accept)."""
+    if not SUBJECT.match(subject):
+        raise ValueError("VAPID_SUBJECT must be mailto:<address> or https://<host>")
     return subject
 
 

@@ -1,0 +1,80 @@
+/* Web Push for the Hoso service worker: a classic script that pwa/sw.js loads with
+   importScripts('/sw-push.js'). Shows the status update the server pushed (title, body,
+   one notification per dossier) and opens that dossier when the citizen taps it. */
+'use strict';
+
+(() => {
+  const ICON = '/icons/icon-192.png';
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+  // Only ever open a page of this app, whatever the payload says.
+  function targetUrl(data) {
+    if (data.dossier_id && UUID.test(data.dossier_id)) return `/#/dossiers/${data.dossier_id}`;
+    try {
+      const url = new URL(data.url || '/', self.location.origin);
+      if (url.origin === self.location.origin) return url.pathname + url.search + url.hash;
+    } catch (e) { /* fall through */ }
+    return '/';
+  }
+
+  function readPayload(event) {
+    if (!event.data) return {};
+    try {
+      return event.data.json() || {};
+    } catch (e) {
+      return { body: event.data.text() };
+    }
+  }
+
+  async function show(data) {
+    const tag = data.tag || (data.dossier_id ? `dossier-${data.dossier_id}` : 'hoso');
+    // Same tag: the newer update replaces the older one. Alert again only for a new
+    // notification, not for a copy of the one already shown (a re-sent message).
+    const shown = await self.registration.getNotifications({ tag });
+    const fresh = !shown.some((n) => n.data && data.notification_id
+      && n.data.notification_id === data.notification_id);
+    await self.registration.showNotification(data.title || 'Hồ sơ', {
+      body: data.body || '',
+      icon: ICON,
+      badge: ICON,
+      tag,
+      renotify: fresh && shown.length > 0,
+      data: { url: targetUrl(data), dossier_id: data.dossier_id || null,
+              notification_id: data.notification_id || null },
+    });
+    // Open pages refresh their data now rather than at the next sync.
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    for (const client of windows) {
+      client.postMessage({ type: 'hoso:push', dossier_id: data.dossier_id || null,
+                           notification_id: data.notification_id || null });
+    }
+  }
+
+  self.addEventListener('push', (event) => {
+    event.waitUntil(show(readPayload(event)));
+  });
+
+  self.addEventListener('notificationclick', (event) => {
+    event.notification.close();
+    const data = event.notification.data || {};
+    const url = new URL(targetUrl({ url: data.url, dossier_id: data.dossier_id }),
+                        self.location.origin).href;
+    event.waitUntil((async () => {
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const open = windows.find((c) => new URL(c.url).origin === self.location.origin);
+      if (open) {
+        const focused = await open.focus();
+        if (open.url !== url) {
+          try {
+            await (focused || open).navigate(url);
+          } catch (e) {
+            // Not controlled by this worker: ask the page to go there itself.
+            (focused || open).postMessage({ type: 'hoso:open', url });
+          }
+        }
+        return;
+      }
+      await self.clients.openWindow(url);
+    })());
+  });
+})();
