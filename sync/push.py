@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,8 +47,12 @@ class InternalError(DomainError):
 
 def push(session: Session, user: User, client_id: Any, mutations: Any, *, lang: str = "vi",
          body_bytes: int | None = None, max_batch: int = MAX_BATCH,
-         max_bytes: int = MAX_BATCH_BYTES) -> dict[str, Any]:
+         max_bytes: int = MAX_BATCH_BYTES,
+         on_applied: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Apply one batch and commit it; returns `{last_mutation_id, results}`.
+
+    `on_applied` is called after the commit with each newly consumed mutation's result
+    (not with replayed ones), e.g. to count them in metrics.
 
     Raises: PayloadTooLarge (413), ValidationFailed (422, malformed batch), Forbidden (403,
     client bound to another user), Conflict (409, the batch starts past last_mutation_id + 1).
@@ -62,12 +67,16 @@ def push(session: Session, user: User, client_id: Any, mutations: Any, *, lang: 
                               extra={"max_mutations": max_batch, "max_bytes": max_bytes})
     try:
         try:
-            return _attempts(session, user, cid, batch, lang, safe=False)
+            response, fresh = _attempts(session, user, cid, batch, lang, safe=False)
         except _NeedSavepoints:
             # A mutation failed in the fast pass: redo the batch, each in its own savepoint.
-            return _attempts(session, user, cid, batch, lang, safe=True)
+            response, fresh = _attempts(session, user, cid, batch, lang, safe=True)
     finally:
         session.info.pop(LOCKED, None)
+    if on_applied is not None:
+        for result in fresh:
+            on_applied(result)
+    return response
 
 
 class _NeedSavepoints(Exception):
@@ -75,13 +84,13 @@ class _NeedSavepoints(Exception):
 
 
 def _attempts(session: Session, user: User, cid: uuid.UUID, batch: list[dict[str, Any]],
-              lang: str, *, safe: bool) -> dict[str, Any]:
+              lang: str, *, safe: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Run and commit the batch, retrying it whole after a deadlock or serialization failure."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            response = _push_once(session, user, cid, batch, lang, safe)
+            response, fresh = _push_once(session, user, cid, batch, lang, safe)
             session.commit()
-            return response
+            return response, fresh
         except DBAPIError as exc:
             session.rollback()
             code = getattr(exc.orig, "sqlstate", None)
@@ -120,7 +129,7 @@ def _batch(mutations: Any) -> list[dict[str, Any]]:
 
 
 def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[str, Any]],
-               lang: str, safe: bool) -> dict[str, Any]:
+               lang: str, safe: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One try at a batch. Most batches apply cleanly, so the first pass runs without a
     savepoint per mutation (two round trips fewer each); if any handler fails, the whole
     transaction is rolled back and the batch is redone with savepoints (`safe`)."""
@@ -142,12 +151,14 @@ def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[st
         # A result older than the retention period is gone; the client pulls instead.
         results.extend(stored[i] for i in done if i in stored)
     todo = [m for m in batch if m["id"] > last]
+    fresh: list[dict[str, Any]] = []
     if todo:
         _lock_dossiers(session, todo)
     for m in todo:
         captured = clamp(parse_stamp(m.get("captured_at")), state.last_captured_at, received)
         result = apply_one(session, user, cid, m, captured, lang, safe)
         results.append(result)
+        fresh.append(result)
         session.add(MutationResult(client_id=cid, mutation_id=m["id"],
                                    name=str(m.get("name"))[:64], result=result,
                                    created_at=received))
@@ -155,7 +166,7 @@ def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[st
     if todo:
         state.updated_at = received
     session.flush()
-    return {"last_mutation_id": state.last_mutation_id, "results": results}
+    return {"last_mutation_id": state.last_mutation_id, "results": results}, fresh
 
 
 def lock_client(session: Session, cid: uuid.UUID, user_id: int, now: datetime) -> ClientState:

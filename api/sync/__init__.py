@@ -14,6 +14,7 @@ from api.security import BEARER, citizen_required, request_language
 from api.sync.schemas import PullOut, PullQuery, PushIn, PushOut
 from app.errors import PayloadTooLarge
 from app.extensions import db
+from app.observability import SYNC_MUTATIONS
 from sync.pull import pull as pull_changes
 from sync.push import push as push_batch
 
@@ -48,7 +49,8 @@ def push(body: dict[str, Any]) -> dict[str, Any]:
     config = current_app.config
     return push_batch(db.session, current_user, body["client_id"], body["mutations"],
                       lang=request_language(), max_batch=config["SYNC_MAX_BATCH"],
-                      max_bytes=config["SYNC_MAX_BATCH_BYTES"])
+                      max_bytes=config["SYNC_MAX_BATCH_BYTES"],
+                      on_applied=lambda r: SYNC_MUTATIONS.labels(status=r["status"]).inc())
 
 
 @blp.get("/pull")
