@@ -49,13 +49,7 @@ def dispatch(app: Flask, ids: Iterable[uuid.UUID | str], delay: float = 0.0) -> 
     ids = [str(i) for i in ids]
     try:
         if app.config.get("REDIS_URL"):
-            queue = rq_queue(app)
-            for delivery_id in ids:
-                if delay > 0:
-                    queue.enqueue_in(timedelta(seconds=delay), deliver_job, delivery_id,
-                                     result_ttl=0, failure_ttl=86400)
-                else:
-                    queue.enqueue(deliver_job, delivery_id, result_ttl=0, failure_ttl=86400)
+            _enqueue(rq_queue(app), ids, delay)
         else:
             in_process_worker(app).submit(ids, delay)
     except Exception:  # noqa: BLE001 - the outbox row is the source of truth
@@ -112,6 +106,27 @@ def rq_queue(app: Flask) -> Any:
         cached = ((app.config["REDIS_URL"], name), Queue(name, connection=conn))
         app.extensions[key] = cached
     return cached[1]
+
+
+def _enqueue(queue: Any, ids: list[str], delay: float) -> None:
+    """One job per delivery. The job id makes a second hand-over of a delivery already queued
+    (a sweep, another worker starting) a no-op; a retry gets its own id, as its job is
+    scheduled while the current one still runs."""
+    from rq.exceptions import DuplicateJobError
+
+    if delay > 0:
+        delay += 1.0  # RQ's scheduler keeps whole seconds: never run a retry before it is due
+    due_ms = int((time.time() + delay) * 1000)
+    for delivery_id in ids:
+        job_id = f"hoso-push-{delivery_id}" + (f"-{due_ms}" if delay > 0 else "")
+        options = {"job_id": job_id, "unique": True, "result_ttl": 0, "failure_ttl": 300}
+        try:
+            if delay > 0:
+                queue.enqueue_in(timedelta(seconds=delay), deliver_job, delivery_id, **options)
+            else:
+                queue.enqueue(deliver_job, delivery_id, **options)
+        except DuplicateJobError:
+            pass
 
 
 def deliver_job(delivery_id: str) -> str:

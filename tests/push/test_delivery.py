@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -59,6 +60,8 @@ def test_supplement_request_pushes_once_to_each_device(
     transition(client, official, dossier, "request_supplement", note="Thiếu bản sao", fields=[field])
     if queue is not None:
         assert len(queue) == 2  # one job per device, enqueued after the commit
+        push_worker.sweep(app, inline=False)  # a second hand-over of queued jobs adds nothing
+        assert len(queue) == 2
         assert SimpleWorker([queue], connection=queue.connection).work(burst=True)
     service.wait_until(lambda: len(service.received) >= 2)
     wait_idle(app)
@@ -231,3 +234,27 @@ def test_a_claim_left_by_a_crashed_worker_is_retried_after_its_lease(
     assert done.attempts == 2 and _statuses(done) == [201]
     assert db.session.scalar(select(PushAttempt.status_code)) == 201
     db.session.commit()
+
+
+def test_rq_retries_go_through_the_scheduler(app: Any, db: Any, client: Any, citizen: Any,
+                                             official: Any, push_env: Any, rq_env: Any) -> None:
+    """A 503 from the push service: the RQ job schedules its retry; the worker's scheduler
+    moves it to the queue when due, and the citizen gets the update once."""
+    queue, env_service = rq_env, push_env.service
+    dossier = _in_progress(db, citizen, official)
+    phone = env_service.new_device()
+    subscribe(client, citizen, phone)
+    env_service.script(phone, 503)
+    transition(client, official, dossier, "complete")
+    worker = SimpleWorker([queue], connection=queue.connection)
+    worker.work(burst=True)
+    assert [r.status for r in env_service.for_device(phone)] == [503]
+    assert queue.scheduled_job_registry.count == 1 and len(queue) == 0
+    deadline = time.monotonic() + 15
+    while not env_service.accepted(phone):
+        assert time.monotonic() < deadline, "the retry never ran"
+        worker.work(burst=True, with_scheduler=True)
+        time.sleep(0.05)  # poll interval
+    assert [r.status for r in env_service.for_device(phone)] == [503, 201]
+    (row,) = _deliveries(db)
+    assert row.state == SENT and _statuses(row) == [503, 201]
