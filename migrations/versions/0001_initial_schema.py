@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 04:19:51.739410
+Create Date: 2026-11-29 04:55:08.348912
 
 """
 from alembic import op
@@ -81,6 +81,22 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_changes_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'seq', name=op.f('pk_changes'))
     )
+    with op.batch_alter_table('changes', schema=None) as batch_op:
+        batch_op.create_index('ix_changes_created_at', ['created_at'], unique=False)
+
+    op.create_table('client_states',
+    sa.Column('client_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('last_mutation_id', sa.Integer(), nullable=False),
+    sa.Column('last_captured_at', app.models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_client_states_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('client_id', name=op.f('pk_client_states'))
+    )
+    with op.batch_alter_table('client_states', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_client_states_user_id'), ['user_id'], unique=False)
+
     op.create_table('dossiers',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('owner_id', sa.Integer(), nullable=False),
@@ -127,6 +143,35 @@ def upgrade():
     sa.ForeignKeyConstraint(['procedure_code'], ['procedures.code'], name=op.f('fk_form_versions_procedure_code_procedures')),
     sa.PrimaryKeyConstraint('procedure_code', 'version', name=op.f('pk_form_versions'))
     )
+    op.create_table('profile_fields',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('verified', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_profile_fields_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'key', name=op.f('pk_profile_fields'))
+    )
+    op.create_table('push_subscriptions',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('device_id', sa.String(length=64), nullable=True),
+    sa.Column('endpoint', sa.String(length=2048), nullable=False),
+    sa.Column('p256dh', sa.String(length=100), nullable=False),
+    sa.Column('auth', sa.String(length=40), nullable=False),
+    sa.Column('user_agent', sa.String(length=200), nullable=True),
+    sa.Column('created_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('last_success_at', app.models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_push_subscriptions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_push_subscriptions')),
+    sa.UniqueConstraint('endpoint', name='uq_push_subscriptions_endpoint'),
+    sa.UniqueConstraint('user_id', 'device_id', name='uq_push_subscriptions_user_device')
+    )
+    with op.batch_alter_table('push_subscriptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_push_subscriptions_user_id'), ['user_id'], unique=False)
+
     op.create_table('refresh_tokens',
     sa.Column('jti', sa.String(length=64), nullable=False),
     sa.Column('family_id', sa.String(length=64), nullable=False),
@@ -141,6 +186,67 @@ def upgrade():
     with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
         batch_op.create_index('ix_refresh_tokens_family', ['family_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_refresh_tokens_user_id'), ['user_id'], unique=False)
+
+    op.create_table('uploads',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('procedure_code', sa.String(length=64), nullable=False),
+    sa.Column('document_code', sa.String(length=64), nullable=False),
+    sa.Column('form_version', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('declared_type', sa.String(length=100), nullable=False),
+    sa.Column('metadata_header', sa.String(length=2000), nullable=False),
+    sa.Column('length', sa.BigInteger(), nullable=False),
+    sa.Column('offset', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('declared_sha256', sa.String(length=64), nullable=True),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('content_type', sa.String(length=100), nullable=True),
+    sa.Column('created_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', app.models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_uploads_owner_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_uploads'))
+    )
+    with op.batch_alter_table('uploads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_uploads_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_uploads_owner_sha256', ['owner_id', 'sha256'], unique=False)
+        batch_op.create_index('ix_uploads_status_expires', ['status', 'expires_at'], unique=False)
+
+    op.create_table('client_writes',
+    sa.Column('client_id', sa.Uuid(), nullable=False),
+    sa.Column('dossier_id', sa.Uuid(), nullable=False),
+    sa.Column('fields', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['client_states.client_id'], name=op.f('fk_client_writes_client_id_client_states'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_client_writes_dossier_id_dossiers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('client_id', 'dossier_id', name=op.f('pk_client_writes'))
+    )
+    with op.batch_alter_table('client_writes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_client_writes_dossier_id'), ['dossier_id'], unique=False)
+
+    op.create_table('conflict_records',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('dossier_id', sa.Uuid(), nullable=False),
+    sa.Column('field', sa.String(length=100), nullable=False),
+    sa.Column('reason', sa.String(length=16), nullable=False),
+    sa.Column('mutation', sa.String(length=64), nullable=True),
+    sa.Column('kept', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('kept_captured_at', app.models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('other', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('other_captured_at', app.models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('dossier_version', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', app.models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('resolution', sa.String(length=8), nullable=True),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_conflict_records_dossier_id_dossiers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_conflict_records_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conflict_records'))
+    )
+    with op.batch_alter_table('conflict_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conflict_records_dossier_id'), ['dossier_id'], unique=False)
+        batch_op.create_index('ix_conflict_records_user_open', ['user_id', 'resolved_at'], unique=False)
 
     op.create_table('dossier_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -169,6 +275,18 @@ def upgrade():
     sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_dossier_versions_dossier_id_dossiers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('dossier_id', 'version', name=op.f('pk_dossier_versions'))
     )
+    op.create_table('mutation_results',
+    sa.Column('client_id', sa.Uuid(), nullable=False),
+    sa.Column('mutation_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['client_states.client_id'], name=op.f('fk_mutation_results_client_id_client_states'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('client_id', 'mutation_id', name=op.f('pk_mutation_results'))
+    )
+    with op.batch_alter_table('mutation_results', schema=None) as batch_op:
+        batch_op.create_index('ix_mutation_results_created_at', ['created_at'], unique=False)
+
     op.create_table('notifications',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -187,25 +305,195 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_created', ['user_id', 'created_at'], unique=False)
 
+    op.create_table('submission_stats',
+    sa.Column('dossier_id', sa.Uuid(), nullable=False),
+    sa.Column('procedure_code', sa.String(length=64), nullable=False),
+    sa.Column('agency_code', sa.String(length=32), nullable=False),
+    sa.Column('form_version', sa.Integer(), nullable=False),
+    sa.Column('submitted_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('fields_filled', sa.Integer(), nullable=False),
+    sa.Column('fields_prefillable', sa.Integer(), nullable=False),
+    sa.Column('fields_prefilled', sa.Integer(), nullable=False),
+    sa.Column('documents_total', sa.Integer(), nullable=False),
+    sa.Column('documents_reused', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_submission_stats_dossier_id_dossiers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('dossier_id', name=op.f('pk_submission_stats'))
+    )
+    with op.batch_alter_table('submission_stats', schema=None) as batch_op:
+        batch_op.create_index('ix_submission_stats_agency_procedure', ['agency_code', 'procedure_code'], unique=False)
+
+    op.create_table('warehouse_records',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('origin', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('label', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('number', sa.String(length=100), nullable=True),
+    sa.Column('issued_on', sa.Date(), nullable=True),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('dossier_id', sa.Uuid(), nullable=True),
+    sa.Column('agency_code', sa.String(length=32), nullable=True),
+    sa.Column('upload_id', sa.Uuid(), nullable=True),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=True),
+    sa.Column('content_type', sa.String(length=100), nullable=True),
+    sa.Column('filename', sa.String(length=255), nullable=True),
+    sa.Column('created_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_warehouse_records_dossier_id_dossiers'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_warehouse_records_owner_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['upload_id'], ['uploads.id'], name=op.f('fk_warehouse_records_upload_id_uploads'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_warehouse_records'))
+    )
+    with op.batch_alter_table('warehouse_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_warehouse_records_dossier_id'), ['dossier_id'], unique=False)
+        batch_op.create_index('ix_warehouse_records_owner_kind', ['owner_id', 'kind'], unique=False)
+
+    op.create_table('document_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dossier_id', sa.Uuid(), nullable=False),
+    sa.Column('document_code', sa.String(length=64), nullable=False),
+    sa.Column('upload_id', sa.Uuid(), nullable=True),
+    sa.Column('record_id', sa.Uuid(), nullable=True),
+    sa.Column('created_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_document_links_dossier_id_dossiers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['record_id'], ['warehouse_records.id'], name=op.f('fk_document_links_record_id_warehouse_records'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['upload_id'], ['uploads.id'], name=op.f('fk_document_links_upload_id_uploads'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_links')),
+    sa.UniqueConstraint('dossier_id', 'document_code', name=op.f('uq_document_links_dossier_id'))
+    )
+    with op.batch_alter_table('document_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_links_record_id'), ['record_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_document_links_upload_id'), ['upload_id'], unique=False)
+
+    op.create_table('push_deliveries',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('notification_id', sa.Uuid(), nullable=False),
+    sa.Column('subscription_id', sa.Uuid(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('lease_until', app.models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('claim', sa.Uuid(), nullable=True),
+    sa.Column('last_status', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', app.models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], name=op.f('fk_push_deliveries_notification_id_notifications'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subscription_id'], ['push_subscriptions.id'], name=op.f('fk_push_deliveries_subscription_id_push_subscriptions'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_push_deliveries')),
+    sa.UniqueConstraint('notification_id', 'subscription_id', name='uq_push_deliveries_notification_subscription')
+    )
+    with op.batch_alter_table('push_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_push_deliveries_notification_id'), ['notification_id'], unique=False)
+        batch_op.create_index('ix_push_deliveries_state_due', ['state', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_push_deliveries_subscription_id'), ['subscription_id'], unique=False)
+
+    op.create_table('warehouse_access_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=16), nullable=False),
+    sa.Column('record_id', sa.Uuid(), nullable=True),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_kind', sa.String(length=16), nullable=False),
+    sa.Column('agency_code', sa.String(length=32), nullable=True),
+    sa.Column('purpose', sa.String(length=16), nullable=False),
+    sa.Column('keys', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('dossier_id', sa.Uuid(), nullable=True),
+    sa.Column('at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_warehouse_access_log_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_warehouse_access_log_owner_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['record_id'], ['warehouse_records.id'], name=op.f('fk_warehouse_access_log_record_id_warehouse_records'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_warehouse_access_log'))
+    )
+    with op.batch_alter_table('warehouse_access_log', schema=None) as batch_op:
+        batch_op.create_index('ix_warehouse_access_log_owner_at', ['owner_id', 'at'], unique=False)
+
+    op.create_table('push_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('delivery_id', sa.Uuid(), nullable=False),
+    sa.Column('at', app.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('retry_after', sa.Integer(), nullable=True),
+    sa.Column('duration_ms', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['delivery_id'], ['push_deliveries.id'], name=op.f('fk_push_attempts_delivery_id_push_deliveries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_push_attempts'))
+    )
+    with op.batch_alter_table('push_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_push_attempts_delivery_id'), ['delivery_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('push_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_push_attempts_delivery_id'))
+
+    op.drop_table('push_attempts')
+    with op.batch_alter_table('warehouse_access_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_warehouse_access_log_owner_at')
+
+    op.drop_table('warehouse_access_log')
+    with op.batch_alter_table('push_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_push_deliveries_subscription_id'))
+        batch_op.drop_index('ix_push_deliveries_state_due')
+        batch_op.drop_index(batch_op.f('ix_push_deliveries_notification_id'))
+
+    op.drop_table('push_deliveries')
+    with op.batch_alter_table('document_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_links_upload_id'))
+        batch_op.drop_index(batch_op.f('ix_document_links_record_id'))
+
+    op.drop_table('document_links')
+    with op.batch_alter_table('warehouse_records', schema=None) as batch_op:
+        batch_op.drop_index('ix_warehouse_records_owner_kind')
+        batch_op.drop_index(batch_op.f('ix_warehouse_records_dossier_id'))
+
+    op.drop_table('warehouse_records')
+    with op.batch_alter_table('submission_stats', schema=None) as batch_op:
+        batch_op.drop_index('ix_submission_stats_agency_procedure')
+
+    op.drop_table('submission_stats')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_created')
 
     op.drop_table('notifications')
+    with op.batch_alter_table('mutation_results', schema=None) as batch_op:
+        batch_op.drop_index('ix_mutation_results_created_at')
+
+    op.drop_table('mutation_results')
     op.drop_table('dossier_versions')
     with op.batch_alter_table('dossier_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dossier_events_dossier_id'))
 
     op.drop_table('dossier_events')
+    with op.batch_alter_table('conflict_records', schema=None) as batch_op:
+        batch_op.drop_index('ix_conflict_records_user_open')
+        batch_op.drop_index(batch_op.f('ix_conflict_records_dossier_id'))
+
+    op.drop_table('conflict_records')
+    with op.batch_alter_table('client_writes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_client_writes_dossier_id'))
+
+    op.drop_table('client_writes')
+    with op.batch_alter_table('uploads', schema=None) as batch_op:
+        batch_op.drop_index('ix_uploads_status_expires')
+        batch_op.drop_index('ix_uploads_owner_sha256')
+        batch_op.drop_index(batch_op.f('ix_uploads_owner_id'))
+
+    op.drop_table('uploads')
     with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refresh_tokens_user_id'))
         batch_op.drop_index('ix_refresh_tokens_family')
 
     op.drop_table('refresh_tokens')
+    with op.batch_alter_table('push_subscriptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_push_subscriptions_user_id'))
+
+    op.drop_table('push_subscriptions')
+    op.drop_table('profile_fields')
     op.drop_table('form_versions')
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.drop_index('ix_dossiers_owner_updated')
@@ -213,6 +501,13 @@ def downgrade():
         batch_op.drop_index('ix_dossiers_agency_status')
 
     op.drop_table('dossiers')
+    with op.batch_alter_table('client_states', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_client_states_user_id'))
+
+    op.drop_table('client_states')
+    with op.batch_alter_table('changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_changes_created_at')
+
     op.drop_table('changes')
     op.drop_table('users')
     op.drop_table('procedures')
