@@ -1,10 +1,13 @@
 // Renders a form version (docs/form-schema.md) as accessible HTML and validates it with the
 // server's rules (rules.js mirrors app/services/forms.py), showing the server's messages.
 import { h, clear } from './dom.js';
-import { loc, t } from './i18n.js';
+import { loadMessages, loc, t } from './i18n.js';
 import { evaluate, iterFields, todayDays, validate } from './rules.js';
 
 export * from './rules.js';
+
+// Every screen with a form shows the server's messages: have them before it renders.
+await loadMessages().catch(() => {});
 
 const INPUT_TYPES = { text: 'text', phone: 'tel', email: 'email', national_id: 'text', number: 'number', date: 'date' };
 const idOf = (key) => `f-${key.replace(/\./g, '-')}`;

@@ -14,9 +14,7 @@ async function fetchJson(url) {
 
 export async function setLang(next) {
   lang = next === 'en' ? 'en' : 'vi';
-  const [t, m] = await Promise.all([fetchJson(`/i18n/${lang}.json`), fetchJson('/i18n/messages.json')]);
-  texts = t;
-  messages = m;
+  texts = await fetchJson(`/i18n/${lang}.json`);
   document.documentElement.lang = lang;
   try { localStorage.setItem('hoso.lang', lang); } catch { /* private mode */ }
 }
@@ -42,6 +40,16 @@ export function message(key, params, language = lang) {
 }
 
 export function setMessages(m) { messages = m; }
+
+// The validation messages (both languages), needed only where a form is shown.
+let loadingMessages = null;
+export function loadMessages() {
+  if (!loadingMessages) {
+    loadingMessages = fetchJson('/i18n/messages.json').then((m) => { messages = m; })
+      .catch((e) => { loadingMessages = null; throw e; });
+  }
+  return loadingMessages;
+}
 
 // A localised {"vi": …, "en": …} object from the catalog.
 export function loc(text) {

@@ -6,28 +6,26 @@ import { h, clear } from './dom.js';
 import { initialLang, setLang, t } from './i18n.js';
 import { clientId } from './outbox.js';
 import * as sync from './sync.js';
-import { renderAccount, renderLogin, renderSignup } from './ui/auth.js';
-import { renderCatalog, renderProcedure } from './ui/catalog.js';
-import { openConflicts, renderConflicts } from './ui/conflicts.js';
-import { renderDossier, renderDossiers, renderInbox } from './ui/dossiers.js';
-import { renderEditor } from './ui/editor.js';
-import { renderOffice, renderOfficeDossier } from './ui/office.js';
 import { markCurrent, mountSync, offerUpdate, problemText, renderNav, toast } from './ui/shell.js';
 
+// Screens load on first use (the catalog's is preloaded): a first visit on a slow network
+// fetches only what the home screen needs.
+const screen = (path, name) => () => import(path).then((m) => m[name]);
 const ROUTES = [
-  [/^\/$/, renderCatalog],
-  [/^\/p\/([\w-]+)$/, renderProcedure, ['code']],
-  [/^\/d\/([\w-]+)\/edit$/, renderEditor, ['id'], true],
-  [/^\/d\/([\w-]+)$/, renderDossier, ['id'], true],
-  [/^\/dossiers$/, renderDossiers, [], true],
-  [/^\/inbox$/, renderInbox, [], true],
-  [/^\/conflicts$/, renderConflicts, [], true],
-  [/^\/login$/, renderLogin],
-  [/^\/signup$/, renderSignup],
-  [/^\/account$/, renderAccount],
-  [/^\/office$/, renderOffice],
-  [/^\/office\/([\w-]+)$/, renderOfficeDossier, ['id']],
+  [/^\/$/, screen('./ui/catalog.js', 'renderCatalog')],
+  [/^\/p\/([\w-]+)$/, screen('./ui/catalog.js', 'renderProcedure'), ['code']],
+  [/^\/d\/([\w-]+)\/edit$/, screen('./ui/editor.js', 'renderEditor'), ['id'], true],
+  [/^\/d\/([\w-]+)$/, screen('./ui/dossiers.js', 'renderDossier'), ['id'], true],
+  [/^\/dossiers$/, screen('./ui/dossiers.js', 'renderDossiers'), [], true],
+  [/^\/inbox$/, screen('./ui/dossiers.js', 'renderInbox'), [], true],
+  [/^\/conflicts$/, screen('./ui/conflicts.js', 'renderConflicts'), [], true],
+  [/^\/login$/, screen('./ui/auth.js', 'renderLogin')],
+  [/^\/signup$/, screen('./ui/auth.js', 'renderSignup')],
+  [/^\/account$/, screen('./ui/auth.js', 'renderAccount')],
+  [/^\/office$/, screen('./ui/office.js', 'renderOffice')],
+  [/^\/office\/([\w-]+)$/, screen('./ui/office.js', 'renderOfficeDossier'), ['id']],
 ];
+const openConflicts = (all) => all.filter((c) => !c.resolved_at && !c.local_choice);
 
 let cleanup = null;
 let renderSeq = 0;
@@ -71,7 +69,7 @@ async function route() {
   const main = document.getElementById('main');
   const focused = document.activeElement && document.activeElement.id;
   const sameRoute = main.dataset.path === path;
-  for (const [re, render, names = [], needsUser] of ROUTES) {
+  for (const [re, load, names = [], needsUser] of ROUTES) {
     const m = re.exec(path);
     if (!m) continue;
     if (needsUser && !hasStore()) { location.hash = `#/login?next=${encodeURIComponent(`#${path}`)}`; return; }
@@ -79,6 +77,7 @@ async function route() {
     params.query = query;
     const next = document.createElement('div');
     try {
+      const render = await load();
       cleanup = (await render(next, params, app)) || null;
     } catch (err) {
       clear(next).append(h('h1', { tabindex: '-1' }, t('error.title')), h('p', { role: 'alert' }, problemText(err)));

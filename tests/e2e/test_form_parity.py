@@ -59,7 +59,7 @@ def test_phone_and_server_give_the_same_errors(page: Any, live_server: Any, app:
         db.session.rollback()
     assert len(versions) >= 5
     page.goto("/#/")
-    page.wait_for_load_state("networkidle")
+    page.locator("main h1").wait_for()
     batch = []
     for code, version, form in versions:
         for i, values in enumerate(_cases(form)):

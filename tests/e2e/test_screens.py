@@ -16,7 +16,8 @@ AXE = resources.files("axe_playwright_python").joinpath("axe.min.js").read_text(
 
 def check(page: Page, name: str) -> None:
     """Screenshot the screen, then run axe-core on it (WCAG 2 A/AA rules)."""
-    page.wait_for_load_state("networkidle")
+    expect(page.locator("main h1")).to_be_visible()
+    expect(page.locator("#main")).not_to_contain_text("Đang tải")
     shot(page, name)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE)  # through DevTools: the app's strict CSP forbids injected scripts

@@ -23,6 +23,8 @@ export async function renderCatalog(main) {
   q.addEventListener('input', draw);
   title(main, t('catalog.title'), h('div.field.search', h('label', { for: 'q' }, t('catalog.search')), q), list);
   draw();
+  // For benchmarks/pwa_budget.py: when the catalog became usable (after the router attaches it).
+  requestAnimationFrame(() => { if (!performance.getEntriesByName('hoso:catalog').length) performance.mark('hoso:catalog'); });
 }
 
 export async function renderProcedure(main, { code }) {

@@ -8,7 +8,7 @@ import { enqueue } from '../outbox.js';
 import { title, toast } from './shell.js';
 
 export function openConflicts(all) {
-  return all.filter((c) => !c.resolved_at && !c.resolved && !c.local_choice);
+  return all.filter((c) => !c.resolved_at && !c.local_choice);
 }
 
 function show(value) {
