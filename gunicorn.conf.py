@@ -1,13 +1,74 @@
-"""gunicorn settings for Hoso (override any of them with GUNICORN_* or the command line)."""
+"""gunicorn settings for Hoso in production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden by its environment variable (or on the command line). See
+docs/operations.md for the arithmetic behind workers × threads × database connections.
+"""
+
+from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
+from pathlib import Path
+from typing import Any
 
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-# Slow phones on 2G take long to send a body: give them time, but not forever.
+_cpus = multiprocessing.cpu_count()
+
+# gthread: a few processes, each with a pool of threads. Most time goes into waiting on the
+# database and on slow phones, so threads are cheap concurrency; processes use the cores.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", str(max(2, _cpus + 1))))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Kept-alive connections a worker holds beyond its busy threads (phones reuse them).
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "200"))
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# With gthread, `timeout` is the worker's heartbeat, not a per-request limit: a phone on 2G
+# trickling an upload keeps a thread busy, not the worker's main loop. The reverse proxy
+# bounds how long a client may take (client_body_timeout, proxy_read_timeout).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# On SIGTERM a worker stops accepting and finishes what is in flight for up to this long.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = 5
-accesslog = "-"
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "15"))
+# Recycle workers now and then (with jitter so they don't all restart together).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "500"))
+# Headers are small in this API; refuse abusive ones early.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None  # the app logs each request as JSON
 errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# The app is imported in each worker after fork: no database connection or Redis socket is
+# shared between processes, and prometheus_client sees PROMETHEUS_MULTIPROC_DIR at import.
+preload_app = False
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# One database pool per worker, as large as its thread pool, plus a little overflow for
+# the odd background hook. workers × (threads + overflow) must fit PostgreSQL's
+# max_connections with room for RQ workers, migrations and psql.
+os.environ.setdefault("DB_POOL_SIZE", str(threads))
+os.environ.setdefault("DB_MAX_OVERFLOW", "2")
+
+# Metrics from every worker are merged through files (prometheus_client's multiprocess mode).
+# The directory must exist before the workers import prometheus_client, and must start empty:
+# files left by a previous run would be counted again.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="hoso-metrics-")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+
+def on_starting(server: Any) -> None:
+    """In the master, before any worker exists: an empty metrics directory."""
+    path = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink(missing_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker is gone: its live gauges no longer count (its counters still do)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

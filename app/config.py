@@ -66,6 +66,8 @@ class Config:
 
         # Fixed framework settings.
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Behind a reverse proxy: how many proxies' X-Forwarded-* headers to trust.
+        self.PROXY_FIX = int(env.get("PROXY_FIX", "0"))
         self.JSON_SORT_KEYS = False
         self.API_TITLE = "Hoso API"
         self.API_VERSION = "v1"
@@ -85,3 +87,10 @@ class Config:
         self.PROPAGATE_EXCEPTIONS = False
         for key, value in overrides.items():
             setattr(self, key, value)
+        if not str(self.SQLALCHEMY_DATABASE_URI).startswith("sqlite"):
+            # One pool per gunicorn worker, sized to its threads (gunicorn.conf.py sets these).
+            self.SQLALCHEMY_ENGINE_OPTIONS = {
+                "pool_size": int(env.get("DB_POOL_SIZE", "5")),
+                "max_overflow": int(env.get("DB_MAX_OVERFLOW", "5")),
+                "pool_timeout": int(env.get("DB_POOL_TIMEOUT", "10")),
+                **self.SQLALCHEMY_ENGINE_OPTIONS}
