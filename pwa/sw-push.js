@@ -63,13 +63,16 @@
       const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
       const open = windows.find((c) => new URL(c.url).origin === self.location.origin);
       if (open) {
-        const focused = await open.focus();
-        if (open.url !== url) {
+        let client = open;
+        try {
+          client = (await open.focus()) || open;
+        } catch (e) { /* the browser refused focus; still take the page to the dossier */ }
+        if (client.url !== url) {
           try {
-            await (focused || open).navigate(url);
+            await client.navigate(url);
           } catch (e) {
             // Not controlled by this worker: ask the page to go there itself.
-            (focused || open).postMessage({ type: 'hoso:open', url });
+            client.postMessage({ type: 'hoso:open', url });
           }
         }
         return;

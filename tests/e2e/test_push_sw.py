@@ -1,0 +1,119 @@
+"""The service worker shows a pushed status update and a tap opens the dossier (Chromium).
+
+The push message is the server's own payload (app.services.push.payload of a real inbox
+row), delivered to the registered worker through the DevTools protocol
+(ServiceWorker.deliverPushMessage), as a push service would.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.models.notifications import Notification
+from app.services import lifecycle as lc
+from app.services import push
+from tests.e2e.conftest import shot
+from tests.factories import make_dossier
+
+NOTIFICATIONS = """async () => {
+  const reg = await navigator.serviceWorker.ready;
+  return (await reg.getNotifications()).map((n) => ({
+    title: n.title, body: n.body, tag: n.tag, icon: n.icon, data: n.data }));
+}"""
+
+
+def _poll(page: Any, predicate: Any, what: str, timeout: float = 15.0) -> Any:
+    """Poll while letting Playwright dispatch its events (CDP events arrive in its calls)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        page.wait_for_timeout(50)
+
+
+def _registration_id(context: Any, page: Any) -> tuple[Any, str]:
+    cdp = context.new_cdp_session(page)
+    found: dict[str, str] = {}
+
+    def on_update(params: dict[str, Any]) -> None:
+        for reg in params["registrations"]:
+            if not reg.get("isDeleted"):
+                found[reg["scopeURL"]] = reg["registrationId"]
+
+    cdp.on("ServiceWorker.workerRegistrationUpdated", on_update)
+    cdp.send("ServiceWorker.enable")
+    _poll(page, lambda: found, "the service worker registration over CDP")
+    return cdp, next(iter(found.values()))
+
+
+def test_push_shows_notification_and_tap_opens_the_dossier(
+        db: Any, live_server: Any, new_context: Any, make_citizen: Any, official_of: Any) -> None:
+    citizen = make_citizen(language="en")
+    officer = official_of("birth-registration")
+    dossier = make_dossier(db.session, citizen.user, status=lc.RESULT_READY, official=officer.user)
+    note = db.session.scalars(select(Notification).where(Notification.kind == lc.RESULT_READY)).one()
+    message = json.loads(push.payload(note))
+    db.session.rollback()  # hold no SQLite lock while gunicorn serves the browser
+
+    context = new_context()
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    page = context.new_page()
+    page.goto("/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20000)
+    assert page.evaluate(NOTIFICATIONS) == []
+
+    cdp, registration_id = _registration_id(context, page)
+    cdp.send("ServiceWorker.deliverPushMessage", {
+        "origin": live_server.url, "registrationId": registration_id,
+        "data": json.dumps(message)})
+    shown = _poll(page, lambda: page.evaluate(NOTIFICATIONS), "the notification")
+    assert shown == [{
+        "title": "Result ready", "body": note.body, "tag": f"dossier-{dossier.id}",
+        "icon": f"{live_server.url}/icons/icon-192.png",
+        "data": {"url": f"/#/dossiers/{dossier.id}", "dossier_id": str(dossier.id),
+                 "notification_id": str(note.id)}}]
+
+    # A newer update for the same dossier replaces it rather than piling up.
+    cdp.send("ServiceWorker.deliverPushMessage", {
+        "origin": live_server.url, "registrationId": registration_id,
+        "data": json.dumps({**message, "title": "Đã có kết quả", "notification_id": "n2"})})
+    _poll(page, lambda: [n["title"] for n in page.evaluate(NOTIFICATIONS)] == ["Đã có kết quả"],
+          "the replaced notification")
+
+    # Tapping it: no trusted click exists in the DevTools protocol, so the worker dispatches
+    # the notificationclick event to its own listener with the notification it showed.
+    page.goto("/#/")
+    worker = context.service_workers[0]
+    worker.evaluate("""async () => {
+      const [n] = await self.registration.getNotifications();
+      self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));
+    }""")
+    expect(page).to_have_url(f"{live_server.url}/#/dossiers/{dossier.id}", timeout=10000)
+    _poll(page, lambda: page.evaluate(NOTIFICATIONS) == [], "the tapped notification to close")
+    shot(page, "push-opened-dossier")
+
+
+def test_offer_push_explains_first_and_never_nags(live_server: Any, new_context: Any) -> None:
+    context = new_context()
+    page = context.new_page()
+    page.goto("/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null && window.__hoso",
+                           timeout=20000)
+    offer = "import('/app/push.js').then((m) => m.offerPush(window.__hoso.api))"
+    page.evaluate(f"() => {{ window.__offer = {offer}; }}")  # not awaited: it waits for a tap
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Nhận thông báo về hồ sơ?")
+    shot(page, "push-offer")
+    dialog.get_by_role("button", name="Để sau").click()
+    assert page.evaluate("window.__offer") == "dismissed"
+    assert json.loads(page.evaluate("localStorage.getItem('hoso.push')"))["outcome"] == "dismissed"
+    # Asked once: the next call answers from memory and shows nothing.
+    assert page.evaluate(offer) == "dismissed"
+    expect(page.get_by_role("dialog")).to_have_count(0)
