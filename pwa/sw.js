@@ -109,21 +109,20 @@ async function cacheFirst(request) {
   return r;
 }
 
-// The catalog: the network (the HTTP cache revalidates it by ETag), the cached copy offline.
-async function networkFirst(request) {
+// The catalog: the cached copy at once while the network revalidates it (ETag, 304) for next
+// time, as its `stale-while-revalidate` allows; the network when nothing is cached yet.
+async function staleWhileRevalidate(event) {
   const cache = await caches.open(DATA);
-  try {
-    const r = await Promise.race([
-      fetch(request),
-      new Promise((resolve, reject) => setTimeout(() => reject(new Error('slow')), 6000)),
-    ]);
-    if (r.ok) await cache.put(request, r.clone());
+  const hit = await cache.match(event.request, { ignoreVary: true });
+  const network = fetch(event.request).then(async (r) => {
+    if (r.ok) await cache.put(event.request, r.clone());
     return r;
-  } catch (e) {
-    const hit = await cache.match(request, { ignoreVary: true });
-    if (hit) return hit;
-    throw e;
+  });
+  if (hit) {
+    event.waitUntil(network.catch(() => {}));
+    return hit;
   }
+  return network;
 }
 
 async function shellFirst(request, url) {
@@ -142,7 +141,7 @@ self.addEventListener('fetch', (event) => {
     return;
   }
   if (FORM_RE.test(url.pathname)) { event.respondWith(cacheFirst(req)); return; }
-  if (CATALOG_RE.test(url.pathname)) { event.respondWith(networkFirst(req)); return; }
+  if (CATALOG_RE.test(url.pathname)) { event.respondWith(staleWhileRevalidate(event)); return; }
   if (url.pathname.startsWith('/api/') || url.pathname === '/sw.js' || url.pathname === '/asset-manifest.json') return;
   event.respondWith(caches.open(SHELL).then((c) => c.match(url.pathname)).then((hit) => hit || fetch(req)));
 });

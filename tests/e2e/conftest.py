@@ -61,15 +61,14 @@ def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.1, what:
         time.sleep(interval)
 
 
-@pytest.fixture(scope="session")
-def live_server(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    tmp = tmp_path_factory.mktemp("live")
+def start_server(app: Any, tmp: Path, **extra_env: str) -> LiveServer:
+    """gunicorn over the test database on a free port, answering /readyz."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": TEST_KEY,
            "JWT_SECRET_KEY": TEST_KEY, "UPLOAD_DIR": str(tmp / "uploads"), "LOGIN_FREE_ATTEMPTS": "50",
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", **extra_env}
     env.pop("REDIS_URL", None)
-    log = tmp / "gunicorn.log"
+    log = tmp / f"gunicorn-{port}.log"
     with log.open("wb") as fh:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
@@ -87,12 +86,22 @@ def live_server(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             return False
 
     wait_for(up, 30, 0.2, "gunicorn to answer /readyz")
-    yield server
-    os.killpg(proc.pid, signal.SIGTERM)
+    return server
+
+
+def stop_server(server: LiveServer) -> None:
+    os.killpg(server.process.pid, signal.SIGTERM)
     try:
-        proc.wait(10)
+        server.process.wait(10)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(server.process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = start_server(app, tmp_path_factory.mktemp("live"))
+    yield server
+    stop_server(server)
 
 
 @pytest.fixture(scope="session")

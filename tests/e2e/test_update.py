@@ -1,0 +1,57 @@
+"""A new version of the app: the worker downloads only the changed files, waits, and never
+reloads a page with a draft open; the person applies it with a tap."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.e2e import flows
+from tests.e2e.conftest import ROOT, shot, start_server, stop_server
+
+NAME = "Họ, chữ đệm và tên"
+
+
+def test_update_waits_for_a_tap_and_downloads_only_changed_files(
+        app: Any, browser: Any, tmp_path: Any) -> None:
+    shell = tmp_path / "pwa"
+    shutil.copytree(ROOT / "pwa", shell)
+    server = start_server(app, tmp_path, PWA_DIR=str(shell))
+    try:
+        ctx = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server.url,
+                                  locale="vi-VN", service_workers="allow")
+        page = ctx.new_page()
+        flows.sign_up(page, "Bùi Văn Nam")
+        flows.wait_offline_ready(page)
+        flows.start_marital(page)
+        page.get_by_label(NAME).fill("Bùi Văn Nam đang gõ")
+        page.evaluate("window.__samePage = true")
+
+        with (shell / "styles.css").open("a") as fh:
+            fh.write("\n/* release 2 */\n")
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        banner = page.locator("#update")
+        expect(banner).to_contain_text("Đã có phiên bản mới", timeout=15000)
+        shot(page, "update-banner")
+        # Installed and waiting, with one file downloaded: the page was not reloaded.
+        downloaded = page.evaluate("""() => new Promise((resolve) => {
+            navigator.serviceWorker.addEventListener('message', (e) => {
+              if (e.data && e.data.type === 'version') resolve(e.data.downloaded);
+            });
+            navigator.serviceWorker.getRegistration().then((r) => r.waiting.postMessage({type: 'version'}));
+        })""")
+        assert downloaded == 1
+        assert page.evaluate("window.__samePage") is True
+        expect(page.get_by_label(NAME)).to_have_value("Bùi Văn Nam đang gõ")
+
+        with page.expect_navigation(timeout=15000):  # the reload, only now
+            banner.get_by_role("button", name="Cập nhật").click()
+        expect(page.get_by_label(NAME)).to_have_value("Bùi Văn Nam đang gõ", timeout=15000)
+        assert page.evaluate("window.__samePage") is None
+        css = page.evaluate("fetch('/styles.css').then((r) => r.text())")
+        assert "release 2" in css
+        ctx.close()
+    finally:
+        stop_server(server)
