@@ -44,6 +44,10 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # The app is imported in each worker after fork: no database connection or Redis socket is
 # shared between processes, and prometheus_client sees PROMETHEUS_MULTIPROC_DIR at import.
 preload_app = False
+# gunicorn's control socket defaults to one path per user, shared by every instance on the
+# machine; it is off unless a path of this instance's own is given.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or "gunicorn.ctl"
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # One database pool per worker, as large as its thread pool, plus a little overflow for

@@ -14,6 +14,7 @@ from flask import current_app, request
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import RequestEntityTooLarge
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True, key_prefix="hoso")
 
@@ -76,7 +77,24 @@ def per_user(setting: str) -> Callable[[Any], Any]:
     return limiter.limit(_setting(setting), key_func=_user_key)
 
 
+def _cap_streamed_body() -> None:
+    """A chunked body (no Content-Length) past MAX_CONTENT_LENGTH is a 413 like any other.
+
+    Werkzeug cuts such a stream at the limit without saying so, which the JSON parser then
+    reports as a malformed body; tus uploads read their stream with a cap of their own.
+    """
+    if request.content_length is not None or request.path.startswith("/api/v1/uploads"):
+        return
+    if "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        return
+    limit = request.max_content_length
+    if limit is not None and len(request.get_data(cache=True)) >= limit \
+            and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+
+
 def init_app(app: Any) -> None:
+    app.before_request(_cap_streamed_body)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # a dead Redis must not stop logins

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from api.push.schemas import SubscriptionIn, SubscriptionOut, UnsubscribeIn, VapidKeyOut
 from api.security import BEARER, citizen_required
 from app.extensions import db
+from app.limits import per_user
 from app.models.push import PushSubscription
 from app.services import push, push_worker, vapid  # noqa: F401 - push_worker hooks the commit
 
@@ -37,6 +38,7 @@ def vapid_public_key() -> Any:
 @blp.alt_response(200, schema=SubscriptionOut, description="This device's subscription, replaced")
 @blp.doc(security=BEARER)
 @citizen_required
+@per_user("RATELIMIT_PUSH_USER")
 def subscribe(body: dict[str, Any]) -> Any:
     """Subscribe this device; the same device subscribing again replaces its old subscription."""
     sub, created = push.subscribe(

@@ -23,6 +23,7 @@ from werkzeug.http import http_date
 from api.security import BEARER, citizen_required
 from app.errors import DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from app.extensions import db
+from app.limits import per_user
 from app.models.uploads import COMPLETE, Upload
 from app.services import documents  # noqa: F401  (registers dossier.attach / dossier.detach)
 from app.services import uploads as svc
@@ -127,6 +128,7 @@ class UploadCollection(MethodView):
 
     @blp.doc(security=BEARER, responses={"201": {"description": "Created; see Location"}})
     @citizen_required
+    @per_user("RATELIMIT_UPLOADS_USER")
     def post(self) -> Response:
         """Create an upload (Upload-Length, Upload-Metadata), optionally with its first bytes."""
         length = svc.parse_int(request.headers.get("Upload-Length"), "Upload-Length")
@@ -186,6 +188,7 @@ class UploadItem(MethodView):
         return resp
 
     @blp.doc(security=BEARER)
+    @per_user("RATELIMIT_UPLOADS_USER")
     def patch(self, upload_id: str) -> Response:
         """Append bytes at Upload-Offset (Content-Type: application/offset+octet-stream)."""
         if not (request.content_type or "").startswith(svc.OCTET_STREAM):
