@@ -15,13 +15,14 @@ def _fresh_url(app, tmp_path) -> str:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
         return f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-    base, _, _ = url.rpartition("/")
+    base, _, name = url.rpartition("/")
+    check = f"{name.split('?')[0]}_migration_check"  # one per test database: runs don't collide
     admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS hoso_migration_check"))
-        conn.execute(text("CREATE DATABASE hoso_migration_check"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{check}"'))
+        conn.execute(text(f'CREATE DATABASE "{check}"'))
     admin.dispose()
-    return f"{base}/hoso_migration_check"
+    return f"{base}/{check}"
 
 
 def test_upgrade_from_nothing_matches_models(app, tmp_path):
