@@ -99,13 +99,14 @@ def move_if_outdated(ctx: Context, dossier: Dossier) -> tuple[int, dict[str, Any
 
 
 def drift_outcome(ctx: Context, dossier: Dossier, from_version: int, dropped: dict[str, Any],
-                  name: str, conflicts: list[dict[str, Any]] | None = None) -> Outcome:
+                  name: str, conflicts: list[dict[str, Any]] | None = None, *,
+                  history: bool = True) -> Outcome:
     """`conflict` / `form_outdated`: new required fields listed, values that did not fit kept."""
     old = svc.form_version(ctx.session, dossier.procedure_code, from_version).form
     new = svc.form_version(ctx.session, dossier.procedure_code, dossier.form_version).form
     records = record_refused_values(ctx.session, dossier, dropped, ctx.captured_at, name,
                                     reason="form_outdated")
-    return Outcome(CONFLICT, entity=dossier_dict(dossier),
+    return Outcome(CONFLICT, entity=dossier_dict(dossier, history=history),
                    conflicts=[*(conflicts or []), *(brief(r) for r in records)],
                    extra={"reason": "form_outdated", "from_form_version": from_version,
                           "form_version": dossier.form_version,
@@ -152,7 +153,7 @@ def save(ctx: Context, args: dict[str, Any]) -> Outcome:
         raise NotFound("No such dossier.")
     if dossier.status != lc.DRAFT:
         return refused_by_status(ctx, dossier, "dossier.save", changes,
-                                 "The dossier is no longer a draft.")
+                                 "The dossier is no longer a draft.", history=False)
     base = {} if created else _base_fields(session, dossier, base_version)
     own = session.get(ClientWrite, (ctx.client_id, dossier.id))
     if own is not None:
@@ -192,13 +193,15 @@ def save(ctx: Context, args: dict[str, Any]) -> Outcome:
     _remember(session, ctx, dossier, own, changes)
     conflicts = [brief(r) for r in records]
     if from_version is not None:
-        outcome = drift_outcome(ctx, dossier, from_version, dropped, "dossier.save", conflicts)
+        outcome = drift_outcome(ctx, dossier, from_version, dropped, "dossier.save", conflicts,
+                                history=False)
     else:
         lost = record_refused_values(session, dossier, dropped, ctx.captured_at, "dossier.save",
                                      reason="form_outdated")
         conflicts += [brief(r) for r in lost]
         status = CONFLICT if conflicts else result.status
-        outcome = Outcome(status, entity=dossier_dict(dossier), conflicts=conflicts)
+        # The current server copy without its history (pull carries the history).
+        outcome = Outcome(status, entity=dossier_dict(dossier, history=False), conflicts=conflicts)
     session.flush()
     return outcome
 
@@ -225,11 +228,11 @@ def _onto_form(session: Session, dossier: Dossier, changes: dict[str, Any], lang
 
 
 def refused_by_status(ctx: Context, dossier: Dossier, name: str, values: dict[str, Any],
-                      detail: str) -> Outcome:
+                      detail: str, *, history: bool = True) -> Outcome:
     """Status is the server's: refuse the mutation, keep what it carried in conflict records."""
     records = record_refused_values(ctx.session, dossier, values, ctx.captured_at, name)
     error = TransitionNotAllowed(detail, extra={
         "current_status": dossier.status,
         "allowed_actions": lc.allowed_actions(dossier.status, lc.CITIZEN)})
-    return Outcome(REJECTED, entity=dossier_dict(dossier), conflicts=[brief(r) for r in records],
-                   error=error.to_problem())
+    return Outcome(REJECTED, entity=dossier_dict(dossier, history=history),
+                   conflicts=[brief(r) for r in records], error=error.to_problem())

@@ -54,3 +54,27 @@ def prune(session: Session, days: int = 30, now: datetime | None = None) -> dict
     ).rowcount
     session.flush()
     return {"users": floors, "changes": changes, "results": results}
+
+
+def record_many(session: Session, user_id: int, items: list[tuple[str, object, str]]) -> list[int]:
+    """Append several changes `(entity, entity_id, op)` to a user's feed, in order.
+
+    One user-row update allocates all their sequence numbers (the row stays locked until
+    commit, as with `record`), and one INSERT writes them. Returns the numbers.
+    """
+    if not items:
+        return []
+    last = session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(change_seq=User.change_seq + len(items))
+        .returning(User.change_seq)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    first = last - len(items) + 1
+    now = datetime.now(UTC)
+    session.execute(Change.__table__.insert(), [
+        {"user_id": user_id, "seq": first + i, "entity": entity, "entity_id": str(entity_id),
+         "op": op, "created_at": now}
+        for i, (entity, entity_id, op) in enumerate(items)])
+    return list(range(first, last + 1))

@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.errors import Conflict, DomainError, Forbidden, PayloadTooLarge, ValidationFailed
 from app.models.accounts import User
-from app.models.dossiers import Dossier
-from app.models.sync import ClientState, ConflictRecord, MutationResult
+from app.models.sync import ClientState, MutationResult
 from app.services import clock
 from sync import actions, conflicts, drafts  # noqa: F401  (register the v1 mutations)
+from sync.batch import SaveBatch
 from sync.merge import parse_stamp
 from sync.mutations import LOCKED, REJECTED, Context, Outcome, get_handler
 
@@ -153,18 +153,22 @@ def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[st
     todo = [m for m in batch if m["id"] > last]
     fresh: list[dict[str, Any]] = []
     if todo:
-        _lock_dossiers(session, todo)
-    for m in todo:
-        captured = clamp(parse_stamp(m.get("captured_at")), state.last_captured_at, received)
-        result = apply_one(session, user, cid, m, captured, lang, safe)
-        results.append(result)
-        fresh.append(result)
-        session.add(MutationResult(client_id=cid, mutation_id=m["id"],
-                                   name=str(m.get("name"))[:64], result=result,
-                                   created_at=received))
-        state.last_mutation_id, state.last_captured_at = m["id"], captured
-    if todo:
+        saves = SaveBatch(session, user, cid, lang, received)
+        saves.preload(todo)
+        for m in todo:
+            captured = clamp(parse_stamp(m.get("captured_at")), state.last_captured_at, received)
+            result = saves.try_save(m, captured)
+            if result is None:
+                # Anything else runs through the registry, after the rows queued so far.
+                saves.write_pending()
+                result = apply_one(session, user, cid, m, captured, lang, safe)
+                saves.after_handler()
+            results.append(result)
+            fresh.append(result)
+            saves.add_result(m, result)
+            state.last_mutation_id, state.last_captured_at = m["id"], captured
         state.updated_at = received
+        saves.finish()
     session.flush()
     return {"last_mutation_id": state.last_mutation_id, "results": results}, fresh
 
@@ -182,36 +186,6 @@ def lock_client(session: Session, cid: uuid.UUID, user_id: int, now: datetime) -
         ).on_conflict_do_nothing(index_elements=["client_id"]))
         state = session.scalars(stmt).one()
     return state
-
-
-def _lock_dossiers(session: Session, todo: list[dict[str, Any]]) -> None:
-    """Lock the batch's dossiers up front, in id order, before the user's feed row.
-
-    Officials lock a dossier then its owner's feed row; taking every dossier first keeps
-    the same order, so a batch and an official never deadlock. (SQLite ignores FOR UPDATE:
-    BEGIN IMMEDIATE serialises its writers.)
-    """
-    ids: set[uuid.UUID] = set()
-    conflict_ids: set[uuid.UUID] = set()
-    for m in todo:
-        args = m.get("args")
-        if not isinstance(args, dict):
-            continue
-        for key, bucket in (("dossier_id", ids), ("conflict_id", conflict_ids)):
-            try:
-                bucket.add(uuid.UUID(str(args[key])))
-            except (KeyError, ValueError, TypeError, AttributeError):
-                pass
-    if conflict_ids:
-        ids.update(session.scalars(select(ConflictRecord.dossier_id)
-                                   .where(ConflictRecord.id.in_(conflict_ids))))
-    if ids:
-        # Loaded whole (with their events), so handlers find them locked in the session.
-        found = session.scalars(select(Dossier).where(Dossier.id.in_(ids)).order_by(Dossier.id)
-                                .options(selectinload(Dossier.events))
-                                .with_for_update(of=Dossier)
-                                .execution_options(populate_existing=True)).all()
-        session.info[LOCKED].update(d.id for d in found)
 
 
 def clamp(captured: datetime | None, floor: datetime | None, ceiling: datetime) -> datetime:
