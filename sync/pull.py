@@ -73,6 +73,11 @@ entity_serialisers: dict[str, Serialiser] = {
 }
 
 
+# What else a full snapshot holds, from other modules (e.g. the warehouse's records):
+# each returns [(entity, id, data)] for the user.
+snapshot_providers: list[Callable[[Session, User], list[tuple[str, str, dict[str, Any]]]]] = []
+
+
 def entity_version(entity: str, data: dict[str, Any] | None) -> int | None:
     if data is None:
         return None
@@ -178,4 +183,6 @@ def snapshot(session: Session, user: User) -> list[dict[str, Any]]:
     notes = session.scalars(select(Notification).where(Notification.user_id == user.id)
                             .order_by(Notification.created_at, Notification.id))
     out += [_put("notification", str(n.id), notification_dict(n)) for n in notes]
+    for provide in snapshot_providers:
+        out += [_put(entity, entity_id, data) for entity, entity_id, data in provide(session, user)]
     return out

@@ -435,10 +435,16 @@ def _record_entity(session: Session, entity_id: str) -> dict[str, Any] | None:
     return record_dict(found) if found is not None else None
 
 
-def register_pull() -> None:
-    from sync.pull import entity_serialisers
+def _snapshot(session: Session, user: User) -> list[tuple[str, str, dict[str, Any]]]:
+    return [("record", str(r.id), record_dict(r)) for r in records_of(session, user)]
 
-    entity_serialisers.setdefault("record", _record_entity)
+
+def register_pull() -> None:
+    from sync import pull
+
+    pull.entity_serialisers.setdefault("record", _record_entity)
+    if _snapshot not in pull.snapshot_providers:
+        pull.snapshot_providers.append(_snapshot)
 
 
 register_pull()

@@ -175,6 +175,9 @@ def test_records_reach_the_phone_through_pull(client: Any, db: Any, citizen: Any
     _returned_birth(db, citizen, official)
     records = [c for c in phone.pull_all() if c["entity"] == "record"]
     assert len(records) == 1 and records[0]["data"]["kind"] == "birth_certificate"
+    fresh = Phone(client, citizen)  # a new phone starts from a snapshot, records included
+    snapshot = [c for c in fresh.pull_all() if c["entity"] == "record"]
+    assert [c["id"] for c in snapshot] == [records[0]["id"]]
 
 
 def test_prefill_of_an_unknown_procedure_is_404(client: Any, citizen: Any) -> None:
