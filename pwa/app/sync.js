@@ -9,7 +9,7 @@ import { acknowledge, clientId, count, markAttempted, pending, renumber } from '
 const MAX_BATCH = 100;
 const MAX_BYTES = 900 * 1024; // under the server's 1 MiB, with room for the envelope
 const POLL_MS = 10000;
-const state = { phase: 'idle', waiting: 0, dirty: 0, offline: !navigator.onLine, signedOut: false,
+const state = { enabled: false, phase: 'idle', waiting: 0, dirty: 0, offline: !navigator.onLine, signedOut: false,
   error: null, retryAt: null, lastOk: null };
 const subscribers = new Set();
 let running = null;
@@ -231,6 +231,7 @@ export function soon(ms = 800) {
 
 let started = false;
 export function start() {
+  emit({ enabled: true });
   if (started) return syncNow('start');
   started = true;
   window.addEventListener('online', () => { emit({ offline: false }); failures = 0; syncNow('online'); });

@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 // The sync state in words (never only a colour): offline / N waiting / syncing / all saved.
 export function syncLabel(s) {
   const n = s.waiting + s.dirty;
+  if (!s.enabled) return ['none', '']; // nobody signed in here yet (or an official): nothing to sync
   if (s.signedOut) return ['signed-out', t('sync.signed_out', { n })];
   if (s.offline) return ['offline', n ? t('sync.offline_waiting', { n }) : t('sync.offline_saved')];
   if (s.phase === 'syncing') return ['syncing', n ? t('sync.syncing_n', { n }) : t('sync.syncing')];
