@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UtcDateTime, utcnow
+from app.models.base import Base, JsonType, UtcDateTime, utcnow
 
 UPLOADING = "uploading"
 COMPLETE = "complete"
@@ -73,3 +74,4 @@ class DocumentLink(Base):
     record_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("warehouse_records.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
