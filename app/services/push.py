@@ -31,7 +31,7 @@ from flask import Flask
 from pywebpush import WebPusher
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
@@ -327,7 +327,9 @@ def deliver(app: Flask, delivery_id: uuid.UUID) -> Outcome:
     session = db.session
     now = utcnow()
     row = session.scalars(select(PushDelivery).where(PushDelivery.id == delivery_id)
-                          .with_for_update(skip_locked=True)).first()
+                          .options(joinedload(PushDelivery.subscription),
+                                   joinedload(PushDelivery.notification))
+                          .with_for_update(skip_locked=True, of=PushDelivery)).first()
     if row is None:  # gone, or another worker holds the lock right now
         session.rollback()
         return Outcome("missing")

@@ -52,6 +52,10 @@ def push_env(app: Any, db: Any, push_service: PushService,
     monkeypatch.setitem(app.config, "VAPID_SUBJECT", "mailto:ops@hoso.test")
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     monkeypatch.setitem(app.config, "PUSH_RETRY_BASE_SECONDS", 0.2)
+    # The periodic sweep is tested explicitly; it must not race the tests that call it.
+    monkeypatch.setitem(app.config, "PUSH_SWEEP_SECONDS", 3600)
+    worker = push_worker.in_process_worker(app)
+    worker.next_sweep = max(worker.next_sweep, time.monotonic() + 3600)
     monkeypatch.delitem(app.extensions, "hoso_vapid", raising=False)
     yield PushEnv(push_service, vapid.VapidKeys(key, "mailto:x@y.z").public_key)
     wait_idle(app)
