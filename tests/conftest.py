@@ -103,9 +103,12 @@ def make_citizen(db: Any) -> Any:
         password = "Khong-doan-duoc-42"
         user = accounts.register(db.session, password=password, full_name=name, phone=phone,
                                  language=language)
-        tokens = accounts.issue_tokens(db.session, user)
+        actor = Actor(user, accounts.issue_tokens(db.session, user), password)
         db.session.commit()
-        return Actor(user, tokens, password)
+        # End the read transaction a later attribute access would open: on SQLite it would
+        # hold the write lock that a live server in the same test needs.
+        db.session.rollback()
+        return actor
 
     return make
 
@@ -125,9 +128,12 @@ def make_official(db: Any) -> Any:
         user = accounts.create_official(db.session, email=f"{uuid.uuid4().hex[:10]}@office.test",
                                         password=password, full_name=f"Cán bộ {role}",
                                         agency_code=agency, role=role)
-        tokens = accounts.issue_tokens(db.session, user)
+        actor = Actor(user, accounts.issue_tokens(db.session, user), password)
         db.session.commit()
-        return Actor(user, tokens, password)
+        # End the read transaction a later attribute access would open: on SQLite it would
+        # hold the write lock that a live server in the same test needs.
+        db.session.rollback()
+        return actor
 
     return make
 
