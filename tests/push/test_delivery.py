@@ -258,3 +258,25 @@ def test_rq_retries_go_through_the_scheduler(app: Any, db: Any, client: Any, cit
     assert [r.status for r in env_service.for_device(phone)] == [503, 201]
     (row,) = _deliveries(db)
     assert row.state == SENT and _statuses(row) == [503, 201]
+
+
+def test_the_in_process_worker_sweeps_the_outbox(app: Any, db: Any, client: Any, citizen: Any,
+                                                 official: Any, push_env: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deliveries whose hand-over was lost are found by the worker threads' periodic sweep."""
+    service = push_env.service
+    dossier = _in_progress(db, citizen, official)
+    phone = service.new_device()
+    subscribe(client, citizen, phone)
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:9/0")  # hand-over fails
+    monkeypatch.delitem(app.extensions, "hoso_push_rq", raising=False)
+    transition(client, official, dossier, "request_supplement", note="Thiếu giấy",
+               fields=[next(iter(dossier.fields))])
+    assert [r.state for r in _deliveries(db)] == [PENDING]
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    worker = push_worker.in_process_worker(app)
+    worker.next_sweep = time.monotonic()  # the sweep is due now
+    worker.submit([])  # wake the threads
+    service.wait_until(lambda: len(service.accepted(phone)) == 1)
+    wait_idle(app)
+    assert [r.state for r in _deliveries(db)] == [SENT]
