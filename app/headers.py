@@ -50,5 +50,8 @@ def init_app(app: Flask) -> None:
             h["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Tus-Resumable, " \
                 "Upload-Length, Upload-Offset, Upload-Metadata, Upload-Checksum"
             h["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE, HEAD, OPTIONS"
-            h["Access-Control-Expose-Headers"] = "ETag, Location, Upload-Offset, Retry-After"
+            h["Access-Control-Expose-Headers"] = ("ETag, Location, Retry-After, X-Request-ID, "
+                                                  "Upload-Offset, Upload-Length, Upload-Expires, "
+                                                  "Tus-Resumable, Tus-Version, Tus-Extension, "
+                                                  "Tus-Max-Size, Tus-Checksum-Algorithm")
         return resp
