@@ -246,6 +246,19 @@ def run_raw(dsn: str, phones: int, batch: int, seconds: float) -> dict[str, Any]
     return {"batch": batch, "mutations_per_s": len(lat) * batch / elapsed, **_pct(lat)}
 
 
+def _spy(master: int, out: str, batch: int, seconds: float) -> list[subprocess.Popen]:
+    """py-spy record on every gunicorn worker for the duration of one run."""
+    workers = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True,
+                             check=False).stdout.split()
+    Path(out).mkdir(parents=True, exist_ok=True)
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    return [subprocess.Popen([spy, "record", "--pid", pid, "--duration", str(int(seconds)),
+                              "--rate", "200", "--format", fmt, "--nonblocking",
+                              "--output", f"{out}/batch{batch}-worker{pid}.{ext}"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for pid in workers for fmt, ext in (("raw", "txt"),)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phones", type=int, default=50)
@@ -257,6 +270,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/hoso_sync_bench"))
     parser.add_argument("--skip-raw", action="store_true")
+    parser.add_argument("--py-spy", metavar="DIR", help="record each gunicorn worker with py-spy "
+                        "during each run (raw collapsed stacks + a flame graph per worker)")
     args = parser.parse_args()
     dsn = args.database_url
     url = dsn.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -275,7 +290,10 @@ def main() -> None:
     proc, base = start_gunicorn(url, args.workers, args.threads, log)
     try:
         for b in batches:
+            spies = _spy(proc.pid, args.py_spy, b, args.seconds) if args.py_spy else []
             r = run_hoso(base, tokens, b, args.seconds, args.client_procs)
+            for spy in spies:
+                spy.wait(60)
             share = f"  = {r['mutations_per_s'] / raw[b]['mutations_per_s']:5.1%} of raw" if b in raw else ""
             print(f"hoso push    batch {b:>3}: {r['mutations_per_s']:8.0f} mutations/s  "
                   f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms"

@@ -26,16 +26,17 @@ from typing import Any
 
 from sqlalchemy import and_, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import ValidationFailed
 from app.models.accounts import User
 from app.models.catalog import FormVersion
 from app.models.dossiers import Dossier, DossierVersion
-from app.models.sync import ClientWrite, ConflictRecord, MutationResult
+from app.models.sync import ClientState, ClientWrite, ConflictRecord
 from app.services import clock, forms
 from app.services import lifecycle as lc
 from app.services.representations import dossier_dict
-from sync import feed
+from sync import writes
 from sync.conflicts import brief
 from sync.merge import merge, parse_stamp
 from sync.mutations import CONFLICT, LOCKED, REJECTED
@@ -73,7 +74,10 @@ class SaveBatch:
         self.etags: dict[uuid.UUID, str] = {}
         self.bases: dict[tuple[uuid.UUID, int], dict[str, Any]] = {}
         # Strong references: the identity map is weak, and handlers look these up too.
-        self.own: dict[uuid.UUID, ClientWrite | None] = {}
+        self.own: dict[uuid.UUID, dict[str, Any] | None] = {}
+        # Rows waiting for the end of the batch (or for the next registry handler).
+        self.touched: dict[uuid.UUID, Dossier] = {}
+        self.own_dirty: set[uuid.UUID] = set()
         self.versions: list[dict[str, Any]] = []
         self.changes: list[tuple[str, Any, str]] = []
         self.results: list[dict[str, Any]] = []
@@ -135,10 +139,10 @@ class SaveBatch:
                     self.bases[(did, version)] = fields
         if found:
             self.own = dict.fromkeys(found)
-            for row in session.scalars(select(ClientWrite).where(
-                    ClientWrite.client_id == self.client_id, ClientWrite.dossier_id.in_(found))
-                    .execution_options(populate_existing=True)):
-                self.own[row.dossier_id] = row
+            for did, fields in session.execute(
+                    select(ClientWrite.dossier_id, ClientWrite.fields).where(
+                        ClientWrite.client_id == self.client_id, ClientWrite.dossier_id.in_(found))):
+                self.own[did] = fields
 
     def _dossier(self, dossier_id: uuid.UUID) -> Dossier | None:
         dossier = self.dossiers.get(dossier_id)
@@ -175,16 +179,19 @@ class SaveBatch:
             self.bases[(dossier.id, base_version)] = found
         return dict(found)
 
-    def _own(self, dossier_id: uuid.UUID) -> ClientWrite | None:
+    def _own(self, dossier_id: uuid.UUID) -> dict[str, Any] | None:
         if dossier_id in self.own:
             return self.own[dossier_id]
-        row = self.session.get(ClientWrite, (self.client_id, dossier_id))
-        self.own[dossier_id] = row
-        return row
+        self.session.flush()
+        fields = self.session.scalar(select(ClientWrite.fields).where(
+            ClientWrite.client_id == self.client_id, ClientWrite.dossier_id == dossier_id))
+        self.own[dossier_id] = fields
+        return fields
 
     def after_handler(self) -> None:
-        """A registry handler ran: it may have created rows this batch had seen missing."""
-        self.own = {k: v for k, v in self.own.items() if v is not None}
+        """A registry handler ran: it may have changed this client's own-writes rows."""
+        self.session.flush()
+        self.own = {}
 
     # -- the fast path ----------------------------------------------------------------
 
@@ -220,7 +227,7 @@ class SaveBatch:
         own = self._own(dossier.id)
         if own is not None:
             # This phone's own later writes are part of what it edited from.
-            base.update({k: v for k, (v, at) in own.fields.items() if at > (base_version or 0)})
+            base.update({k: v for k, (v, at) in own.items() if at > (base_version or 0)})
 
         server = dossier.fields or {}
         candidate = {**server, **{k: v for k, v in changes.items() if v is not None}}
@@ -234,8 +241,7 @@ class SaveBatch:
         result = merge(base, server, dossier.field_stamps or {}, changes, captured)
         conflicts: list[dict[str, Any]] = []
         if result.taken or result.clashes:
-            dossier.fields, dossier.field_stamps = result.fields, result.stamps
-            self._bump(dossier)
+            self._bump(dossier, result.fields, result.stamps)
             for c in result.clashes:
                 record = ConflictRecord(
                     id=uuid.uuid4(), user_id=dossier.owner_id, dossier_id=dossier.id,
@@ -248,26 +254,28 @@ class SaveBatch:
                 conflicts.append(brief(record))
         if changes:
             written = {k: [v, dossier.version] for k, v in changes.items()}
-            if own is None:
-                own = ClientWrite(client_id=self.client_id, dossier_id=dossier.id, fields=written)
-                self.session.add(own)
-                self.own[dossier.id] = own
-            else:
-                own.fields = {**own.fields, **written}
+            self.own[dossier.id] = {**(own or {}), **written}
+            self.own_dirty.add(dossier.id)
         status = CONFLICT if conflicts else result.status
         return {"id": m["id"], "status": status,
                 "entity": dossier_dict(dossier, history=False, today=self.today),
                 "conflicts": conflicts}
 
-    def _bump(self, dossier: Dossier) -> None:
-        """`app.services.dossiers.bump`, with its two rows queued for the end of the batch."""
-        dossier.version += 1
-        dossier.updated_at = clock.now()
-        fields = dict(dossier.fields)
-        self.versions.append({"dossier_id": dossier.id, "version": dossier.version,
-                              "fields": fields, "stamps": dict(dossier.field_stamps),
-                              "created_at": dossier.updated_at})
-        self.bases[(dossier.id, dossier.version)] = fields
+    def _bump(self, dossier: Dossier, fields: dict[str, Any], stamps: dict[str, Any]) -> None:
+        """`app.services.dossiers.bump`, with its rows queued for the end of the batch.
+
+        The new values are set on the ORM object as already stored (so the ORM does not
+        write them again, and a handler later in the batch sees them); the UPDATE is ours.
+        """
+        now = clock.now()
+        version = dossier.version + 1
+        for key, value in (("fields", fields), ("field_stamps", stamps), ("version", version),
+                           ("updated_at", now)):
+            set_committed_value(dossier, key, value)
+        self.touched[dossier.id] = dossier
+        self.versions.append({"dossier_id": dossier.id, "version": version,
+                              "fields": dict(fields), "stamps": dict(stamps), "created_at": now})
+        self.bases[(dossier.id, version)] = fields
         self.changes.append(("dossier", dossier.id, "put"))
 
     # -- writing ----------------------------------------------------------------------
@@ -277,19 +285,28 @@ class SaveBatch:
                              "name": str(m.get("name"))[:64], "result": result,
                              "created_at": self.received})
 
-    def write_pending(self) -> None:
-        """Write what the fast path queued (before a handler runs, and at the end)."""
+    def write_pending(self, state: ClientState | None = None) -> None:
+        """Write what the fast path queued (before a registry handler runs, and at the end):
+        on PostgreSQL in one pipeline (one round trip), elsewhere one statement per table."""
         session = self.session
-        session.flush()
-        if self.versions:
-            session.execute(DossierVersion.__table__.insert(), self.versions)
-            self.versions = []
-        if self.changes:
-            feed.record_many(session, self.user.id, self.changes)
-            self.changes = []
+        client = None
+        if state is not None:
+            client = {"client_id": state.client_id, "last_mutation_id": state.last_mutation_id,
+                      "last_captured_at": state.last_captured_at, "updated_at": state.updated_at}
+            for key in ("last_mutation_id", "last_captured_at", "updated_at"):
+                set_committed_value(state, key, client[key])
+        session.flush()  # what the ORM holds (conflict records, a handler's changes) first
+        dossiers = [{"id": d.id, "version": d.version, "fields": d.fields,
+                     "field_stamps": d.field_stamps, "updated_at": d.updated_at}
+                    for d in self.touched.values()]
+        own = [{"client_id": self.client_id, "dossier_id": k, "fields": self.own[k]}
+               for k in self.own_dirty]
+        if dossiers or own or self.versions or self.changes or self.results or client:
+            write = writes.pipelined if session.get_bind().dialect.name == "postgresql" else writes.core
+            write(session, self.user.id, dossiers=dossiers, own=own, versions=self.versions,
+                  changes=self.changes, results=self.results, client=client)
+        self.touched, self.own_dirty = {}, set()
+        self.versions, self.changes, self.results = [], [], []
 
-    def finish(self) -> None:
-        self.write_pending()
-        if self.results:
-            self.session.execute(MutationResult.__table__.insert(), self.results)
-            self.results = []
+    def finish(self, state: ClientState) -> None:
+        self.write_pending(state)

@@ -168,7 +168,7 @@ def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[st
             saves.add_result(m, result)
             state.last_mutation_id, state.last_captured_at = m["id"], captured
         state.updated_at = received
-        saves.finish()
+        saves.finish(state)
     session.flush()
     return {"last_mutation_id": state.last_mutation_id, "results": results}, fresh
 

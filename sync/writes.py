@@ -1,0 +1,105 @@
+"""The rows a push batch queued, written together: one statement per table.
+
+`pipelined` (PostgreSQL) sends every statement through psycopg's pipeline mode on the
+session's own connection and transaction: one round trip for the whole batch. `core` does
+the same with SQLAlchemy Core statements (SQLite, and any other database).
+
+The feed's sequence numbers are allocated by ONE update of the user's row (`change_seq =
+change_seq + n`), which locks it until commit like `sync.feed.record` does, so the feed
+stays gap-free.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session
+
+from app.models.dossiers import Dossier, DossierVersion
+from app.models.sync import ClientState, ClientWrite, MutationResult
+from app.services import clock
+from sync import feed
+
+Rows = list[dict[str, Any]]
+
+_FEED = """
+WITH u AS (UPDATE users SET change_seq = change_seq + %(n)s WHERE id = %(user_id)s
+           RETURNING change_seq)
+INSERT INTO changes (user_id, seq, entity, entity_id, op, created_at)
+SELECT %(user_id)s, u.change_seq - %(n)s + t.ord, t.entity, t.entity_id, t.op, %(now)s
+FROM u, unnest(%(entities)s::text[], %(ids)s::text[], %(ops)s::text[])
+     WITH ORDINALITY AS t(entity, entity_id, op, ord)"""
+
+
+def pipelined(session: Session, user_id: int, *, dossiers: Rows, own: Rows, versions: Rows,
+              changes: list[tuple[str, Any, str]], results: Rows, client: dict[str, Any] | None
+              ) -> None:
+    from psycopg.types.json import Jsonb
+
+    conn = session.connection().connection.driver_connection
+    assert conn is not None
+    with conn.pipeline(), conn.cursor() as cur:
+        if dossiers:
+            cur.executemany(
+                "UPDATE dossiers SET version = %s, fields = %s, field_stamps = %s, updated_at = %s "
+                "WHERE id = %s",
+                [(d["version"], Jsonb(d["fields"]), Jsonb(d["field_stamps"]), d["updated_at"],
+                  d["id"]) for d in dossiers])
+        if own:
+            cur.executemany(
+                "INSERT INTO client_writes (client_id, dossier_id, fields) VALUES (%s, %s, %s) "
+                "ON CONFLICT (client_id, dossier_id) DO UPDATE SET fields = EXCLUDED.fields",
+                [(w["client_id"], w["dossier_id"], Jsonb(w["fields"])) for w in own])
+        if versions:
+            cur.executemany(
+                "INSERT INTO dossier_versions (dossier_id, version, fields, stamps, created_at) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                [(v["dossier_id"], v["version"], Jsonb(v["fields"]), Jsonb(v["stamps"]),
+                  v["created_at"]) for v in versions])
+        if changes:
+            cur.execute(_FEED, {"n": len(changes), "user_id": user_id, "now": clock.now(),
+                                "entities": [c[0] for c in changes],
+                                "ids": [str(c[1]) for c in changes],
+                                "ops": [c[2] for c in changes]})
+        if results:
+            cur.executemany(
+                "INSERT INTO mutation_results (client_id, mutation_id, name, result, created_at) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                [(r["client_id"], r["mutation_id"], r["name"], Jsonb(r["result"]),
+                  r["created_at"]) for r in results])
+        if client:
+            cur.execute(
+                "UPDATE client_states SET last_mutation_id = %s, last_captured_at = %s, "
+                "updated_at = %s WHERE client_id = %s",
+                (client["last_mutation_id"], client["last_captured_at"], client["updated_at"],
+                 client["client_id"]))
+
+
+def core(session: Session, user_id: int, *, dossiers: Rows, own: Rows, versions: Rows,
+         changes: list[tuple[str, Any, str]], results: Rows, client: dict[str, Any] | None
+         ) -> None:
+    if dossiers:
+        table = Dossier.__table__
+        session.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(
+                version=bindparam("b_version"), fields=bindparam("b_fields"),
+                field_stamps=bindparam("b_stamps"), updated_at=bindparam("b_updated_at")),
+            [{"b_id": d["id"], "b_version": d["version"], "b_fields": d["fields"],
+              "b_stamps": d["field_stamps"], "b_updated_at": d["updated_at"]} for d in dossiers])
+    if own:
+        stmt = sqlite.insert(ClientWrite.__table__)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["client_id", "dossier_id"], set_={"fields": stmt.excluded.fields}), own)
+    if versions:
+        session.execute(DossierVersion.__table__.insert(), versions)
+    if changes:
+        feed.record_many(session, user_id, changes)
+    if results:
+        session.execute(MutationResult.__table__.insert(), results)
+    if client:
+        table = ClientState.__table__
+        session.execute(update(table).where(table.c.client_id == client["client_id"]).values(
+            last_mutation_id=client["last_mutation_id"],
+            last_captured_at=client["last_captured_at"], updated_at=client["updated_at"]))
