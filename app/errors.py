@@ -134,6 +134,19 @@ class ProblemApi(Api):
         return problem_response(body, headers)
 
 
+def _database_unavailable(error: Exception) -> bool:
+    """A lost or refused database connection, a timed-out pool, a serialisation failure or
+    a busy SQLite file: transient, worth a retry."""
+    from sqlalchemy import exc
+
+    if isinstance(error, exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        return bool(error.connection_invalidated) or isinstance(
+            error, exc.OperationalError | exc.InterfaceError)
+    return False
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> Response:
@@ -144,6 +157,15 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, HTTPException):
             body, headers = _http_problem(error)
             return problem_response(body, headers)
+        if _database_unavailable(error):
+            # The database restarted, failed over or is saturated: nothing was committed, and
+            # the client's retry (same mutation ids) is safe. The pool reconnects by itself.
+            log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                        str(error).splitlines()[0][:200])
+            return problem_response({
+                "type": "/problems/service-unavailable", "title": "Service unavailable",
+                "status": 503, "detail": "The service is briefly unavailable; try again.",
+                "retry_after": 2}, {"Retry-After": "2"})
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(
             {
