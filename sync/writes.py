@@ -42,33 +42,43 @@ def pipelined(session: Session, user_id: int, *, dossiers: Rows, own: Rows, vers
     assert conn is not None
     with conn.pipeline(), conn.cursor() as cur:
         if dossiers:
-            cur.executemany(
-                "UPDATE dossiers SET version = %s, fields = %s, field_stamps = %s, updated_at = %s "
-                "WHERE id = %s",
-                [(d["version"], Jsonb(d["fields"]), Jsonb(d["field_stamps"]), d["updated_at"],
-                  d["id"]) for d in dossiers])
+            cur.execute(
+                "UPDATE dossiers AS d SET version = v.version, fields = v.fields, "
+                "field_stamps = v.stamps, updated_at = v.updated_at "
+                "FROM unnest(%s::uuid[], %s::int[], %s::jsonb[], %s::jsonb[], %s::timestamptz[]) "
+                "AS v(id, version, fields, stamps, updated_at) WHERE d.id = v.id",
+                ([d["id"] for d in dossiers], [d["version"] for d in dossiers],
+                 [Jsonb(d["fields"]) for d in dossiers], [Jsonb(d["field_stamps"]) for d in dossiers],
+                 [d["updated_at"] for d in dossiers]))
         if own:
-            cur.executemany(
-                "INSERT INTO client_writes (client_id, dossier_id, fields) VALUES (%s, %s, %s) "
+            cur.execute(
+                "INSERT INTO client_writes (client_id, dossier_id, fields) "
+                "SELECT %s, v.dossier_id, v.fields FROM unnest(%s::uuid[], %s::jsonb[]) "
+                "AS v(dossier_id, fields) "
                 "ON CONFLICT (client_id, dossier_id) DO UPDATE SET fields = EXCLUDED.fields",
-                [(w["client_id"], w["dossier_id"], Jsonb(w["fields"])) for w in own])
+                (own[0]["client_id"], [w["dossier_id"] for w in own],
+                 [Jsonb(w["fields"]) for w in own]))
         if versions:
-            cur.executemany(
+            cur.execute(
                 "INSERT INTO dossier_versions (dossier_id, version, fields, stamps, created_at) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                [(v["dossier_id"], v["version"], Jsonb(v["fields"]), Jsonb(v["stamps"]),
-                  v["created_at"]) for v in versions])
+                "SELECT * FROM unnest(%s::uuid[], %s::int[], %s::jsonb[], %s::jsonb[], "
+                "%s::timestamptz[])",
+                ([v["dossier_id"] for v in versions], [v["version"] for v in versions],
+                 [Jsonb(v["fields"]) for v in versions], [Jsonb(v["stamps"]) for v in versions],
+                 [v["created_at"] for v in versions]))
         if changes:
             cur.execute(_FEED, {"n": len(changes), "user_id": user_id, "now": clock.now(),
                                 "entities": [c[0] for c in changes],
                                 "ids": [str(c[1]) for c in changes],
                                 "ops": [c[2] for c in changes]})
         if results:
-            cur.executemany(
+            cur.execute(
                 "INSERT INTO mutation_results (client_id, mutation_id, name, result, created_at) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                [(r["client_id"], r["mutation_id"], r["name"], Jsonb(r["result"]),
-                  r["created_at"]) for r in results])
+                "SELECT %s, v.id, v.name, v.result, %s FROM unnest(%s::int[], %s::text[], "
+                "%s::jsonb[]) AS v(id, name, result)",
+                (results[0]["client_id"], results[0]["created_at"],
+                 [r["mutation_id"] for r in results], [r["name"] for r in results],
+                 [Jsonb(r["result"]) for r in results]))
         if client:
             cur.execute(
                 "UPDATE client_states SET last_mutation_id = %s, last_captured_at = %s, "

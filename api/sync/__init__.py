@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import current_app, request
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 
 from api.security import BEARER, citizen_required, request_language
-from api.sync.schemas import PullOut, PullQuery, PushIn, PushOut
+from api.sync.schemas import EnvelopeError, PullOut, PullQuery, PushIn, PushOut, load_push
 from app.errors import PayloadTooLarge
 from app.extensions import db
 from app.observability import SYNC_MUTATIONS
@@ -38,9 +38,31 @@ def _limit_body(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _push_body(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Parse the push body with `load_push` (what `@blp.arguments(PushIn)` did, answered the
+    same way, without a marshmallow pass over every mutation of the batch)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.get_data(cache=True):
+            body = request.get_json(silent=True)
+            if body is None and request.get_data(cache=True).strip() != b"null":
+                abort(400, messages={"json": ["Invalid JSON body."]})
+        else:
+            body = {}
+        try:
+            loaded = load_push(body)
+        except EnvelopeError as exc:
+            abort(422, messages={"json": exc.messages})
+        return fn(loaded, *args, **kwargs)
+
+    return wrapper
+
+
 @blp.post("/push")
 @_limit_body
-@blp.arguments(PushIn)
+@_push_body
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": PushIn}}})
 @blp.response(200, PushOut)
 @blp.doc(security=BEARER)
 @citizen_required

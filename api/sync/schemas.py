@@ -1,6 +1,9 @@
 """Sync bodies. Each mutation's own fields are checked by the engine, mutation by mutation,
 so one malformed mutation is consumed as `rejected` instead of blocking the queue."""
 
+import uuid
+from typing import Any
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 
@@ -38,3 +41,78 @@ class PullOut(Schema):
     last_mutation_id = fields.Integer()
     # Each item is a Change: {entity, id, version, op, data}.
     changes = fields.Raw(metadata={"type": "array", "items": {"type": "object"}})
+
+
+_MISSING = "Missing data for required field."
+_NULL = "Field may not be null."
+
+
+class EnvelopeError(Exception):
+    """The push body does not have the shape of `PushIn`; `messages` as marshmallow words them."""
+
+    def __init__(self, messages: dict[Any, Any]) -> None:
+        super().__init__(messages)
+        self.messages = messages
+
+
+def load_push(body: Any) -> dict[str, Any]:
+    """`PushIn().load(body)` by hand: the same result and the same messages, a fraction of the
+    cost on a batch of many mutations (the push endpoint is the hottest path of the API)."""
+    if not isinstance(body, dict):
+        raise EnvelopeError({"_schema": ["Invalid input type."]})
+    errors: dict[Any, Any] = {}
+    client_id: Any = None
+    if "client_id" not in body:
+        errors["client_id"] = [_MISSING]
+    elif body["client_id"] is None:
+        errors["client_id"] = [_NULL]
+    else:
+        client_id = body["client_id"]
+        if not isinstance(client_id, uuid.UUID):
+            try:
+                client_id = uuid.UUID(client_id)
+            except (ValueError, AttributeError, TypeError):
+                errors["client_id"] = ["Not a valid UUID."]
+    mutations: list[dict[str, Any]] = []
+    raw = body.get("mutations")
+    if "mutations" not in body:
+        errors["mutations"] = [_MISSING]
+    elif raw is None:
+        errors["mutations"] = [_NULL]
+    elif not isinstance(raw, (list, tuple)):
+        errors["mutations"] = ["Not a valid list."]
+    else:
+        items: dict[int, Any] = {}
+        for i, m in enumerate(raw):
+            if m is None:
+                items[i] = [_NULL]
+                continue
+            if not isinstance(m, dict):
+                items[i] = {"_schema": ["Invalid input type."]}
+                continue
+            mid = m.get("id")
+            problem = None
+            if "id" not in m:
+                problem = _MISSING
+            elif mid is None:
+                problem = _NULL
+            elif isinstance(mid, bool) or not isinstance(mid, int):
+                problem = "Not a valid integer."
+            elif mid < 1:
+                problem = "Must be greater than or equal to 1."
+            mine: dict[str, list[str]] = {"id": [problem]} if problem else {}
+            if "args" in m and m["args"] is None:
+                mine["args"] = [_NULL]
+            if mine:
+                items[i] = mine
+                continue
+            mutations.append({"id": mid, "name": m.get("name"), "args": m.get("args", {}),
+                              "captured_at": m.get("captured_at")})
+        if items:
+            errors["mutations"] = items
+    for key in body:
+        if key not in ("client_id", "mutations"):
+            errors[key] = ["Unknown field."]
+    if errors:
+        raise EnvelopeError(errors)
+    return {"client_id": client_id, "mutations": mutations}
