@@ -61,6 +61,15 @@ function ask() {
     box.innerHTML = '<p class="push-offer-title" id="push-offer-title"></p><p class="push-offer-body"></p>'
       + '<div class="push-offer-actions"><button type="button" data-push="yes"></button>'
       + '<button type="button" data-push="no" class="secondary"></button></div>';
+    // A card over the bottom of the screen (CSSOM styles are allowed by the CSP).
+    Object.assign(box.style, {
+      position: 'fixed', left: '.5rem', right: '.5rem', bottom: '.5rem', zIndex: '20',
+      padding: '.75rem 1rem', borderRadius: '.5rem', background: 'var(--bg, #fff)',
+      color: 'var(--ink, #1a1a1a)', border: '2px solid var(--brand, #0b4f8a)',
+      boxShadow: '0 4px 16px rgba(0,0,0,.25)',
+    });
+    box.querySelector('.push-offer-actions').style.cssText = 'display:flex;gap:.5rem;flex-wrap:wrap';
+    box.querySelector('.push-offer-title').style.fontWeight = '700';
     box.querySelector('.push-offer-title').textContent = text.title;
     box.querySelector('.push-offer-body').textContent = text.body;
     box.querySelector('[data-push="yes"]').textContent = text.yes;
