@@ -46,6 +46,9 @@ TEXTS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
                    "en": "{name} ({receipt}): the result was returned. Please rate the service."}),
 }
 
+LOCK_SCREEN = {"vi": "{name}: có cập nhật mới. Mở Hồ sơ để xem.",
+               "en": "{name}: there is an update. Open Hoso to see it."}
+
 # Called with each new notification after it is flushed; push delivery registers here.
 listeners: list[Callable[[Session, Notification], None]] = []
 
@@ -62,6 +65,8 @@ def notify_status(session: Session, dossier: Dossier, owner: User) -> Notificati
         "receipt": dossier.receipt_code or "",
         "date": dossier.appointment_date.strftime("%d/%m/%Y") if dossier.appointment_date else "",
     }
+    # The push payload shows on a lock screen: the procedure's name only, no receipt code or date.
+    lock_screen = LOCK_SCREEN[lang].format(name=params["name"])
     note = Notification(
         user_id=owner.id,
         dossier_id=dossier.id,
@@ -70,7 +75,7 @@ def notify_status(session: Session, dossier: Dossier, owner: User) -> Notificati
         body=body[lang].format(**params),
         urgency=urgency,
         data={"dossier_id": str(dossier.id), "status": dossier.status,
-              "url": f"/#/dossiers/{dossier.id}"},
+              "url": f"/#/dossiers/{dossier.id}", "lock_screen": lock_screen},
     )
     session.add(note)
     session.flush()

@@ -237,10 +237,12 @@ class Outcome:
 
 
 def payload(note: Notification) -> bytes:
-    """What the lock screen may show: title, short body, where to go, and the dossier id."""
+    """What the lock screen may show: the status and the procedure's name (no receipt code,
+    date or personal data; the app shows those), where to go, and the dossier id."""
     dossier_id = str(note.dossier_id) if note.dossier_id else None
     url = (note.data or {}).get("url") or (f"/#/dossiers/{dossier_id}" if dossier_id else "/")
-    data = {"title": note.title[:120], "body": note.body[:240],
+    body = (note.data or {}).get("lock_screen") or note.title
+    data = {"title": note.title[:120], "body": body[:240],
             "url": url if url.startswith("/") and not url.startswith("//") else "/",
             "dossier_id": dossier_id, "notification_id": str(note.id),
             "tag": f"dossier-{dossier_id}" if dossier_id else f"notification-{note.id}"}

@@ -60,6 +60,7 @@ def test_push_shows_notification_and_tap_opens_the_dossier(
     dossier = make_dossier(db.session, citizen.user, status=lc.RESULT_READY, official=officer.user)
     note = db.session.scalars(select(Notification).where(Notification.kind == lc.RESULT_READY)).one()
     message = json.loads(push.payload(note))
+    assert message["body"] == "Birth registration: there is an update. Open Hoso to see it."
     db.session.rollback()  # hold no SQLite lock while gunicorn serves the browser
 
     context = new_context()
@@ -75,7 +76,7 @@ def test_push_shows_notification_and_tap_opens_the_dossier(
         "data": json.dumps(message)})
     shown = _poll(page, lambda: page.evaluate(NOTIFICATIONS), "the notification")
     assert shown == [{
-        "title": "Result ready", "body": note.body, "tag": f"dossier-{dossier.id}",
+        "title": "Result ready", "body": message["body"], "tag": f"dossier-{dossier.id}",
         "icon": f"{live_server.url}/icons/icon-192.png",
         "data": {"url": f"/#/dossiers/{dossier.id}", "dossier_id": str(dossier.id),
                  "notification_id": str(note.id)}}]

@@ -18,9 +18,10 @@ from app.services import push_worker
 from tests.factories import make_dossier
 from tests.push.conftest import release, subscribe, transition, wait_idle
 
+# The lock screen shows the status and the procedure, never the receipt code.
 TEXT = {
-    "vi": ("Cần bổ sung hồ sơ", "{name} ({receipt}): cán bộ yêu cầu bổ sung thông tin."),
-    "en": ("More information needed", "{name} ({receipt}): the office asks you to add or fix items."),
+    "vi": ("Cần bổ sung hồ sơ", "{name}: có cập nhật mới. Mở Hồ sơ để xem."),
+    "en": ("More information needed", "{name}: there is an update. Open Hoso to see it."),
 }
 
 
@@ -76,9 +77,10 @@ def test_supplement_request_pushes_once_to_each_device(
         assert got.vapid_key == push_env.public_key
         assert got.claims["aud"] == service.origin and got.claims["sub"] == "mailto:ops@hoso.test"
         assert got.message == {
-            "title": title, "body": body.format(name=name, receipt=dossier.receipt_code),
+            "title": title, "body": body.format(name=name),
             "url": f"/#/dossiers/{dossier.id}", "dossier_id": str(dossier.id),
             "notification_id": got.message["notification_id"], "tag": f"dossier-{dossier.id}"}
+        assert dossier.receipt_code not in str(got.message)
         assert got.headers["urgency"] == "high"
         assert got.headers["topic"] == dossier.id.hex
         assert 0 < int(got.headers["ttl"]) <= 3 * 86400
