@@ -102,6 +102,15 @@ async function setupWorker() {
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     if (updating) location.reload(); // only after the person tapped "Update" (drafts are saved)
   });
+  // A push arrived: pull now, so the inbox and the dossier are current when the person looks.
+  // A tap on the notification in the service worker asks an open window to go to the dossier.
+  navigator.serviceWorker.addEventListener('message', (event) => {
+    const msg = event.data || {};
+    if (msg.type === 'hoso:push') sync.syncNow('push');
+    if (msg.type === 'hoso:open' && typeof msg.url === 'string' && msg.url.startsWith('/#/')) {
+      location.hash = msg.url.slice(1);
+    }
+  });
   const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
   const offer = (worker) => offerUpdate(async () => {
     updating = true;
