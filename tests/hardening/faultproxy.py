@@ -13,6 +13,7 @@ request's fate.
 from __future__ import annotations
 
 import random
+import selectors
 import socket
 import struct
 import threading
@@ -76,18 +77,7 @@ class FaultProxy:
             if fate == "delay":
                 time.sleep(pause)  # the injected fault itself, not a wait for a condition
             upstream = socket.create_connection(self.target, timeout=60)
-            pump = threading.Thread(target=_copy, args=(client, upstream), daemon=True)
-            pump.start()
-            while True:
-                data = upstream.recv(65536)
-                if not data:
-                    break
-                if fate == "drop_after":
-                    return  # the server has answered (so it committed); the phone never hears
-                if fate == "cut":
-                    client.sendall(data[: max(1, len(data) // 2)])
-                    return
-                client.sendall(data)
+            _relay(client, upstream, fate)
         except OSError:
             pass
         finally:
@@ -97,16 +87,33 @@ class FaultProxy:
                     _close(sock, abort)
 
 
-def _copy(src: socket.socket, dst: socket.socket) -> None:
-    try:
+def _relay(client: socket.socket, upstream: socket.socket, fate: str) -> None:
+    """Copy both ways in one thread (so closing a socket never races a blocked recv)."""
+    with selectors.DefaultSelector() as sel:
+        sel.register(client, selectors.EVENT_READ)
+        sel.register(upstream, selectors.EVENT_READ)
         while True:
-            data = src.recv(65536)
-            if not data:
-                dst.shutdown(socket.SHUT_WR)
-                return
-            dst.sendall(data)
-    except OSError:
-        return
+            events = sel.select(timeout=60)
+            if not events:
+                return  # a minute of silence: give up on this connection
+            for key, _ in events:
+                sock = key.fileobj
+                data = sock.recv(65536)  # type: ignore[union-attr]
+                if sock is client:
+                    if not data:
+                        sel.unregister(client)
+                        upstream.shutdown(socket.SHUT_WR)
+                    else:
+                        upstream.sendall(data)
+                    continue
+                if not data:
+                    return
+                if fate == "drop_after":
+                    return  # the server has answered (so it committed); the phone never hears
+                if fate == "cut":
+                    client.sendall(data[: max(1, len(data) // 2)])
+                    return
+                client.sendall(data)
 
 
 def _close(sock: socket.socket, abort: bool) -> None:
