@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,7 +37,7 @@ from app.models.sync import ClientState, ClientWrite, ConflictRecord
 from app.services import clock, forms
 from app.services import lifecycle as lc
 from app.services.representations import dossier_dict
-from sync import writes
+from sync import reads, writes
 from sync.conflicts import brief
 from sync.merge import merge, parse_stamp
 from sync.mutations import CONFLICT, LOCKED, REJECTED
@@ -63,20 +64,25 @@ def _opt_int(value: Any) -> Any:
 
 
 class SaveBatch:
-    """The state of one push batch (one attempt): preloaded rows and rows waiting to be written."""
+    """The state of one push batch (one attempt): rows read up front, rows waiting to be written.
+
+    The fast path works on plain rows, not ORM objects. Before a registry handler runs, the
+    queued rows are written and the session's copies of dossiers and own-writes are expired,
+    so the handler reads what the database holds; after it, the rows this batch had read
+    are read again when needed (the handler may have changed them).
+    """
 
     def __init__(self, session: Session, user: User, client_id: uuid.UUID, lang: str,
                  received: datetime) -> None:
         self.session, self.user, self.client_id, self.lang = session, user, client_id, lang
         self.received = received
         self.today = clock.today()
-        self.dossiers: dict[uuid.UUID, Dossier] = {}
-        self.etags: dict[uuid.UUID, str] = {}
+        self.pg = session.get_bind().dialect.name == "postgresql"
+        self.rows: dict[uuid.UUID, SimpleNamespace | None] = {}
         self.bases: dict[tuple[uuid.UUID, int], dict[str, Any]] = {}
-        # Strong references: the identity map is weak, and handlers look these up too.
         self.own: dict[uuid.UUID, dict[str, Any] | None] = {}
         # Rows waiting for the end of the batch (or for the next registry handler).
-        self.touched: dict[uuid.UUID, Dossier] = {}
+        self.touched: dict[uuid.UUID, SimpleNamespace] = {}
         self.own_dirty: set[uuid.UUID] = set()
         self.versions: list[dict[str, Any]] = []
         self.changes: list[tuple[str, Any, str]] = []
@@ -92,7 +98,6 @@ class SaveBatch:
         the same order, so a batch and an official never deadlock. (SQLite ignores FOR
         UPDATE: BEGIN IMMEDIATE serialises its writers.)
         """
-        session = self.session
         ids: set[uuid.UUID] = set()
         conflict_ids: set[uuid.UUID] = set()
         wanted: set[tuple[uuid.UUID, int]] = set()
@@ -110,88 +115,62 @@ class SaveBatch:
             if cid is not None:
                 conflict_ids.add(cid)
         if conflict_ids:
-            ids.update(session.scalars(select(ConflictRecord.dossier_id)
-                                       .where(ConflictRecord.id.in_(conflict_ids))))
-        if not ids:
-            session.info[LOCKED] = set()
-            return
-        rows = session.execute(
-            select(Dossier, FormVersion.etag)
-            .outerjoin(FormVersion, and_(FormVersion.procedure_code == Dossier.procedure_code,
-                                         FormVersion.version == Dossier.form_version))
-            .where(Dossier.id.in_(ids)).order_by(Dossier.id)
-            .with_for_update(of=Dossier)
-            .execution_options(populate_existing=True)).all()
-        for dossier, etag in rows:
-            self.dossiers[dossier.id] = dossier
-            if etag is not None:
-                self.etags[dossier.id] = etag
-        session.info[LOCKED] = set(self.dossiers)
-        found = list(self.dossiers)
-        if wanted:
-            pairs = [(d, v) for d, v in wanted if d in self.dossiers]
-            if pairs:
-                for did, version, fields in session.execute(
-                        select(DossierVersion.dossier_id, DossierVersion.version,
-                               DossierVersion.fields)
-                        .where(DossierVersion.dossier_id.in_({d for d, _ in pairs}),
-                               DossierVersion.version.in_({v for _, v in pairs}))):
-                    self.bases[(did, version)] = fields
-        if found:
-            self.own = dict.fromkeys(found)
-            for did, fields in session.execute(
-                    select(ClientWrite.dossier_id, ClientWrite.fields).where(
-                        ClientWrite.client_id == self.client_id, ClientWrite.dossier_id.in_(found))):
-                self.own[did] = fields
+            ids.update(self.session.scalars(select(ConflictRecord.dossier_id)
+                                            .where(ConflictRecord.id.in_(conflict_ids))))
+        self.session.info[LOCKED] = set()
+        if ids:
+            self._load(sorted(ids), wanted)
 
-    def _dossier(self, dossier_id: uuid.UUID) -> Dossier | None:
-        dossier = self.dossiers.get(dossier_id)
-        if dossier is None and dossier_id in self.session.info.get(LOCKED, ()):
-            # Created (and locked) by a handler earlier in this batch.
-            dossier = self.session.get(Dossier, dossier_id)
-            if dossier is not None:
-                self.dossiers[dossier_id] = dossier
-        if dossier is None or not inspect(dossier).persistent:
-            return None
-        return dossier
+    def _load(self, ids: list[uuid.UUID], wanted: set[tuple[uuid.UUID, int]]) -> None:
+        load = reads.pipelined if self.pg else reads.core
+        rows, bases, own = load(self.session, self.client_id, ids, wanted)
+        for did in ids:
+            self.rows[did] = rows.get(did)
+            self.own[did] = own.get(did)
+        self.bases.update(bases)
+        # Handlers find these locked (sync.drafts.load_dossier skips the FOR UPDATE).
+        self.session.info.setdefault(LOCKED, set()).update(rows)
 
-    def _form(self, dossier: Dossier) -> dict[str, Any]:
-        etag = self.etags.get(dossier.id)
-        key = (dossier.procedure_code, dossier.form_version, etag or "")
-        form = _FORMS.get(key) if etag else None
+    def _row(self, dossier_id: uuid.UUID) -> SimpleNamespace | None:
+        if dossier_id not in self.rows:
+            # Read again after a handler ran, or created by one earlier in this batch.
+            self._load([dossier_id], set())
+        return self.rows[dossier_id]
+
+    def _form(self, row: SimpleNamespace) -> dict[str, Any]:
+        key = (row.procedure_code, row.form_version, row.etag or "")
+        form = _FORMS.get(key) if row.etag else None
         if form is None:
-            fv = self.session.get(FormVersion, (dossier.procedure_code, dossier.form_version))
+            fv = self.session.get(FormVersion, (row.procedure_code, row.form_version))
             if fv is None:
                 raise LookupError("form version")
-            self.etags[dossier.id] = fv.etag
             form = _FORMS.setdefault((fv.procedure_code, fv.version, fv.etag), fv.form)
         return form
 
-    def _base(self, dossier: Dossier, base_version: int | None) -> dict[str, Any]:
+    def _base(self, row: SimpleNamespace, base_version: int | None) -> dict[str, Any]:
         if base_version is None or base_version < 1:
             return {}
-        found = self.bases.get((dossier.id, base_version))
+        found = self.bases.get((row.id, base_version))
         if found is None:
             found = self.session.scalar(select(DossierVersion.fields).where(
-                DossierVersion.dossier_id == dossier.id, DossierVersion.version == base_version))
+                DossierVersion.dossier_id == row.id, DossierVersion.version == base_version))
             if found is None:
                 return {}
-            self.bases[(dossier.id, base_version)] = found
+            self.bases[(row.id, base_version)] = found
         return dict(found)
 
-    def _own(self, dossier_id: uuid.UUID) -> dict[str, Any] | None:
-        if dossier_id in self.own:
-            return self.own[dossier_id]
-        self.session.flush()
-        fields = self.session.scalar(select(ClientWrite.fields).where(
-            ClientWrite.client_id == self.client_id, ClientWrite.dossier_id == dossier_id))
-        self.own[dossier_id] = fields
-        return fields
+    def before_handler(self) -> None:
+        """A registry handler is about to run: write what is queued; the session's copies of
+        what the fast path wrote are stale, so they are expired."""
+        self.write_pending()
+        for obj in list(self.session.identity_map.values()):
+            if isinstance(obj, (Dossier, ClientWrite)):
+                self.session.expire(obj)
 
     def after_handler(self) -> None:
-        """A registry handler ran: it may have changed this client's own-writes rows."""
+        """A registry handler ran: it may have changed any of the rows read so far."""
         self.session.flush()
-        self.own = {}
+        self.rows, self.own = {}, {}
 
     # -- the fast path ----------------------------------------------------------------
 
@@ -213,23 +192,23 @@ class SaveBatch:
         if (dossier_id is None or not isinstance(changes, dict) or base_version is _MISSING
                 or phone_version is _MISSING):
             return None
-        dossier = self._dossier(dossier_id)
-        if (dossier is None or dossier.owner_id != self.user.id or dossier.status != lc.DRAFT
-                or dossier.form_version != dossier.procedure.current_version
-                or (phone_version or dossier.form_version) != dossier.form_version
-                or (base_version is not None and base_version > dossier.version)):
+        row = self._row(dossier_id)
+        if (row is None or row.owner_id != self.user.id or row.status != lc.DRAFT
+                or row.form_version != row.procedure.current_version
+                or (phone_version or row.form_version) != row.form_version
+                or (base_version is not None and base_version > row.version)):
             return None
         try:
-            form = self._form(dossier)
+            form = self._form(row)
         except LookupError:
             return None
-        base = self._base(dossier, base_version)
-        own = self._own(dossier.id)
+        base = self._base(row, base_version)
+        own = self.own.get(row.id)
         if own is not None:
             # This phone's own later writes are part of what it edited from.
             base.update({k: v for k, (v, at) in own.items() if at > (base_version or 0)})
 
-        server = dossier.fields or {}
+        server = row.fields or {}
         candidate = {**server, **{k: v for k, v in changes.items() if v is not None}}
         errors = forms.validate(form, candidate, self.lang, complete=False, today=self.today)
         mine = {k: v for k, v in errors.items() if k.split(".")[0] in changes}
@@ -238,45 +217,40 @@ class SaveBatch:
             return {"id": m["id"], "status": REJECTED, "entity": None, "conflicts": [],
                     "error": error}
 
-        result = merge(base, server, dossier.field_stamps or {}, changes, captured)
+        result = merge(base, server, row.field_stamps or {}, changes, captured)
         conflicts: list[dict[str, Any]] = []
         if result.taken or result.clashes:
-            self._bump(dossier, result.fields, result.stamps)
+            self._bump(row, result.fields, result.stamps)
             for c in result.clashes:
                 record = ConflictRecord(
-                    id=uuid.uuid4(), user_id=dossier.owner_id, dossier_id=dossier.id,
+                    id=uuid.uuid4(), user_id=row.owner_id, dossier_id=row.id,
                     field=c.field, reason="edit", mutation="dossier.save", kept=c.kept,
                     kept_captured_at=c.kept_captured_at, other=c.other,
-                    other_captured_at=c.other_captured_at, dossier_version=dossier.version,
+                    other_captured_at=c.other_captured_at, dossier_version=row.version,
                     version=1, created_at=clock.now())
                 self.session.add(record)
                 self.changes.append(("conflict", record.id, "put"))
                 conflicts.append(brief(record))
         if changes:
-            written = {k: [v, dossier.version] for k, v in changes.items()}
-            self.own[dossier.id] = {**(own or {}), **written}
-            self.own_dirty.add(dossier.id)
+            written = {k: [v, row.version] for k, v in changes.items()}
+            self.own[row.id] = {**(own or {}), **written}
+            self.own_dirty.add(row.id)
         status = CONFLICT if conflicts else result.status
         return {"id": m["id"], "status": status,
-                "entity": dossier_dict(dossier, history=False, today=self.today),
+                "entity": dossier_dict(row, history=False, today=self.today),  # type: ignore[arg-type]
                 "conflicts": conflicts}
 
-    def _bump(self, dossier: Dossier, fields: dict[str, Any], stamps: dict[str, Any]) -> None:
-        """`app.services.dossiers.bump`, with its rows queued for the end of the batch.
-
-        The new values are set on the ORM object as already stored (so the ORM does not
-        write them again, and a handler later in the batch sees them); the UPDATE is ours.
-        """
-        now = clock.now()
-        version = dossier.version + 1
-        for key, value in (("fields", fields), ("field_stamps", stamps), ("version", version),
-                           ("updated_at", now)):
-            set_committed_value(dossier, key, value)
-        self.touched[dossier.id] = dossier
-        self.versions.append({"dossier_id": dossier.id, "version": version,
-                              "fields": dict(fields), "stamps": dict(stamps), "created_at": now})
-        self.bases[(dossier.id, version)] = fields
-        self.changes.append(("dossier", dossier.id, "put"))
+    def _bump(self, row: SimpleNamespace, fields: dict[str, Any], stamps: dict[str, Any]) -> None:
+        """`app.services.dossiers.bump`, with its rows queued for the end of the batch."""
+        row.version += 1
+        row.updated_at = clock.now()
+        row.fields, row.field_stamps = fields, stamps
+        self.touched[row.id] = row
+        self.versions.append({"dossier_id": row.id, "version": row.version,
+                              "fields": dict(fields), "stamps": dict(stamps),
+                              "created_at": row.updated_at})
+        self.bases[(row.id, row.version)] = fields
+        self.changes.append(("dossier", row.id, "put"))
 
     # -- writing ----------------------------------------------------------------------
 
@@ -293,6 +267,7 @@ class SaveBatch:
         if state is not None:
             client = {"client_id": state.client_id, "last_mutation_id": state.last_mutation_id,
                       "last_captured_at": state.last_captured_at, "updated_at": state.updated_at}
+            # Written below with the rest; the ORM must not write it again.
             for key in ("last_mutation_id", "last_captured_at", "updated_at"):
                 set_committed_value(state, key, client[key])
         session.flush()  # what the ORM holds (conflict records, a handler's changes) first
@@ -302,7 +277,7 @@ class SaveBatch:
         own = [{"client_id": self.client_id, "dossier_id": k, "fields": self.own[k]}
                for k in self.own_dirty]
         if dossiers or own or self.versions or self.changes or self.results or client:
-            write = writes.pipelined if session.get_bind().dialect.name == "postgresql" else writes.core
+            write = writes.pipelined if self.pg else writes.core
             write(session, self.user.id, dossiers=dossiers, own=own, versions=self.versions,
                   changes=self.changes, results=self.results, client=client)
         self.touched, self.own_dirty = {}, set()

@@ -160,7 +160,7 @@ def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[st
             result = saves.try_save(m, captured)
             if result is None:
                 # Anything else runs through the registry, after the rows queued so far.
-                saves.write_pending()
+                saves.before_handler()
                 result = apply_one(session, user, cid, m, captured, lang, safe)
                 saves.after_handler()
             results.append(result)
