@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from app.config import Config
 from app.errors import DomainError, register_error_handlers
@@ -24,6 +25,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,  # type: ignore[method-assign]
                                 x_port=hops)
+    # `<int:…>` in a URL matches only what a database integer holds: a 30-digit version
+    # is a 404, not an overflow deep in the driver.
+    app.url_map.converters["int"] = BoundedInt
     from app import observability
 
     observability.init_app(app)
@@ -58,6 +62,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             raise UnsupportedMediaType()
 
     return app
+
+
+class BoundedInt(IntegerConverter):
+    def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = 2**31 - 1, signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 class UnsupportedMediaType(DomainError):

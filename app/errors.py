@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, json, request
 from flask_smorest import Api
+from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -126,8 +127,31 @@ def _http_problem(error: HTTPException) -> tuple[dict[str, Any], dict[str, str]]
     return body, headers
 
 
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as every error is answered (documents the error responses)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(required=True, metadata={"example": "/problems/validation-failed"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.Dict(metadata={"description": "Field name → messages, for invalid input"})
+
+
 class ProblemApi(Api):
     """flask-smorest's Api, answering every HTTP error as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        # The shared error responses are problem+json, not the default application/json.
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MIMETYPE
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         body, headers = _http_problem(error)

@@ -93,8 +93,46 @@ def _cap_streamed_body() -> None:
         raise RequestEntityTooLarge()
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _check_input() -> None:
+    """Input no handler should ever see, refused with a 4xx problem up front:
+    - JSON nested so deep that parsing it exhausts the stack (a 500 otherwise);
+    - NUL characters: never text a person typed, and PostgreSQL cannot store them. A sync
+      batch is left to the engine, which consumes such a mutation as rejected rather than
+      block the phone's queue behind it."""
+    if not request.path.startswith("/api/"):
+        return
+    from app.errors import ValidationFailed
+
+    body = None
+    nul = False
+    try:
+        if request.is_json and request.content_length:
+            body = request.get_json(silent=True)
+        nul = not request.path.startswith("/api/v1/sync/push") and _has_nul(body)
+    except RecursionError:
+        raise ValidationFailed("The JSON body is nested too deeply.",
+                               errors={"_schema": ["nested too deeply"]}) from None
+    if request.path.startswith("/api/v1/sync/push"):
+        return
+    if (nul or "\x00" in request.path
+            or any(_has_nul(k) or _has_nul(v) for k, v in request.args.items(multi=True))):
+        raise ValidationFailed("Text may not contain NUL characters.",
+                               errors={"_schema": ["NUL (\\u0000) is not allowed."]})
+
+
 def init_app(app: Any) -> None:
     app.before_request(_cap_streamed_body)
+    app.before_request(_check_input)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # a dead Redis must not stop logins

@@ -109,7 +109,8 @@ class SaveBatch:
             if did is not None:
                 ids.add(did)
                 base = _opt_int(args.get("base_version"))
-                if m.get("name") == "dossier.save" and isinstance(base, int) and base >= 1:
+                # A base past what an integer column holds cannot exist (and must not reach SQL).
+                if m.get("name") == "dossier.save" and isinstance(base, int) and 1 <= base < 2**31:
                     wanted.add((did, base))
             cid = _uuid(args.get("conflict_id")) if "conflict_id" in args else None
             if cid is not None:

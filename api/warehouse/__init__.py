@@ -13,7 +13,7 @@ from flask_jwt_extended import current_user, verify_jwt_in_request
 from flask_smorest import Blueprint
 
 from api.security import BEARER, citizen_required, official_required
-from api.warehouse.schemas import PrefillQuery, StatsQuery
+from api.warehouse.schemas import FILE_OK, JSON_OK, PrefillQuery, StatsQuery
 from app.errors import NotFound
 from app.extensions import db
 from app.services import catalog, uploads, warehouse
@@ -31,7 +31,7 @@ def _no_store(data: dict[str, Any]) -> Response:
 
 
 @blp.get("")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=JSON_OK)
 @citizen_required
 def overview() -> Response:
     """My profile, results, reusable documents, and who read them when."""
@@ -42,7 +42,7 @@ def overview() -> Response:
 
 @blp.get("/prefill")
 @blp.arguments(PrefillQuery, location="query")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=JSON_OK)
 @citizen_required
 def prefill(query: dict[str, Any]) -> Response:
     """Values the state already holds for a form, with their source; records to reuse."""
@@ -53,7 +53,7 @@ def prefill(query: dict[str, Any]) -> Response:
 
 
 @blp.get("/records/<record_id>")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=JSON_OK)
 def get_record(record_id: str) -> Response:
     """One record: for its owner, or an official handling a dossier that uses it (logged)."""
     verify_jwt_in_request()
@@ -67,7 +67,7 @@ def get_record(record_id: str) -> Response:
 
 
 @blp.get("/records/<record_id>/content")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=FILE_OK)
 def record_content(record_id: str) -> Response:
     """A document record's file (same access rules as the record; logged)."""
     verify_jwt_in_request()
@@ -89,7 +89,7 @@ def record_content(record_id: str) -> Response:
 
 @stats_blp.get("/stats")
 @stats_blp.arguments(StatsQuery, location="query")
-@stats_blp.doc(security=BEARER)
+@stats_blp.doc(security=BEARER, responses=JSON_OK)
 @official_required
 def reuse_stats(query: dict[str, Any]) -> Response:
     """Per procedure of my agency: share of fields prefilled and of documents reused."""

@@ -5,10 +5,16 @@ from marshmallow import Schema, fields, validate
 
 class PrefillQuery(Schema):
     procedure = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1),
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1),
                              metadata={"description": "Form version; the current one if absent"})
 
 
 class StatsQuery(Schema):
     since = fields.Date(load_default=None, data_key="from")
     until = fields.Date(load_default=None, data_key="to")
+
+
+# These views answer with a Response of their own; this is what the OpenAPI document says.
+JSON_OK = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}
+FILE_OK = {"200": {"description": "The stored file, in its own type",
+                   "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}}
