@@ -28,6 +28,13 @@ from app.models.uploads import COMPLETE, Upload
 from app.services import documents  # noqa: F401  (registers dossier.attach / dossier.detach)
 from app.services import uploads as svc
 
+# These views answer with Responses of their own; this is what the OpenAPI document says.
+NO_CONTENT = {"204": {"description": "Done (the tus headers say where the upload stands)"}}
+CAPABILITIES = {"204": {"description": "tus capabilities: Tus-Version, Tus-Extension, Tus-Max-Size"}}
+JSON_OK = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}
+FILE_OK = {"200": {"description": "The stored file, in its own type",
+                   "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}}
+
 blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads",
                 description="Resumable document uploads (tus 1.0.0)")
 
@@ -122,6 +129,7 @@ def _write_body(upload: Upload) -> Upload | None:
 
 @blp.route("", methods=["OPTIONS", "POST"], provide_automatic_options=False)
 class UploadCollection(MethodView):
+    @blp.doc(responses=CAPABILITIES)
     def options(self) -> Response:
         """Server capabilities: tus version, extensions, size limit, checksum algorithms."""
         return _discovery()
@@ -165,10 +173,11 @@ class UploadCollection(MethodView):
 @blp.route("/<upload_id>", methods=["OPTIONS", "HEAD", "GET", "PATCH", "DELETE", "POST"],
            provide_automatic_options=False)
 class UploadItem(MethodView):
+    @blp.doc(responses=CAPABILITIES)
     def options(self, upload_id: str) -> Response:
         return _discovery()
 
-    @blp.doc(security=BEARER)
+    @blp.doc(security=BEARER, responses={"200": {"description": "Upload-Offset, Upload-Length"}})
     def head(self, upload_id: str) -> Response:
         """How far the upload got (Upload-Offset) and how long it lives (Upload-Expires)."""
         upload = self._mine(upload_id)
@@ -178,7 +187,7 @@ class UploadItem(MethodView):
         return Response(status=200, headers={
             **_status_headers(upload), "Upload-Metadata": upload.metadata_header})
 
-    @blp.doc(security=BEARER)
+    @blp.doc(security=BEARER, responses=JSON_OK)
     def get(self, upload_id: str) -> Response:
         """The upload as JSON (status, offset, sha256, detected type)."""
         verify_jwt_in_request()
@@ -187,7 +196,7 @@ class UploadItem(MethodView):
         resp.headers["Cache-Control"] = "no-store"
         return resp
 
-    @blp.doc(security=BEARER)
+    @blp.doc(security=BEARER, responses=NO_CONTENT)
     @per_user("RATELIMIT_UPLOADS_USER")
     def patch(self, upload_id: str) -> Response:
         """Append bytes at Upload-Offset (Content-Type: application/offset+octet-stream)."""
@@ -209,7 +218,7 @@ class UploadItem(MethodView):
             raise NotFound("No such upload.")
         return Response(status=204, headers=_status_headers(stored))
 
-    @blp.doc(security=BEARER)
+    @blp.doc(security=BEARER, responses=NO_CONTENT)
     def delete(self, upload_id: str) -> Response:
         """Terminate: forget the upload and its bytes."""
         upload = self._mine(upload_id, alive=False)
@@ -217,6 +226,7 @@ class UploadItem(MethodView):
         db.session.commit()
         return Response(status=204)
 
+    @blp.doc(responses=NO_CONTENT)
     def post(self, upload_id: str) -> Response:
         """X-HTTP-Method-Override for clients that cannot send PATCH or DELETE."""
         method = (request.headers.get("X-HTTP-Method-Override") or "").upper()
@@ -259,7 +269,7 @@ class UnsupportedBody(DomainError):
 
 
 @blp.get("")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=JSON_OK)
 @citizen_required
 def list_uploads() -> Any:
     """My uploads, newest first (finished and unfinished)."""
@@ -269,7 +279,7 @@ def list_uploads() -> Any:
 
 
 @blp.get("/<upload_id>/content")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=FILE_OK)
 def content(upload_id: str) -> Response:
     """The stored file: for its owner, or an official of the agency handling a dossier using it."""
     verify_jwt_in_request()
