@@ -27,7 +27,7 @@ from app.services import accounts
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
-EXAMPLES = 40
+EXAMPLES = 25
 
 
 @pytest.fixture(scope="session")
