@@ -194,10 +194,15 @@ class SaveBatch:
                 or phone_version is _MISSING):
             return None
         row = self._row(dossier_id)
-        if (row is None or row.owner_id != self.user.id or row.status != lc.DRAFT
-                or row.form_version != row.procedure.current_version
-                or (phone_version or row.form_version) != row.form_version
-                or (base_version is not None and base_version > row.version)):
+        if row is None or row.owner_id != self.user.id or row.status != lc.DRAFT:
+            return None
+        if base_version is not None and base_version > row.version:
+            # What sync.drafts.save answers, without redoing the batch with savepoints.
+            return self._rejected(m, ValidationFailed(
+                f"`base_version` {base_version} is ahead of the server's {row.version}.",
+                errors={"base_version": ["unknown version"]}))
+        if (row.form_version != row.procedure.current_version
+                or (phone_version or row.form_version) != row.form_version):
             return None
         try:
             form = self._form(row)
@@ -214,9 +219,7 @@ class SaveBatch:
         errors = forms.validate(form, candidate, self.lang, complete=False, today=self.today)
         mine = {k: v for k, v in errors.items() if k.split(".")[0] in changes}
         if mine:
-            error = ValidationFailed("Some fields are invalid.", errors=mine).to_problem()
-            return {"id": m["id"], "status": REJECTED, "entity": None, "conflicts": [],
-                    "error": error}
+            return self._rejected(m, ValidationFailed("Some fields are invalid.", errors=mine))
 
         result = merge(base, server, row.field_stamps or {}, changes, captured)
         conflicts: list[dict[str, Any]] = []
@@ -240,6 +243,12 @@ class SaveBatch:
         return {"id": m["id"], "status": status,
                 "entity": dossier_dict(row, history=False, today=self.today),  # type: ignore[arg-type]
                 "conflicts": conflicts}
+
+    @staticmethod
+    def _rejected(m: dict[str, Any], error: ValidationFailed) -> dict[str, Any]:
+        """A `rejected` result exactly as the engine makes it from the handler's exception."""
+        return {"id": m["id"], "status": REJECTED, "entity": None, "conflicts": [],
+                "error": error.to_problem()}
 
     def _bump(self, row: SimpleNamespace, fields: dict[str, Any], stamps: dict[str, Any]) -> None:
         """`app.services.dossiers.bump`, with its rows queued for the end of the batch."""
