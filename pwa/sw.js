@@ -136,7 +136,8 @@ self.addEventListener('fetch', (event) => {
   if (req.method !== 'GET') return;
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
-  if (req.mode === 'navigate') {
+  // Opening an API address (the API docs, a document's download) must reach the server.
+  if (req.mode === 'navigate' && !url.pathname.startsWith('/api/')) {
     event.respondWith(shellFirst(req, '/index.html').catch(() => fetch(req)));
     return;
   }
