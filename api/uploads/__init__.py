@@ -20,12 +20,15 @@ from sqlalchemy import select
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.http import http_date
 
-from api.security import BEARER, citizen_required
+from api.security import BEARER, citizen_required, request_language
 from app.errors import DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from app.extensions import db
 from app.limits import per_user
 from app.models.uploads import COMPLETE, Upload
-from app.services import documents  # noqa: F401  (registers dossier.attach / dossier.detach)
+from app.services import (
+    documents,  # noqa: F401  (registers dossier.attach / dossier.detach)
+    warehouse,
+)
 from app.services import uploads as svc
 
 # These views answer with Responses of their own; this is what the OpenAPI document says.
@@ -147,7 +150,7 @@ class UploadCollection(MethodView):
         if length > s.max_size:
             raise PayloadTooLarge(f"At most {s.max_size} bytes.", extra={"max_bytes": s.max_size})
         upload = svc.create(db.session, s, current_user, length,
-                            request.headers.get("Upload-Metadata"))
+                            request.headers.get("Upload-Metadata"), request_language())
         db.session.commit()
         with_body = (request.content_type or "").startswith(svc.OCTET_STREAM) and (
             request.content_length or request.headers.get("Transfer-Encoding"))
@@ -286,12 +289,15 @@ def content(upload_id: str) -> Response:
     user = current_user
     key = svc.parse_uuid(upload_id)
     upload = db.session.get(Upload, key) if key is not None else None
-    allowed = upload is not None and (
-        upload.owner_id == user.id if not user.is_official
-        else svc.readable_by_official(db.session, user, upload))
+    use = svc.official_use(db.session, user, upload) if upload is not None and user.is_official else None
+    allowed = upload is not None and (upload.owner_id == user.id if not user.is_official else use is not None)
     if not allowed:
         raise NotFound("No such upload.")
     path = svc.content_path(settings(), upload)
+    if use is not None:
+        # An official reading a citizen's file is in the citizen's access log, like record reads.
+        warehouse.log_upload_read(db.session, upload, user, dossier_id=use[0], document_code=use[1])
+        db.session.commit()
     resp = send_file(path, mimetype=upload.content_type or "application/octet-stream",
                      as_attachment=True, download_name=upload.filename or f"{upload.id}",
                      etag=upload.sha256, conditional=True, max_age=0)

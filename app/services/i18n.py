@@ -48,6 +48,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Giấy tờ đang được tải lên, chưa hoàn tất.",
         "en": "This document is still uploading.",
     },
+    "file_too_large": {
+        "vi": "Tệp quá lớn: tối đa {max_mb} MB, tệp này {size_mb} MB.",
+        "en": "The file is too large: at most {max_mb} MB, this one is {size_mb} MB.",
+    },
+    "file_type": {
+        "vi": "Loại tệp này không được nhận. Chỉ nhận: {accept}.",
+        "en": "This type of file is not accepted. Accepted: {accept}.",
+    },
 }
 
 

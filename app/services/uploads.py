@@ -30,7 +30,7 @@ from app.models.dossiers import Dossier
 from app.models.uploads import COMPLETE, EXPIRED, UPLOADING, DocumentLink, Upload
 from app.services import clock
 from app.services import lifecycle as lc
-from app.services.i18n import localise
+from app.services.i18n import localise, message
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,checksum,termination,expiration"
@@ -228,9 +228,25 @@ def ensure_alive(session: Session, settings: Settings, upload: Upload) -> None:
 
 # ---- Creation ----------------------------------------------------------------------------
 
+def megabytes(n: int) -> str:
+    """1.5, 10: as the phone shows sizes (pwa/app/uploads.js)."""
+    return f"{n / 1048576:.1f}".removesuffix(".0")
+
+
+def type_list(accept: list[str]) -> str:
+    """JPEG, PNG, PDF: as the phone lists accepted types (pwa/app/uploads.js)."""
+    return ", ".join(SHORT_NAMES.get(t, t) for t in accept)
+
+
+SHORT_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF",
+               "image/heic": "HEIC", "image/heif": "HEIF", "image/webp": "WebP"}
+
+
 def create(session: Session, settings: Settings, owner: User, length: int,
-           metadata_header: str | None) -> Upload:
-    """A new upload for one document of one procedure, checked against its definition."""
+           metadata_header: str | None, lang: str = "vi") -> Upload:
+    """A new upload for one document of one procedure, checked against its definition.
+
+    The size and type refusals use the same texts the phone shows before sending."""
     meta = parse_metadata(metadata_header)
     missing = [k for k in ("procedure_code", "document_code") if not meta.get(k)]
     if missing:
@@ -241,12 +257,14 @@ def create(session: Session, settings: Settings, owner: User, length: int,
     max_bytes, accept = _doc_limits(doc, settings)
     label = localise(doc.get("label"), "en")
     if length > max_bytes:
-        raise PayloadTooLarge(f"{label}: at most {max_bytes} bytes; this file has {length}.",
+        text = message("file_too_large", lang, max_mb=megabytes(max_bytes), size_mb=megabytes(length))
+        raise PayloadTooLarge(f"{localise(doc.get('label'), lang)}: {text}",
                               extra={"max_bytes": max_bytes, "length": length})
     declared_type = meta.get("filetype", "")
     normal = ALIASES.get(declared_type.lower(), declared_type.lower())
     if normal in KNOWN_TYPES and accept and not type_accepted(normal, accept):
-        raise UnsupportedFileType(f"{label}: accepted types are {', '.join(accept)}.",
+        text = message("file_type", lang, accept=type_list(accept))
+        raise UnsupportedFileType(f"{localise(doc.get('label'), lang)}: {text}",
                                   extra={"accept": accept})
     declared_sha = (meta.get("sha256") or "").lower() or None
     if declared_sha is not None and (len(declared_sha) != 64
@@ -553,14 +571,21 @@ def content_path(settings: Settings, upload: Upload) -> Path:
     return path
 
 
-def readable_by_official(session: Session, official: User, upload: Upload) -> bool:
-    """An official may read a document of a (non-draft) dossier of their own agency."""
-    found = session.scalars(
-        select(Dossier.id).join(DocumentLink, DocumentLink.dossier_id == Dossier.id)
+def official_use(session: Session, official: User, upload: Upload) -> tuple[uuid.UUID, str] | None:
+    """The (non-draft) dossier of the official's agency that has this upload as a document,
+    and the document's code; None when the official has no business with the file."""
+    row = session.execute(
+        select(Dossier.id, DocumentLink.document_code)
+        .join(DocumentLink, DocumentLink.dossier_id == Dossier.id)
         .where(DocumentLink.upload_id == upload.id, Dossier.agency_code == official.agency_code,
                Dossier.status != lc.DRAFT)
     ).first()
-    return found is not None
+    return (row[0], row[1]) if row is not None else None
+
+
+def readable_by_official(session: Session, official: User, upload: Upload) -> bool:
+    """An official may read a document of a (non-draft) dossier of their own agency."""
+    return official_use(session, official, upload) is not None
 
 
 def upload_dict(upload: Upload) -> dict[str, Any]:

@@ -172,7 +172,7 @@ def records_of(session: Session, user: User, kinds: list[str] | None = None
 
 def log_read(session: Session, owner_id: int, actor: User, purpose: str, *,
              record: WarehouseRecord | None = None, keys: list[str] | None = None,
-             dossier_id: uuid.UUID | None = None) -> None:
+             dossier_id: uuid.UUID | None = None, subject: str | None = None) -> None:
     now = clock.now()
     if not actor.is_official and purpose == "view":
         # The citizen re-opening their own page is one read, not one per refresh.
@@ -185,12 +185,23 @@ def log_read(session: Session, owner_id: int, actor: User, purpose: str, *,
         if recent is not None:
             return
     session.add(AccessLogEntry(
-        owner_id=owner_id, subject="record" if record else "profile",
+        owner_id=owner_id, subject=subject or ("record" if record else "profile"),
         record_id=record.id if record else None, actor_id=actor.id,
         actor_kind="official" if actor.is_official else "citizen",
         agency_code=actor.agency_code, purpose=purpose, keys=sorted(keys or []),
         dossier_id=dossier_id, at=now))
     session.flush()
+
+
+def log_upload_read(session: Session, upload: Upload, actor: User, *, dossier_id: uuid.UUID,
+                    document_code: str) -> None:
+    """An official downloading a citizen's uploaded file (`/uploads/<id>/content`): logged
+    like a record read; subject `document` (keys: the document code) until the file has
+    become a warehouse record, then that record."""
+    record = session.scalars(select(WarehouseRecord).where(
+        WarehouseRecord.upload_id == upload.id, WarehouseRecord.owner_id == upload.owner_id)).first()
+    log_read(session, upload.owner_id, actor, "download", record=record, keys=[document_code],
+             dossier_id=dossier_id, subject=None if record is not None else "document")
 
 
 def access_log(session: Session, user: User, limit: int = 100) -> list[dict[str, Any]]:

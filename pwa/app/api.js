@@ -99,6 +99,28 @@ export async function request(method, path, { body, auth = true, expect = [] } =
   return r;
 }
 
+// A raw authenticated request (tus uploads: binary bodies, protocol headers); same token
+// refresh as `request`. Resolves with the Response whatever its status; throws NetworkError.
+export async function send(method, path, headers = {}, body = undefined) {
+  const call = async () => {
+    const auth = session && session.access_token ? { Authorization: `Bearer ${session.access_token}` } : {};
+    try {
+      return await fetch(path, { method, headers: { 'Accept-Language': currentLang(), ...headers, ...auth }, body });
+    } catch (e) {
+      throw new NetworkError(e);
+    }
+  };
+  if (!(session && (session.access_token || session.refresh_token))) throw new SignedOut();
+  if (!session.access_token && !(await refresh())) throw new SignedOut();
+  let r = await call();
+  if (r.status === 401) {
+    if (!(await refresh())) throw new SignedOut();
+    r = await call();
+    if (r.status === 401) throw new SignedOut();
+  }
+  return r;
+}
+
 export const get = (path, opts) => request('GET', path, opts).then((r) => r.data);
 export const post = (path, body, opts) => request('POST', path, { ...opts, body }).then((r) => r.data);
 

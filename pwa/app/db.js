@@ -1,7 +1,9 @@
 // IndexedDB: one small database for the device ("hoso": session, language) and one per
 // signed-in person ("hoso-u<id>": client id, outbox, drafts, dossiers, inbox, conflicts),
 // so a second person signing in on the same phone never sees or sends the first one's queue.
-const USER_STORES = ['kv', 'outbox', 'drafts', 'dossiers', 'notifications', 'conflicts', 'results'];
+// `uploads`: the documents chosen on the phone (the file itself until it is sent, see uploads.js).
+const USER_STORES = ['kv', 'outbox', 'drafts', 'dossiers', 'notifications', 'conflicts', 'results', 'uploads'];
+const VERSION = 2; // 2: the `uploads` store
 const opened = new Map();
 
 export function req(r) {
@@ -14,7 +16,7 @@ export function req(r) {
 function open(name, stores) {
   if (!opened.has(name)) {
     opened.set(name, new Promise((resolve, reject) => {
-      const r = indexedDB.open(name, 1);
+      const r = indexedDB.open(name, VERSION);
       r.onupgradeneeded = () => {
         for (const s of stores) {
           if (!r.result.objectStoreNames.contains(s)) {

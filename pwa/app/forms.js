@@ -105,6 +105,7 @@ export function renderForm(root, form, initial, { onChange = () => {}, readonly 
   let errors = {};
   let touched = new Set();
   let showAll = false;
+  let notes = {}; // key -> a note under the field (where a prefilled value came from)
   const today = todayDays();
 
   const setValue = (key, value, blur = false) => {
@@ -155,7 +156,22 @@ export function renderForm(root, form, initial, { onChange = () => {}, readonly 
       root.append(h('fieldset.section', h('legend', loc(section.title)),
         fields.map((f) => (f.type === 'group' ? renderGroup(f) : fieldBox(f, f.name, values[f.name], readonly, setValue)))));
     }
+    annotate();
   };
+  // Notes sit between the control and its error, and are read with the control.
+  function annotate() {
+    for (const el of root.querySelectorAll('p.note-src')) el.remove();
+    for (const [key, note] of Object.entries(notes)) {
+      const box = root.querySelector(`[data-key="${key}"]`);
+      if (!box || !note) continue;
+      const nid = `n-${idOf(key)}`;
+      box.querySelector(':scope > p.error').before(h('p.note-src', { id: nid }, note));
+      for (const c of box.querySelectorAll('input, select, textarea')) {
+        const ids = (c.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+        if (!ids.includes(nid)) c.setAttribute('aria-describedby', [...ids, nid].join(' '));
+      }
+    }
+  }
   build();
 
   function refresh() {
@@ -209,6 +225,7 @@ export function renderForm(root, form, initial, { onChange = () => {}, readonly 
       if (bad) bad.focus();
     },
     reset() { touched = new Set(); showAll = false; refresh(); },
+    setNotes(next) { notes = next || {}; annotate(); },
     // New values from elsewhere (another phone's edits): redraw, keeping the focused control.
     replace(next) {
       const focused = document.activeElement && root.contains(document.activeElement) ? document.activeElement.id : null;

@@ -19,6 +19,7 @@ const ROUTES = [
   [/^\/dossiers$/, screen('./ui/dossiers.js', 'renderDossiers'), [], true],
   [/^\/inbox$/, screen('./ui/dossiers.js', 'renderInbox'), [], true],
   [/^\/conflicts$/, screen('./ui/conflicts.js', 'renderConflicts'), [], true],
+  [/^\/warehouse$/, screen('./ui/warehouse.js', 'renderWarehouse'), [], true],
   [/^\/login$/, screen('./ui/auth.js', 'renderLogin')],
   [/^\/signup$/, screen('./ui/auth.js', 'renderSignup')],
   [/^\/account$/, screen('./ui/auth.js', 'renderAccount')],

@@ -41,6 +41,31 @@ export async function enqueue(name, args) {
   return m;
 }
 
+// Queues a mutation that must reach the server before a waiting submission of the same
+// dossier (an upload created after the person pressed "Submit" offline): it takes the first
+// held `dossier.submit`/`dossier.supplement`'s id and shifts that one and everything after it
+// up by one. Only never-sent mutations move (sync.js never sends past a held one).
+export const HELD = new Set(['dossier.submit', 'dossier.supplement']);
+export async function enqueueBeforeHeld(name, args) {
+  const m = await store().tx(['kv', 'outbox'], 'readwrite', async ({ kv, outbox }) => {
+    const all = (await req(outbox.getAll())).sort((a, b) => a.id - b.id);
+    const at = all.findIndex((x) => HELD.has(x.name) && !x.attempted && x.args && x.args.dossier_id === args.dossier_id);
+    const tail = at < 0 ? [] : all.slice(at);
+    if (at < 0 || tail.some((x) => x.attempted)) {
+      const mutation = { id: await nextId(kv), name, args, captured_at: now() };
+      outbox.put(mutation);
+      return mutation;
+    }
+    await nextId(kv);
+    for (const x of tail.reverse()) outbox.put({ ...x, id: x.id + 1 });
+    const mutation = { id: all[at].id, name, args, captured_at: now() };
+    outbox.put(mutation);
+    return mutation;
+  });
+  changed();
+  return m;
+}
+
 export async function pending() {
   return (await store().all('outbox')).sort((a, b) => a.id - b.id);
 }

@@ -4,12 +4,12 @@
 // after a failure (iOS has no Background Sync), a slow poll otherwise.
 import { request } from './api.js';
 import { req, store, hasStore } from './db.js';
-import { acknowledge, clientId, count, markAttempted, pending, renumber } from './outbox.js';
+import { HELD, acknowledge, clientId, count, pending, renumber } from './outbox.js';
 
 const MAX_BATCH = 100;
 const MAX_BYTES = 900 * 1024; // under the server's 1 MiB, with room for the envelope
 const POLL_MS = 10000;
-const state = { enabled: false, phase: 'idle', waiting: 0, dirty: 0, offline: !navigator.onLine, signedOut: false,
+const state = { enabled: false, phase: 'idle', waiting: 0, dirty: 0, uploads: 0, offline: !navigator.onLine, signedOut: false,
   error: null, retryAt: null, lastOk: null };
 const subscribers = new Set();
 let running = null;
@@ -24,8 +24,41 @@ function emit(patch) {
   for (const fn of subscribers) fn(syncState());
 }
 export function setDirty(n) { emit({ dirty: n }); }
+// A document chosen on the phone whose bytes have not all reached the server (uploads.js).
+export const uploadPending = (u) => u.source === 'upload' && u.state === 'waiting';
 export async function refreshCount() {
-  if (hasStore()) emit({ waiting: await count() });
+  if (!hasStore()) return;
+  const [waiting, docs] = await Promise.all([count(), store().all('uploads')]);
+  emit({ waiting, uploads: docs.filter(uploadPending).length });
+}
+
+// The uploader is loaded only when there is something to send.
+export async function kickUploads() {
+  if (!hasStore() || !(await store().all('uploads')).some(uploadPending)) return;
+  (await import('./uploads.js')).kick();
+}
+
+// The next batch, marked as sent, in one transaction (so an upload's `dossier.attach` slotted
+// in before a held submission cannot race with it). A submission (or supplement answer) waits,
+// and everything queued after it, while a document of its dossier is still uploading from this
+// phone: once the bytes are in, the server has the item `ready` and accepts it.
+async function takeBatch(limit) {
+  return store().tx(['outbox', 'uploads'], 'readwrite', async (s) => {
+    const items = (await req(s.outbox.getAll())).sort((a, b) => a.id - b.id);
+    const busy = new Set((await req(s.uploads.getAll())).filter(uploadPending).map((u) => u.dossier_id));
+    const batch = [];
+    let bytes = 0;
+    for (const m of items.slice(0, limit)) {
+      if (HELD.has(m.name) && m.args && busy.has(m.args.dossier_id)) break;
+      const wire = { id: m.id, name: m.name, args: m.args, captured_at: m.captured_at };
+      const size = JSON.stringify(wire).length + 1;
+      if (batch.length && bytes + size > MAX_BYTES) break;
+      batch.push(wire);
+      bytes += size;
+      if (!m.attempted) s.outbox.put({ ...m, attempted: true });
+    }
+    return batch;
+  });
 }
 
 const isDossier = (e) => e && typeof e === 'object' && 'procedure_code' in e && 'status' in e;
@@ -101,19 +134,9 @@ async function push() {
   const cid = await clientId();
   let limit = MAX_BATCH;
   for (let round = 0; round < 1000; round += 1) {
-    const items = await pending();
-    if (!items.length) return;
-    const batch = [];
-    let bytes = 0;
-    for (const m of items.slice(0, limit)) {
-      const wire = { id: m.id, name: m.name, args: m.args, captured_at: m.captured_at };
-      const size = JSON.stringify(wire).length + 1;
-      if (batch.length && bytes + size > MAX_BYTES) break;
-      batch.push(wire);
-      bytes += size;
-    }
+    const batch = await takeBatch(limit);
+    if (!batch.length) return;
     emit({ phase: 'syncing' });
-    await markAttempted(batch.map((m) => m.id));
     const r = await request('POST', '/api/v1/sync/push', { body: { client_id: cid, mutations: batch }, expect: [409, 413] });
     if (r.status === 413) {
       if (batch.length === 1) {
@@ -202,6 +225,7 @@ export function syncNow(reason = 'manual') {
         emit({ phase: 'syncing', error: null });
         await push();
         await pull();
+        kickUploads().catch(() => {});
         failures = 0;
         emit({ phase: 'idle', offline: false, signedOut: false, lastOk: Date.now() });
       } catch (e) {
@@ -237,6 +261,8 @@ export function start() {
   window.addEventListener('online', () => { emit({ offline: false }); failures = 0; syncNow('online'); });
   window.addEventListener('offline', () => emit({ offline: true }));
   window.addEventListener('hoso:queue', () => { refreshCount(); soon(); });
+  // An upload moved: recount; once one finished, a held submission can go.
+  window.addEventListener('hoso:uploads', (e) => { refreshCount(); if (e.detail && e.detail.done) soon(100); });
   window.addEventListener('focus', () => syncNow('focus'));
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') syncNow('visible'); });
   if ('serviceWorker' in navigator) {

@@ -172,8 +172,12 @@ def official_of(db: Any, make_official: Any) -> Any:
     return make
 
 
-def shot(page: Any, name: str) -> Path:
+def shot(page: Any, name: str, focus: str | None = None) -> Path:
+    """The whole page; with `focus` (a selector), the 390x844 screen scrolled to it."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    if focus:
+        page.locator(focus).first.wait_for()
+        page.evaluate("s => document.querySelector(s).scrollIntoView({block: 'start'})", focus)
+    page.screenshot(path=str(path), full_page=focus is None)
     return path

@@ -14,11 +14,11 @@ from tests.e2e.conftest import shot
 AXE = resources.files("axe_playwright_python").joinpath("axe.min.js").read_text()
 
 
-def check(page: Page, name: str) -> None:
-    """Screenshot the screen, then run axe-core on it (WCAG 2 A/AA rules)."""
+def check(page: Page, name: str, focus: str | None = None) -> None:
+    """Screenshot the screen (scrolled to `focus`), then run axe-core on it (WCAG 2 A/AA rules)."""
     expect(page.locator("main h1")).to_be_visible()
-    expect(page.locator("#main")).not_to_contain_text("Đang tải")
-    shot(page, name)
+    expect(page.locator("#main")).not_to_contain_text("Đang tải…")
+    shot(page, name, focus)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE)  # through DevTools: the app's strict CSP forbids injected scripts
     result = page.evaluate("""async () => {

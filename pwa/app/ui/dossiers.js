@@ -7,7 +7,8 @@ import { loc, t, fmtDate, fmtMoney } from '../i18n.js';
 import { renderForm } from '../forms.js';
 import { store } from '../db.js';
 import { enqueue, pending } from '../outbox.js';
-import { problemsFor } from './editor.js';
+import { prefillAnswer, problemsFor } from './editor.js';
+import { docStates, documentsSection, forgetDone, settled } from './documents.js';
 import { title, toast } from './shell.js';
 
 export function statusText(status) { return t(`status.${status}`); }
@@ -79,7 +80,17 @@ export async function renderDossier(main, { id }) {
     d && d.result ? [h('dt', t('dossier.result')), h('dd', `${d.result.number} · ${t(`method.${d.result.method}`)} · ${fmtDate(d.result.issued_on)}`)] : null);
   const parts = [await problemsFor(id), facts];
   if (queued.length) parts.push(h('p.notice', { role: 'status' }, t('dossier.waiting_sync', { n: queued.length })));
-  if (d && d.status === 'supplement_requested' && d.supplement_request) parts.push(await supplementBox(d));
+  const supplementing = d && d.status === 'supplement_requested' && d.supplement_request;
+  if (supplementing) parts.push(await supplementBox(d));
+  // The documents and where each stands (uploads still going from this phone show progress).
+  const src = d || draft;
+  const docsBox = h('div.docs-box');
+  const form = src ? (await getForm(src.procedure_code, src.form_version).catch(() => null)) : null;
+  if (form && (form.form.documents || []).length && !supplementing) {
+    parts.push(docsBox);
+    documentsSection(docsBox, { dossierId: id, form: form.form, values: (d || draft).fields || {}, editable: false });
+  }
+  if (d && !submitting && !['draft', 'supplement_requested'].includes(d.status)) forgetDone(id);
   if (d && (d.allowed_actions || []).includes('rate') && d.rating == null) parts.push(rateBox(d));
   if (d && d.rating) parts.push(h('p', t('dossier.rated', { n: d.rating })));
   parts.push(h('h2', t('dossier.timeline')), d ? timeline(d.history) : h('p.muted', t('dossier.not_synced')));
@@ -110,11 +121,28 @@ async function supplementBox(d) {
     const labels = new Map((form.documents || []).map((x) => [x.code, loc(x.label)]));
     box.append(h('p', t('supplement.documents'), ' ', req.documents.map((c) => labels.get(c) || c).join(', ')));
   }
-  const err = h('p.summary', { role: 'alert' });
-  box.append(body, err, h('button.primary', { type: 'button', onclick: async () => {
+  const asked = req.documents || [];
+  const docsBox = h('div.docs-box');
+  if (asked.length) {
+    const answer = await prefillAnswer(d.procedure_code, d.form_version);
+    documentsSection(docsBox, { dossierId: d.id, procedure: { code: d.procedure_code }, form, values: d.fields || {},
+      version: d.form_version, offers: (answer && answer.documents) || {}, only: asked });
+  }
+  const err = h('p.summary', { role: 'alert', tabindex: '-1' });
+  box.append(body, docsBox, err, h('button.primary', { type: 'button', onclick: async () => {
     const errors = ctl.check();
-    if (Object.keys(errors).length) { err.textContent = t('editor.fix_n', { n: Object.keys(errors).length }); ctl.focusFirstError(); return; }
+    await settled(); // a photo still being compressed goes first
+    const states = await docStates(d.id);
+    const labels = new Map((form.documents || []).map((x) => [x.code, loc(x.label)]));
+    const missing = asked.filter((c) => ['missing', 'failed', undefined].includes((states[c] || {}).kind));
+    const n = Object.keys(errors).length + missing.length;
+    if (n) {
+      err.textContent = [t('editor.fix_n', { n }), ...missing.map((c) => `${labels.get(c) || c}: ${t('editor.doc_missing')}.`)].join(' ');
+      if (Object.keys(errors).length) ctl.focusFirstError(); else err.focus();
+      return;
+    }
     const values = Object.fromEntries(fields.map((f) => [f, ctl.values()[f] ?? null]));
+    // Held in the outbox while a requested document is still uploading from this phone.
     await enqueue('dossier.supplement', { dossier_id: d.id, fields: values });
     toast(t('editor.queued'));
     window.dispatchEvent(new CustomEvent('hoso:rerender'));

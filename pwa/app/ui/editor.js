@@ -1,16 +1,34 @@
 // A draft: the form rendered from its schema, saved on the phone as the person types and
 // queued for the server; submitting queues `dossier.submit` (it goes when there is a network).
+import { get } from '../api.js';
 import { getForm, getProcedure } from '../catalog.js';
 import { h } from '../dom.js';
 import { loc, t, fmtMoney } from '../i18n.js';
-import { computeFee, renderForm, requiredDocuments, validate } from '../forms.js';
+import { computeFee, filled, renderForm, validate } from '../forms.js';
 import { store } from '../db.js';
-import { enqueue, getDraft, saveDraft } from '../outbox.js';
+import { enqueue, getDraft, pending, saveDraft } from '../outbox.js';
 import { setDirty } from '../sync.js';
 import { problemText, title, toast } from './shell.js';
-import { documentsSection } from './documents.js';
+import { blockers, documentsSection } from './documents.js';
 
 const SAVE_MS = 500;
+const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+const answers = new Map(); // prefill answers fetched in this session: key -> {at, data}
+
+// What the data warehouse already holds for this form ("once-only"): fetched when online
+// (each fetch is in the citizen's access log), else the copy kept from the last time.
+export async function prefillAnswer(code, version) {
+  const key = `prefill:${code}:${version}`;
+  const mem = answers.get(key);
+  if ((!mem || Date.now() - mem.at > 60000) && navigator.onLine !== false) {
+    try {
+      const data = await get(`/api/v1/warehouse/prefill?procedure=${encodeURIComponent(code)}&version=${version}`);
+      answers.set(key, { at: Date.now(), data });
+      await store().put('kv', data, key);
+    } catch { /* offline or signed out: the saved copy */ }
+  }
+  return (answers.get(key) || {}).data || (await store().get('kv', key)) || null;
+}
 
 // The local draft, or one made from the server's copy (a draft started on another phone).
 export async function loadDraft(id) {
@@ -49,37 +67,73 @@ export async function renderEditor(main, { id }) {
     const amount = computeFee(proc.fees || {}, values);
     fee.textContent = `${t('procedure.fee')}: ${fmtMoney(amount, (proc.fees || {}).currency)}`;
   };
-  const drawDocs = () => documentsSection(docsBox, { dossierId: id, procedure: proc, form, values, version: draft.form_version });
+  let offers = {};
+  const drawDocs = () => documentsSection(docsBox, { dossierId: id, procedure: proc, form, values, version: draft.form_version, offers });
   const body = h('form.dossier', { novalidate: true });
+  const edited = () => {
+    setDirty(1);
+    saved.textContent = t('editor.saving');
+    clearTimeout(timer);
+    timer = setTimeout(flush, SAVE_MS);
+    showFee();
+  };
+  // A prefilled value keeps its source under the field for as long as it is unchanged.
+  const notes = () => ctl.setNotes(Object.fromEntries(Object.entries(draft.prefill || {})
+    .filter(([name, p]) => same(values[name], p.value))
+    .map(([name, p]) => [name, [t('prefill.from', { source: '' }),
+      p.source.kind === 'record' ? h('a', { href: '#/warehouse' }, loc(p.source.label)) : loc(p.source.label)]])));
   const ctl = renderForm(body, form, values, {
-    onChange: (v) => {
+    onChange: (v, key) => {
       values = v;
-      setDirty(1);
-      saved.textContent = t('editor.saving');
-      clearTimeout(timer);
-      timer = setTimeout(flush, SAVE_MS);
-      showFee();
+      edited();
+      if (draft.prefill && key in draft.prefill) notes();
     },
   });
   showFee();
+  // Fills the empty fields the warehouse knows (never over what the person typed; a value
+  // they cleared stays cleared), and learns which documents can be reused.
+  const prefill = async () => {
+    const answer = await prefillAnswer(draft.procedure_code, draft.form_version);
+    if (!answer) return;
+    offers = answer.documents || {};
+    const known = { ...(draft.prefill || {}) };
+    const next = { ...values };
+    let changed = false;
+    for (const [name, p] of Object.entries(answer.fields || {})) {
+      const before = known[name];
+      known[name] = p;
+      if (before && same(before.value, p.value)) continue;
+      if (!filled(next[name])) { next[name] = p.value; changed = true; }
+    }
+    draft.prefill = known;
+    if (changed) {
+      values = next;
+      ctl.replace(values);
+      edited();
+    } else {
+      await store().put('drafts', { ...((await getDraft(id)) || draft), prefill: known });
+    }
+    notes();
+    drawDocs();
+  };
 
   const submit = h('button.primary', { type: 'button', onclick: async () => {
     const errors = ctl.check();
-    const server = await store().get('dossiers', id);
-    const docs = (server && server.documents) || {};
-    const missingDocs = requiredDocuments(form, values).filter((d) => !docs[d.code] || docs[d.code].status !== 'ready');
-    const n = Object.keys(errors).length + missingDocs.length;
+    const { missing, remote, waiting } = await blockers(id, form, values);
+    const n = Object.keys(errors).length + missing.length + remote.length;
     if (n) {
-      summary.textContent = `${t('editor.fix_n', { n })} ${missingDocs.map((d) => `${loc(d.label)}: ${t('editor.doc_missing')}`).join(' ')}`;
+      summary.textContent = [t('editor.fix_n', { n }), ...missing.map((d) => `${loc(d.label)}: ${t('editor.doc_missing')}.`),
+        ...remote.map((d) => `${loc(d.label)}: ${t('editor.doc_uploading')}.`)].join(' ');
       ctl.focusFirstError();
       if (!Object.keys(errors).length) summary.focus();
       return;
     }
     summary.textContent = '';
     await flush();
+    // Queued behind the uploads still going from this phone: sync.js holds it until they end.
     await enqueue('dossier.submit', { dossier_id: id });
     await store().put('drafts', { ...(await getDraft(id)), submitted_locally: true });
-    toast(t('editor.queued'));
+    toast(waiting.length ? t('editor.queued_after_uploads') : t('editor.queued'));
     location.hash = `#/d/${id}`;
   } }, t('editor.submit'));
   const del = h('button.link.danger', { type: 'button', onclick: async () => {
@@ -96,7 +150,12 @@ export async function renderEditor(main, { id }) {
   title(main, loc(proc.name), h('p.muted', t('editor.draft_hint')), problems, summary, body, docsBox, fee, saved,
     h('div.actions', submit, del));
   drawDocs();
-  if (draft.submitted_locally) { location.hash = `#/d/${id}`; return null; }
+  if (draft.submitted_locally && (await pending()).some((m) => m.name === 'dossier.submit' && m.args.dossier_id === id)) {
+    location.hash = `#/d/${id}`;
+    return null;
+  }
+  notes();
+  prefill();
 
   // Another phone's edits arrived: show them, unless the person is typing right now.
   const norm = (o) => JSON.stringify(Object.entries(o || {}).filter(([, v]) => v !== null && v !== '' && v !== undefined).sort());
@@ -108,6 +167,7 @@ export async function renderEditor(main, { id }) {
     if (norm(fresh.fields) !== norm(values)) {
       values = fresh.fields;
       ctl.replace(values);
+      notes();
       showFee();
     }
     drawDocs();

@@ -6,13 +6,15 @@ import { subscribe } from '../sync.js';
 const $ = (id) => document.getElementById(id);
 
 // The sync state in words (never only a colour): offline / N waiting / syncing / all saved.
+// Documents still uploading count as waiting: "all saved" only when every byte is on the server.
 export function syncLabel(s) {
-  const n = s.waiting + s.dirty;
+  const n = s.waiting + s.dirty + (s.uploads || 0);
   if (!s.enabled) return ['none', '']; // nobody signed in here yet (or an official): nothing to sync
   if (s.signedOut) return ['signed-out', t('sync.signed_out', { n })];
   if (s.offline) return ['offline', n ? t('sync.offline_waiting', { n }) : t('sync.offline_saved')];
   if (s.phase === 'syncing') return ['syncing', n ? t('sync.syncing_n', { n }) : t('sync.syncing')];
   if (s.error) return ['error', t('sync.error', { n })];
+  if (s.uploads) return ['uploading', t('sync.uploading', { n: s.uploads })];
   if (n) return ['waiting', t('sync.waiting', { n })];
   return ['saved', t('sync.saved')];
 }
@@ -22,7 +24,7 @@ export function mountSync() {
     const el = $('sync');
     const [state, text] = syncLabel(s);
     el.dataset.state = state;
-    el.dataset.waiting = String(s.waiting + s.dirty);
+    el.dataset.waiting = String(s.waiting + s.dirty + (s.uploads || 0));
     if (el.textContent !== text) el.textContent = text;
   });
 }
@@ -36,7 +38,7 @@ export function renderNav(user, counts = {}) {
     items.push(link('#/office', t('nav.office')));
   } else {
     items.push(link('#/', t('nav.catalog')), link('#/dossiers', t('nav.dossiers')));
-    if (user) items.push(link('#/inbox', t('nav.inbox'), counts.unread));
+    if (user) items.push(link('#/inbox', t('nav.inbox'), counts.unread), link('#/warehouse', t('nav.warehouse')));
     if (counts.conflicts) items.push(link('#/conflicts', t('nav.conflicts'), counts.conflicts));
   }
   items.push(user ? link('#/account', t('nav.account')) : link('#/login', t('nav.login')));
