@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from app.errors import Forbidden, problem_response
@@ -17,7 +18,26 @@ from app.services.i18n import pick_language
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _kid(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
 def init_jwt(app: Flask) -> None:
+    # Key rotation: tokens name their key (`kid`); tokens signed with a key listed in
+    # JWT_PREVIOUS_SECRET_KEYS stay valid, so a phone offline for weeks keeps its session.
+    @jwt.additional_headers_loader
+    def _headers(_identity: Any) -> dict[str, str]:
+        return {"kid": _kid(current_app.config["JWT_SECRET_KEY"])}
+
+    @jwt.decode_key_loader
+    def _decode_key(header: dict[str, Any], _payload: dict[str, Any]) -> str:
+        current = current_app.config["JWT_SECRET_KEY"]
+        previous = [k for k in current_app.config.get("JWT_PREVIOUS_SECRET_KEYS", []) if k]
+        kid = header.get("kid")
+        if kid is None:  # issued before tokens named their key
+            return previous[-1] if previous else current
+        return {_kid(k): k for k in [*previous, current]}.get(kid, current)
+
     @jwt.user_lookup_loader
     def _load(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
         try:

@@ -38,6 +38,9 @@ class Config:
             )
         self.SECRET_KEY = env.get("SECRET_KEY") or _instance_secret(self.instance_path, "secret_key")
         self.JWT_SECRET_KEY = env.get("JWT_SECRET_KEY") or self.SECRET_KEY
+        # Older signing keys still accepted after a rotation (comma-separated, oldest first).
+        self.JWT_PREVIOUS_SECRET_KEYS = [
+            k.strip() for k in env.get("JWT_PREVIOUS_SECRET_KEYS", "").split(",") if k.strip()]
         self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(
             seconds=int(env.get("JWT_ACCESS_SECONDS", "900"))
         )
