@@ -186,3 +186,28 @@ def test_a_dead_redis_does_not_stop_the_app(app, db, citizen, tmp_path):
         assert resp.status_code == 200, resp.text[:300]
     finally:
         server.stop()
+
+
+def test_behind_a_proxy_limits_see_each_phone_and_links_stay_https(app, db, citizen, tmp_path):
+    """PROXY_FIX=1: the per-address limit keys on X-Forwarded-For (not the proxy's address)
+    and the upload's Location uses the scheme and host the phone used."""
+    db.session.commit()
+    server = Gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=1, threads=2,
+                      env={"PROXY_FIX": "1", "RATELIMIT_REGISTER_IP": "2/hour"})
+    try:
+        def register(address: str) -> int:
+            return requests.post(server.url + "/api/v1/auth/register", timeout=10, headers={
+                "X-Forwarded-For": address, "X-Forwarded-Proto": "https"}, json={
+                "phone": f"09{uuid.uuid4().int % 10**8:08d}", "password": "Khong-doan-duoc-42",
+                "full_name": "Lê Văn Cường"}).status_code
+
+        assert [register("203.0.113.7") for _ in range(3)] == [201, 201, 429]
+        assert register("198.51.100.23") == 201  # another phone behind the same proxy
+        created = requests.post(server.url + "/api/v1/uploads", timeout=10, headers={
+            **citizen.headers, **TUS, "Upload-Length": "2048", "Upload-Metadata": doc_meta(),
+            "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "hoso.example.gov.vn"})
+        assert created.status_code == 201, created.text
+        assert created.headers["Location"].startswith("https://hoso.example.gov.vn/api/v1/uploads/")
+    finally:
+        server.stop()
