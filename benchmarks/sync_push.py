@@ -160,11 +160,29 @@ def _worker(base: str, tokens: list[str], batch: int, start_at: float, stop_at: 
         t.start()
     for t in threads:
         t.join()
-    q.put(out)
+    cpu = os.times()
+    q.put((out, cpu.user + cpu.system))
 
 
-def run_hoso(base: str, tokens: list[str], batch: int, seconds: float, procs: int
-             ) -> dict[str, Any]:
+def _cpu_seconds(pids: list[str]) -> float:
+    """utime + stime of processes, from /proc (0 for a process that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_pids() -> list[str]:
+    return subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True,
+                          check=False).stdout.split()
+
+
+def run_hoso(base: str, tokens: list[str], batch: int, seconds: float, procs: int,
+             server: list[str] | None = None) -> dict[str, Any]:
     q: Any = mp.Queue()
     # A few seconds to start the processes and create every phone's drafts, then the timed run.
     start_at = time.monotonic() + WARM_UP_SECONDS
@@ -173,7 +191,12 @@ def run_hoso(base: str, tokens: list[str], batch: int, seconds: float, procs: in
                for i in range(procs)]
     for w in workers:
         w.start()
-    results = [q.get() for _ in workers]
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    server = server or []
+    cpu0 = (_cpu_seconds(server), _cpu_seconds(_postgres_pids()))
+    reports = [q.get() for _ in workers]
+    cpu1 = (_cpu_seconds(server), _cpu_seconds(_postgres_pids()))
+    results = [r for r, _ in reports]
     for w in workers:
         w.join()
     elapsed = seconds
@@ -182,7 +205,11 @@ def run_hoso(base: str, tokens: list[str], batch: int, seconds: float, procs: in
     errors = sum(e for r in results for (_, _, e) in r)
     return {"batch": batch, "mutations_per_s": len(lat) * batch / elapsed, **_pct(lat),
             "pushes": len(lat), "errors": errors, "pull_p50_ms": _pct(pulls)["p50_ms"],
-            "pull_p99_ms": _pct(pulls)["p99_ms"]}
+            "pull_p99_ms": _pct(pulls)["p99_ms"],
+            # CPU seconds per second of the timed run (the load generator's includes warm-up).
+            "cpu_gunicorn": (cpu1[0] - cpu0[0]) / seconds,
+            "cpu_postgres": (cpu1[1] - cpu0[1]) / seconds,
+            "cpu_loadgen": sum(c for _, c in reports) / (seconds + WARM_UP_SECONDS)}
 
 
 def _pct(values: list[float]) -> dict[str, float]:
@@ -306,14 +333,18 @@ def main() -> None:
     try:
         for b in batches:
             spies = _spy(proc.pid, args.py_spy, b, args.seconds) if args.py_spy else []
-            r = run_hoso(base, tokens, b, args.seconds, args.client_procs)
+            workers = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                     text=True, check=False).stdout.split()
+            r = run_hoso(base, tokens, b, args.seconds, args.client_procs, workers)
             for spy in spies:
                 spy.wait(60 + WARM_UP_SECONDS)
             share = f"  = {r['mutations_per_s'] / raw[b]['mutations_per_s']:5.1%} of raw" if b in raw else ""
             print(f"hoso push    batch {b:>3}: {r['mutations_per_s']:8.0f} mutations/s  "
                   f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms"
                   f"{share}  (pushes {r['pushes']}, errors {r['errors']}, pull p50 "
-                  f"{r['pull_p50_ms']:.1f} ms p99 {r['pull_p99_ms']:.1f} ms)")
+                  f"{r['pull_p50_ms']:.1f} ms p99 {r['pull_p99_ms']:.1f} ms; CPU cores busy: gunicorn "
+                  f"{r['cpu_gunicorn']:.2f}, postgres (all) {r['cpu_postgres']:.2f}, load generator "
+                  f"{r['cpu_loadgen']:.2f})")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
