@@ -8,6 +8,7 @@ recovery as after a crash); the operating system keeps its page cache, so fsync 
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -34,8 +35,14 @@ from tests.hardening.servers import Gunicorn, PrivatePostgres, postgres_bin, wai
 
 PHONES, SUBMISSIONS, BATCH = 12, 15, 6
 
-pytestmark = pytest.mark.skipif(postgres_bin() is None,
-                                reason="no PostgreSQL server binaries (/usr/lib/postgresql/*/bin)")
+pytestmark = [
+    pytest.mark.skipif(postgres_bin() is None,
+                       reason="no PostgreSQL server binaries (/usr/lib/postgresql/*/bin)"),
+    # It brings its own cluster whatever the suite's database: run it once, in the
+    # PostgreSQL pass of the suite.
+    pytest.mark.skipif(not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
+                       reason="runs in the PostgreSQL pass (it starts its own PostgreSQL)"),
+]
 
 
 @pytest.fixture()
