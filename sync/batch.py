@@ -269,7 +269,7 @@ class SaveBatch:
                              "name": str(m.get("name"))[:64], "result": result,
                              "created_at": self.received})
 
-    def write_pending(self, state: ClientState | None = None) -> None:
+    def write_pending(self, state: Any = None) -> None:
         """Write what the fast path queued (before a registry handler runs, and at the end):
         on PostgreSQL in one pipeline (one round trip), elsewhere one statement per table."""
         session = self.session
@@ -277,9 +277,10 @@ class SaveBatch:
         if state is not None:
             client = {"client_id": state.client_id, "last_mutation_id": state.last_mutation_id,
                       "last_captured_at": state.last_captured_at, "updated_at": state.updated_at}
-            # Written below with the rest; the ORM must not write it again.
-            for key in ("last_mutation_id", "last_captured_at", "updated_at"):
-                set_committed_value(state, key, client[key])
+            if isinstance(state, ClientState):
+                # Written below with the rest; the ORM must not write it again.
+                for key in ("last_mutation_id", "last_captured_at", "updated_at"):
+                    set_committed_value(state, key, client[key])
         session.flush()  # what the ORM holds (conflict records, a handler's changes) first
         dossiers = [{"id": d.id, "version": d.version, "fields": d.fields,
                      "field_stamps": d.field_stamps, "updated_at": d.updated_at}
@@ -293,5 +294,5 @@ class SaveBatch:
         self.touched, self.own_dirty = {}, set()
         self.versions, self.changes, self.results = [], [], []
 
-    def finish(self, state: ClientState) -> None:
+    def finish(self, state: Any) -> None:
         self.write_pending(state)

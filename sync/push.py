@@ -23,7 +23,7 @@ from app.errors import Conflict, DomainError, Forbidden, PayloadTooLarge, Valida
 from app.models.accounts import User
 from app.models.sync import ClientState, MutationResult
 from app.services import clock
-from sync import actions, conflicts, drafts  # noqa: F401  (register the v1 mutations)
+from sync import actions, conflicts, drafts, reads  # noqa: F401  (register the v1 mutations)
 from sync.batch import SaveBatch
 from sync.merge import parse_stamp
 from sync.mutations import LOCKED, REJECTED, Context, Outcome, get_handler
@@ -173,8 +173,13 @@ def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[st
     return {"last_mutation_id": state.last_mutation_id, "results": results}, fresh
 
 
-def lock_client(session: Session, cid: uuid.UUID, user_id: int, now: datetime) -> ClientState:
-    """The client's row, locked until commit; created (bound to this user) on first sight."""
+def lock_client(session: Session, cid: uuid.UUID, user_id: int, now: datetime) -> Any:
+    """The client's row, locked until commit; created (bound to this user) on first sight.
+
+    On PostgreSQL a plain object read in one round trip (`sync.reads.lock_client`); the
+    batch writes its new `last_mutation_id` back with its other rows."""
+    if session.get_bind().dialect.name == "postgresql":
+        return reads.lock_client(session, cid, user_id, now)
     stmt = (select(ClientState).where(ClientState.client_id == cid).with_for_update()
             .execution_options(populate_existing=True))
     state = session.scalars(stmt).first()

@@ -21,6 +21,7 @@ from app.models.sync import ClientWrite
 
 # Every column dossier_dict reads, plus what the fast path needs to decide.
 _COLUMNS = [c.name for c in Dossier.__table__.columns]
+_NAMES = [*_COLUMNS, "procedure_name", "current_version", "etag"]
 Loaded = tuple[dict[uuid.UUID, SimpleNamespace], dict[tuple[uuid.UUID, int], dict[str, Any]],
                dict[uuid.UUID, dict[str, Any]]]
 
@@ -37,12 +38,12 @@ def pipelined(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],
     conn = session.connection().connection.driver_connection
     assert conn is not None
     cols = ", ".join(f"d.{c}" for c in _COLUMNS)
+    # Rows as tuples, named from the model (no per-column description lookups).
     with conn.cursor() as dossiers, conn.cursor() as versions, conn.cursor() as own:
         _select(conn, dossiers, versions, own, cols, client_id, ids, wanted)
-        names = [d.name for d in dossiers.description or ()]
         rows = {}
         for values in dossiers.fetchall():
-            row = _row(dict(zip(names, values, strict=True)))
+            row = _row(dict(zip(_NAMES, values, strict=True)))
             rows[row.id] = row
         bases = {(d, v): f for d, v, f in versions.fetchall()} if wanted else {}
         return rows, bases, dict(own.fetchall())
@@ -91,3 +92,21 @@ def core(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],
     own = dict(session.execute(select(ClientWrite.dossier_id, ClientWrite.fields).where(
         ClientWrite.client_id == client_id, ClientWrite.dossier_id.in_(ids))).all())
     return rows, bases, own
+
+
+def lock_client(session: Session, client_id: uuid.UUID, user_id: int, now: Any) -> SimpleNamespace:
+    """PostgreSQL: the client's row, created on first sight and locked until commit, in one
+    round trip; a plain object (the batch writes it back with its other rows)."""
+    conn = session.connection().connection.driver_connection
+    assert conn is not None
+    with conn.cursor() as cur:
+        with conn.pipeline():
+            cur.execute("INSERT INTO client_states (client_id, user_id, last_mutation_id, "
+                        "created_at, updated_at) VALUES (%s, %s, 0, %s, %s) "
+                        "ON CONFLICT (client_id) DO NOTHING", (client_id, user_id, now, now))
+            cur.execute("SELECT user_id, last_mutation_id, last_captured_at, updated_at "
+                        "FROM client_states WHERE client_id = %s FOR UPDATE", (client_id,))
+        found = cur.fetchone()
+    assert found is not None
+    return SimpleNamespace(client_id=client_id, user_id=found[0], last_mutation_id=found[1],
+                           last_captured_at=found[2], updated_at=found[3])
