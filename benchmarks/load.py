@@ -82,7 +82,7 @@ def run_load(host: str, seeded: dict[str, Any], users: int, seconds: int) -> Any
     import gevent
     from locust import HttpUser, between, task
     from locust.env import Environment
-    from locust.stats import stats_history, stats_printer  # noqa: F401
+    from locust.stats import stats_history
 
     citizens = itertools.cycle(seeded["citizens"])
     officials = itertools.cycle(seeded["officials"])
