@@ -21,7 +21,7 @@ def test_submit_and_see_acceptance_without_reload(page: Any, live_server: Any, o
     dossier_id = flows.start_marital(page)
     page.get_by_role("button", name="Nộp hồ sơ").click()
     expect(page.locator(".summary")).to_contain_text("cần sửa")
-    expect(page.locator("#e-applicant_full_name")).to_have_text("Trường này là bắt buộc.")
+    expect(page.locator("#e-marital_status")).to_have_text("Trường này là bắt buộc.")  # never prefilled
     shot(page, "form-errors")
     flows.fill_marital(page)
     shot(page, "form-filled")

@@ -13,6 +13,7 @@ const size = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.m
 const ext = (name) => ((name || '').includes('.') ? name.split('.').pop().toUpperCase().slice(0, 4) : 'FILE');
 const preparing = new Set(); // photos being compressed: submitting waits for them (settled())
 export const settled = () => Promise.allSettled([...preparing]);
+const refusals = new Map(); // `${dossier} ${code}` -> why the phone refused the last file picked
 const active = new Map(); // local upload id -> {offset, size} while the uploader works on it
 const thumbs = new Map(); // local upload id -> object URL of its thumbnail
 
@@ -113,7 +114,7 @@ export async function documentsSection(box, opts) {
       const p = active.get(local.id) || { offset: local.offset, size: local.size };
       li.append(h('progress', { max: String(p.size), value: String(p.offset), 'aria-label': t('docs.progress', { name: local.name }) }));
     }
-    const err = h('p.error', { id: `${id}-err`, role: 'alert' });
+    const err = h('p.error', { id: `${id}-err`, role: 'alert' }, refusals.get(`${dossierId} ${d.code}`) || '');
     li.append(err);
     const can = editable && (!only || only.includes(d.code));
     if (can) li.append(actions(d, { kind, local, item, err, redraw, dossierId, procedure, version, offers: offers[d.code] || [] }));
@@ -130,6 +131,7 @@ function actions(d, ctx) {
     input.value = '';
     if (!file) return;
     err.textContent = '';
+    refusals.delete(`${dossierId} ${d.code}`);
     const state = document.getElementById(`${id}-state`);
     if (state && file.type.startsWith('image/')) state.textContent = t('docs.preparing');
     const job = uploader().then((mod) => mod.addFile({ dossierId, procedureCode: procedure.code, formVersion: version, doc: d }, file));
@@ -138,9 +140,8 @@ function actions(d, ctx) {
       await job;
       await redraw();
     } catch (e) {
+      refusals.set(`${dossierId} ${d.code}`, e.message); // kept across redraws until the next pick
       await redraw();
-      const again = document.getElementById(`${id}-err`);
-      if (again) again.textContent = e.message;
     } finally {
       preparing.delete(job);
     }
