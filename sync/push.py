@@ -1,9 +1,11 @@
 """Push: apply a client's queued mutations in id order, each exactly once.
 
 One transaction per batch, committed here (the engine's entry point). The client's
-`ClientState` row, locked FOR UPDATE, serialises that client's batches; each mutation
-runs in its own SAVEPOINT, so a mutation that cannot apply rolls back alone and is
-consumed with a `rejected` result that never blocks the queue behind it.
+`ClientState` row, locked FOR UPDATE, serialises that client's batches. `dossier.save`s
+go through the set-wise fast path (`sync.batch`), everything else through the registry's
+handlers; a mutation that cannot apply changes nothing and is consumed with a `rejected`
+result that never blocks the queue behind it (handlers: SAVEPOINTs taken lazily, see
+`_push_once`).
 """
 
 from __future__ import annotations

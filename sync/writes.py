@@ -2,7 +2,7 @@
 
 `pipelined` (PostgreSQL) sends every statement through psycopg's pipeline mode on the
 session's own connection and transaction: one round trip for the whole batch. `core` does
-the same with SQLAlchemy Core statements (SQLite, and any other database).
+the same with SQLAlchemy Core statements (SQLite).
 
 The feed's sequence numbers are allocated by ONE update of the user's row (`change_seq =
 change_seq + n`), which locks it until commit like `sync.feed.record` does, so the feed
