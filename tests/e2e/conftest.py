@@ -176,6 +176,7 @@ def shot(page: Any, name: str, focus: str | None = None) -> Path:
     """The whole page; with `focus` (a selector), the 390x844 screen scrolled to it."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
+    page.evaluate("() => { const t = document.getElementById('toast'); if (t) t.hidden = true; }")  # transient
     if focus:
         page.locator(focus).first.wait_for()
         page.evaluate("s => document.querySelector(s).scrollIntoView({block: 'start'})", focus)

@@ -212,7 +212,7 @@ window.addEventListener('hoso:uploads', (e) => {
   }
 });
 
-// A dossier no longer editable keeps no local copies of its documents' files.
+// A finished dossier keeps no local copies (thumbnails) of its documents.
 export async function forgetDone(dossierId) {
   await store().tx(['uploads'], 'readwrite', async ({ uploads }) => {
     for (const u of await req(uploads.getAll())) {

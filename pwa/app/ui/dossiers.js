@@ -90,7 +90,8 @@ export async function renderDossier(main, { id }) {
     parts.push(docsBox);
     documentsSection(docsBox, { dossierId: id, form: form.form, values: (d || draft).fields || {}, editable: false });
   }
-  if (d && !submitting && !['draft', 'supplement_requested'].includes(d.status)) forgetDone(id);
+  // Thumbnails of sent files stay while the dossier is open; a finished one keeps none.
+  if (d && ['refused', 'withdrawn', 'stopped', 'result_ready', 'returned'].includes(d.status)) forgetDone(id);
   if (d && (d.allowed_actions || []).includes('rate') && d.rating == null) parts.push(rateBox(d));
   if (d && d.rating) parts.push(h('p', t('dossier.rated', { n: d.rating })));
   parts.push(h('h2', t('dossier.timeline')), d ? timeline(d.history) : h('p.muted', t('dossier.not_synced')));

@@ -57,6 +57,10 @@ export function markCurrent() {
     const on = href === '#/' ? here === '#/' || here.startsWith('#/p/') : here.startsWith(href);
     if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
+  // A phone shows part of the navigation: keep the current screen's link in view.
+  const cur = document.querySelector('#nav a[aria-current]');
+  const bar = cur && cur.closest('ul');
+  if (bar && bar.scrollWidth > bar.clientWidth) bar.scrollLeft = Math.max(0, cur.offsetLeft - (bar.clientWidth - cur.offsetWidth) / 2);
 }
 
 let toastTimer = null;
