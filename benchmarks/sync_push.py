@@ -164,16 +164,21 @@ def _worker(base: str, tokens: list[str], batch: int, start_at: float, stop_at: 
     q.put((out, cpu.user + cpu.system))
 
 
-def _cpu_seconds(pids: list[str]) -> float:
-    """utime + stime of processes, from /proc (0 for a process that is gone)."""
-    total = 0
+def _cpu_ticks(pids: list[str]) -> dict[str, int]:
+    """utime + stime (clock ticks) of each process still alive, from /proc."""
+    ticks = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def _cpu_delta(before: dict[str, int], after: dict[str, int]) -> float:
+    """CPU seconds used between two snapshots (processes started meanwhile count whole)."""
+    return sum(t - before.get(pid, 0) for pid, t in after.items()) / os.sysconf("SC_CLK_TCK")
 
 
 def _postgres_pids() -> list[str]:
@@ -193,9 +198,9 @@ def run_hoso(base: str, tokens: list[str], batch: int, seconds: float, procs: in
         w.start()
     time.sleep(max(0.0, start_at - time.monotonic()))
     server = server or []
-    cpu0 = (_cpu_seconds(server), _cpu_seconds(_postgres_pids()))
+    cpu0 = (_cpu_ticks(server), _cpu_ticks(_postgres_pids()))
     reports = [q.get() for _ in workers]
-    cpu1 = (_cpu_seconds(server), _cpu_seconds(_postgres_pids()))
+    cpu1 = (_cpu_ticks(server), _cpu_ticks(_postgres_pids()))
     results = [r for r, _ in reports]
     for w in workers:
         w.join()
@@ -207,8 +212,8 @@ def run_hoso(base: str, tokens: list[str], batch: int, seconds: float, procs: in
             "pushes": len(lat), "errors": errors, "pull_p50_ms": _pct(pulls)["p50_ms"],
             "pull_p99_ms": _pct(pulls)["p99_ms"],
             # CPU seconds per second of the timed run (the load generator's includes warm-up).
-            "cpu_gunicorn": (cpu1[0] - cpu0[0]) / seconds,
-            "cpu_postgres": (cpu1[1] - cpu0[1]) / seconds,
+            "cpu_gunicorn": _cpu_delta(cpu0[0], cpu1[0]) / seconds,
+            "cpu_postgres": _cpu_delta(cpu0[1], cpu1[1]) / seconds,
             "cpu_loadgen": sum(c for _, c in reports) / (seconds + WARM_UP_SECONDS)}
 
 
