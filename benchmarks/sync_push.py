@@ -1,13 +1,20 @@
 """Sync push benchmark: N simulated phones push batches and pull against a real gunicorn
 over PostgreSQL, and the same rows are written with bare psycopg for comparison.
 
-    .venv/bin/python benchmarks/sync_push.py [--phones 50] [--seconds 10]
+    .venv/bin/python benchmarks/sync_push.py [--phones 50] [--seconds 10] [--batches 20,1]
+        [--workers 4] [--threads 4] [--client-procs 2] [--py-spy DIR]
         [--database-url postgresql://postgres@127.0.0.1:5432/hoso_sync_bench]
 
-The database is wiped and rebuilt (create_all + demo catalog). Prints mutations/s and
-p50/p95/p99 latency at batch 20 and batch 1, the raw PostgreSQL rate for the same rows
-(upsert the dossier, store the result, bump last_mutation_id, one commit per batch), and
-Hoso's rate as a share of it. Not part of the test suite.
+The database is wiped and rebuilt (create_all + demo catalog). Each phone has its own
+account, client id and 5 drafts (created in an untimed warm-up, at version 2) and sends
+`dossier.save` batches back to back over one kept-alive `http.client` connection, pulling
+every 10th push; the phones are threads in `--client-procs` processes. Prints mutations/s
+and p50/p95/p99 push latency at each batch size, the raw PostgreSQL rate for the same rows
+(upsert the dossier, store the result, bump last_mutation_id, one commit per batch),
+Hoso's rate as a share of it, and the CPU each part used (cores busy: gunicorn workers,
+every postgres process on the machine, the load generator). `--py-spy DIR` records each
+gunicorn worker during each timed run (py-spy raw collapsed stacks, one file per worker).
+Not part of the test suite.
 """
 
 from __future__ import annotations
