@@ -219,9 +219,10 @@ async function runAll() {
 export function kick() {
   clearTimeout(timer);
   if (running) { again = true; return running; }
-  running = (async () => {
-    do { again = false; await runAll(); } while (again);
-  })().finally(() => { running = null; });
+  // One tab sends at a time (another tab holding the lock is already at it).
+  const run = async () => { do { again = false; await runAll(); } while (again); };
+  running = (navigator.locks ? navigator.locks.request('hoso-uploads', { ifAvailable: true }, (lock) => lock && run()) : run())
+    .finally(() => { running = null; });
   return running;
 }
 

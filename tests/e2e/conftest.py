@@ -176,9 +176,10 @@ def shot(page: Any, name: str, focus: str | None = None) -> Path:
     """The whole page; with `focus` (a selector), the 390x844 screen scrolled to it."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.evaluate("() => { const t = document.getElementById('toast'); if (t) t.hidden = true; }")  # transient
+    # A transient toast would cover the screen's content in the picture.
+    page.evaluate("() => { const t = document.getElementById('toast'); if (t) t.hidden = true; }")
     if focus:
-        page.locator(focus).first.wait_for()
-        page.evaluate("s => document.querySelector(s).scrollIntoView({block: 'start'})", focus)
+        page.wait_for_function("""s => { const el = document.querySelector(s);
+            if (el) el.scrollIntoView({block: 'start'}); return Boolean(el); }""", arg=focus)
     page.screenshot(path=str(path), full_page=focus is None)
     return path

@@ -46,7 +46,7 @@ def test_update_waits_for_a_tap_and_downloads_only_changed_files(
         assert page.evaluate("window.__samePage") is True
         expect(page.get_by_label(NAME)).to_have_value("Bùi Văn Nam đang gõ")
 
-        with page.expect_navigation(timeout=15000):  # the reload, only now
+        with page.expect_navigation(timeout=30000):  # the reload, only now (slow on a loaded machine)
             banner.get_by_role("button", name="Cập nhật").click()
         expect(page.get_by_label(NAME)).to_have_value("Bùi Văn Nam đang gõ", timeout=15000)
         assert page.evaluate("window.__samePage") is None
