@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 KEY = "benchmark-secret-key-that-is-long-enough-for-hs256"
 DRAFTS_PER_PHONE = 5
 WARM_UP_SECONDS = 5.0
+PULL_EVERY = int(os.environ.get("BENCH_PULL_EVERY", "10"))  # 0: never pull
 
 
 def _now() -> str:
@@ -147,7 +148,7 @@ def _phone_loop(base: str, token: str, batch: int, start_at: float, stop_at: flo
             errors += 1
             continue
         lat.append(dt)
-        if len(lat) % 10 == 0:
+        if PULL_EVERY and len(lat) % PULL_EVERY == 0:
             t0 = time.perf_counter()
             query = urllib.parse.urlencode({"client_id": cid, **({"cursor": cursor} if cursor else {})})
             conn.request("GET", f"/api/v1/sync/pull?{query}", headers=headers)
@@ -324,10 +325,15 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/hoso_sync_bench"))
     parser.add_argument("--skip-raw", action="store_true")
+    parser.add_argument("--pull-every", type=int, default=10,
+                        help="each phone pulls after every N-th push (0: never)")
     parser.add_argument("--py-spy", metavar="DIR", help="record each gunicorn worker with py-spy "
                         "during each run (raw collapsed stacks + a flame graph per worker)")
     args = parser.parse_args()
     dsn = args.database_url
+    os.environ["BENCH_PULL_EVERY"] = str(args.pull_every)  # read by the client processes
+    global PULL_EVERY
+    PULL_EVERY = args.pull_every
     url = dsn.replace("postgresql://", "postgresql+psycopg://", 1)
     batches = [int(b) for b in args.batches.split(",")]
     print(f"# sync push: {args.phones} phones, {args.seconds:.0f}s per run, {os.cpu_count()} cores, "
