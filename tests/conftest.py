@@ -141,3 +141,12 @@ def make_official(db: Any) -> Any:
 @pytest.fixture()
 def official(make_official: Any) -> Actor:
     return make_official()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Any]:
+    """One Playwright driver for the whole run: a second sync instance cannot start while one runs."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        yield pw

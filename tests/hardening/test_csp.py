@@ -33,26 +33,23 @@ def server(app: Any, db: Any, tmp_path: Path) -> Iterator[Gunicorn]:
 
 
 @pytest.fixture()
-def page(server: Gunicorn) -> Iterator[Any]:
+def page(server: Gunicorn, playwright_instance: Any) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844},
-                                      locale="vi-VN", service_workers="allow")
-        context.set_default_timeout(15000)
-        context.add_init_script(RECORDER)
-        page = context.new_page()
-        page.console_csp = []  # type: ignore[attr-defined]
-        page.on("console", lambda m: "Content Security Policy" in m.text
-                and page.console_csp.append(m.text))  # type: ignore[attr-defined]
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    context = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844},
+                                  locale="vi-VN", service_workers="allow")
+    context.set_default_timeout(15000)
+    context.add_init_script(RECORDER)
+    page = context.new_page()
+    page.console_csp = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: "Content Security Policy" in m.text
+            and page.console_csp.append(m.text))  # type: ignore[attr-defined]
+    try:
+        yield page
+    finally:
+        context.close()
+        browser.close()
 
 
 def _violations(page: Any) -> list[str]:
