@@ -90,6 +90,10 @@ export async function renderEditor(main, { id }) {
     },
   });
   showFee();
+  // Once the person types, a late prefill answer must not redraw the form under their fingers.
+  let touched = false;
+  body.addEventListener('input', () => { touched = true; }, true);
+  body.addEventListener('change', () => { touched = true; }, true);
   // Fills the empty fields the warehouse knows (never over what the person typed; a value
   // they cleared stays cleared), and learns which documents can be reused.
   const prefill = async () => {
@@ -106,7 +110,7 @@ export async function renderEditor(main, { id }) {
       if (!filled(next[name])) { next[name] = p.value; changed = true; }
     }
     draft.prefill = known;
-    if (changed) {
+    if (changed && !touched) {
       values = next;
       ctl.replace(values);
       edited();
