@@ -20,22 +20,12 @@ from sqlalchemy import func, select
 
 from app.models.dossiers import Dossier
 from app.models.sync import ClientState, MutationResult
+from tests.hardening.servers import wait_for
 from tests.sync.helpers import iso, save_args
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_KEY = "test-secret-key-that-is-long-enough-for-hs256"
 BATCHES, BATCH, DRAFTS = 10, 5, 3
-
-
-def wait_for(predicate: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)
 
 
 class Server:

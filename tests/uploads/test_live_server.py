@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,21 +17,11 @@ import pytest
 import requests
 from tusclient.client import TusClient
 
+from tests.hardening.servers import wait_for
 from tests.uploads.helpers import TUS, doc_meta, jpeg, sha256
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_KEY = "test-secret-key-that-is-long-enough-for-hs256"
-
-
-def wait_for(predicate: Any, timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +113,7 @@ def test_connection_cut_mid_patch_resumes_from_the_servers_offset(
         return int(head.headers["Upload-Offset"])
 
     # What arrived before the socket closed is kept, durably, and HEAD says so.
-    wait_for(lambda: offset() == half, what="the server to keep the bytes that arrived")
+    wait_for(lambda: offset() == half, 20, what="the server to keep the bytes that arrived")
     partial = upload_root / "partial" / urlparse(location).path.rsplit("/", 1)[-1].replace("-", "")
     assert partial.read_bytes() == data[:half]
 
