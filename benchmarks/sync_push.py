@@ -2,7 +2,7 @@
 over PostgreSQL, and the same rows are written with bare psycopg for comparison.
 
     .venv/bin/python benchmarks/sync_push.py [--phones 50] [--seconds 10] [--batches 20,1]
-        [--workers 4] [--threads 4] [--client-procs 2] [--py-spy DIR]
+        [--workers 4] [--threads 4] [--client-procs 2] [--raw-procs 2] [--py-spy DIR]
         [--database-url postgresql://postgres@127.0.0.1:5432/hoso_sync_bench]
 
 The database is wiped and rebuilt (create_all + demo catalog). Each phone has its own
@@ -47,6 +47,18 @@ PULL_EVERY = int(os.environ.get("BENCH_PULL_EVERY", "10"))  # 0: never pull
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def ensure_database(dsn: str) -> None:
+    """Creates the benchmark database when the server does not have it yet."""
+    import psycopg
+
+    parts = urllib.parse.urlsplit(dsn)
+    name = parts.path.lstrip("/")
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup(url: str, phones: int) -> list[str]:
@@ -280,21 +292,36 @@ def _raw_phone(dsn: str, user_id: int, batch: int, stop_at: float, out: list[Any
     out.append(lat)
 
 
-def run_raw(dsn: str, phones: int, batch: int, seconds: float) -> dict[str, Any]:
+def _raw_worker(dsn: str, users: list[int], batch: int, stop_at: float, q: Any) -> None:
+    out: list[Any] = []
+    threads = [threading.Thread(target=_raw_phone, args=(dsn, u, batch, stop_at, out))
+               for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    q.put(out)
+
+
+def run_raw(dsn: str, phones: int, batch: int, seconds: float, procs: int) -> dict[str, Any]:
+    """The same rows with bare psycopg, the phones spread over `procs` processes (one Python
+    process alone is held back by its GIL long before PostgreSQL is)."""
     import psycopg
 
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(RAW_DDL)
         conn.execute("TRUNCATE bench_clients, bench_dossiers, bench_results")
-    out: list[Any] = []
+    q: Any = mp.Queue()
     stop_at = time.monotonic() + seconds
     started = time.monotonic()
-    threads = [threading.Thread(target=_raw_phone, args=(dsn, i + 1, batch, stop_at, out))
-               for i in range(phones)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    users = list(range(1, phones + 1))
+    workers = [mp.Process(target=_raw_worker, args=(dsn, users[i::procs], batch, stop_at, q))
+               for i in range(procs)]
+    for w in workers:
+        w.start()
+    out = [ls for _ in workers for ls in q.get()]
+    for w in workers:
+        w.join()
     elapsed = time.monotonic() - started
     lat = [x for ls in out for x in ls]
     return {"batch": batch, "mutations_per_s": len(lat) * batch / elapsed, **_pct(lat)}
@@ -325,6 +352,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/hoso_sync_bench"))
     parser.add_argument("--skip-raw", action="store_true")
+    parser.add_argument("--raw-procs", type=int, default=2,
+                        help="processes the raw psycopg phones are spread over")
     parser.add_argument("--pull-every", type=int, default=10,
                         help="each phone pulls after every N-th push (0: never)")
     parser.add_argument("--py-spy", metavar="DIR", help="record each gunicorn worker with py-spy "
@@ -338,11 +367,12 @@ def main() -> None:
     batches = [int(b) for b in args.batches.split(",")]
     print(f"# sync push: {args.phones} phones, {args.seconds:.0f}s per run, {os.cpu_count()} cores, "
           f"gunicorn {args.workers} workers x {args.threads} threads")
+    ensure_database(dsn)
     tokens = setup(url, args.phones)
     raw: dict[int, dict[str, Any]] = {}
     if not args.skip_raw:
         for b in batches:
-            raw[b] = run_raw(dsn, args.phones, b, args.seconds)
+            raw[b] = run_raw(dsn, args.phones, b, args.seconds, args.raw_procs)
             r = raw[b]
             print(f"raw psycopg  batch {b:>3}: {r['mutations_per_s']:8.0f} mutations/s  "
                   f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms")
