@@ -12,10 +12,12 @@ from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from app.errors import Forbidden, problem_response
 from app.extensions import db, jwt
-from app.models.accounts import User
+from app.models.accounts import TokenUser, User
 from app.services.i18n import pick_language
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Set on a request whose view takes the token's word for who is calling (no row read).
+TOKEN_USER = "hoso.token_user"
 
 
 def _kid(key: str) -> str:
@@ -39,11 +41,14 @@ def init_jwt(app: Flask) -> None:
         return {_kid(k): k for k in [*previous, current]}.get(kid, current)
 
     @jwt.user_lookup_loader
-    def _load(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
+    def _load(_header: dict[str, Any], payload: dict[str, Any]) -> User | TokenUser | None:
         try:
-            return db.session.get(User, int(payload["sub"]))
+            user_id = int(payload["sub"])
         except (KeyError, ValueError):
             return None
+        if request.environ.get(TOKEN_USER) and isinstance(payload.get("kind"), str):
+            return TokenUser(user_id, payload["kind"])
+        return db.session.get(User, user_id)
 
     def _problem(status: int, title: str, detail: str) -> Any:
         return problem_response({"type": "/problems/unauthorized" if status == 401 else
@@ -62,35 +67,45 @@ def init_jwt(app: Flask) -> None:
                                                        "Sign in again."))
 
 
-def citizen_required(fn: F) -> F:
+def _guarded(fn: F, check: Callable[[Any], None], *, token_only: bool = False) -> F:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if token_only:
+            request.environ[TOKEN_USER] = True
         verify_jwt_in_request()
-        if current_user.is_official:
-            raise Forbidden("This is for citizens' accounts.")
+        check(current_user)
         return fn(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _citizen(user: Any) -> None:
+    if user.is_official:
+        raise Forbidden("This is for citizens' accounts.")
+
+
+def _official(user: Any) -> None:
+    if not user.is_official:
+        raise Forbidden("The back office is for officials only.")
+
+
+def citizen_required(fn: F) -> F:
+    return _guarded(fn, _citizen)
+
+
+def citizen_token_required(fn: F) -> F:
+    """`citizen_required` without reading the account's row: `current_user` is the
+    `TokenUser` the access token names. For a view whose domain call checks the row in its
+    own first query (the sync push), which saves a round trip per request."""
+    return _guarded(fn, _citizen, token_only=True)
 
 
 def official_required(fn: F) -> F:
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        verify_jwt_in_request()
-        if not current_user.is_official:
-            raise Forbidden("The back office is for officials only.")
-        return fn(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    return _guarded(fn, _official)
 
 
 def user_required(fn: F) -> F:
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        verify_jwt_in_request()
-        return fn(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    return _guarded(fn, lambda _user: None)
 
 
 def request_language() -> str:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from app.config import Config
@@ -28,7 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # `<int:…>` in a URL matches only what a database integer holds: a 30-digit version
     # is a 404, not an overflow deep in the driver.
     app.url_map.converters["int"] = BoundedInt
-    from app import observability
+    from app import database, observability
 
     observability.init_app(app)
     db.init_app(app)
@@ -36,7 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     limits.init_app(app)
     with app.app_context():
-        _tune_sqlite(db.engine)
+        database.tune(db.engine, app.config["DB_IDLE_PING_SECONDS"])
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     jwt.init_app(app)
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
@@ -81,25 +79,3 @@ def _migrations_dir() -> Any:
     from pathlib import Path
 
     return Path(__file__).resolve().parent.parent / "migrations"
-
-
-def _tune_sqlite(engine: Engine) -> None:
-    """SQLite: WAL, foreign keys, and write transactions that queue instead of failing."""
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # IMMEDIATE takes the write lock up front, so two transactions never deadlock
-        # upgrading a read lock; SQLite serialises writers, PostgreSQL does not need this.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -68,7 +68,9 @@ class Config:
         self.TIMEZONE = env.get("HOSO_TIMEZONE", "Asia/Ho_Chi_Minh")
 
         # Fixed framework settings.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # PostgreSQL's pooled connections are checked when they idled (app/database.py).
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
+        self.DB_IDLE_PING_SECONDS = float(env.get("DB_IDLE_PING_SECONDS", "10"))
         # Behind a reverse proxy: how many proxies' X-Forwarded-* headers to trust.
         self.PROXY_FIX = int(env.get("PROXY_FIX", "0"))
         self.JSON_SORT_KEYS = False

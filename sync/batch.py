@@ -90,18 +90,21 @@ class SaveBatch:
 
     # -- reading ----------------------------------------------------------------------
 
-    def preload(self, todo: list[dict[str, Any]]) -> None:
-        """Lock the batch's dossiers (id order, before the user's feed row) and read what
-        the saves need: their base versions and this client's own earlier writes.
+    def begin(self, batch: list[dict[str, Any]]) -> Any:
+        """Lock the client's row (created on first sight), then the batch's dossiers (id
+        order, before the user's feed row), and read what the saves need: their base
+        versions and this client's own earlier writes. One round trip on PostgreSQL.
 
-        Officials lock a dossier then its owner's feed row; taking every dossier first keeps
-        the same order, so a batch and an official never deadlock. (SQLite ignores FOR
-        UPDATE: BEGIN IMMEDIATE serialises its writers.)
+        Returns the client's row, or None when neither it nor the user exists. Officials
+        lock a dossier then its owner's feed row; taking every dossier first keeps the same
+        order, so a batch and an official never deadlock. (SQLite ignores FOR UPDATE: BEGIN
+        IMMEDIATE serialises its writers.) Mutations the client already sent are read too:
+        a replayed batch is rare, and reading them costs nothing more here.
         """
         ids: set[uuid.UUID] = set()
         conflict_ids: set[uuid.UUID] = set()
         wanted: set[tuple[uuid.UUID, int]] = set()
-        for m in todo:
+        for m in batch:
             args = m.get("args")
             if not isinstance(args, dict):
                 continue
@@ -119,12 +122,22 @@ class SaveBatch:
             ids.update(self.session.scalars(select(ConflictRecord.dossier_id)
                                             .where(ConflictRecord.id.in_(conflict_ids))))
         self.session.info[LOCKED] = set()
-        if ids:
+        if self.pg:
+            state, loaded = reads.begin(self.session, self.client_id, self.user.id,
+                                        self.received, sorted(ids), wanted)
+            self._keep(sorted(ids), loaded)
+            return state
+        state = reads.lock_client_core(self.session, self.client_id, self.user.id, self.received)
+        if state is not None and ids:
             self._load(sorted(ids), wanted)
+        return state
 
     def _load(self, ids: list[uuid.UUID], wanted: set[tuple[uuid.UUID, int]]) -> None:
         load = reads.pipelined if self.pg else reads.core
-        rows, bases, own = load(self.session, self.client_id, ids, wanted)
+        self._keep(ids, load(self.session, self.client_id, ids, wanted))
+
+    def _keep(self, ids: list[uuid.UUID], loaded: reads.Loaded) -> None:
+        rows, bases, own = loaded
         for did in ids:
             self.rows[did] = rows.get(did)
             self.own[did] = own.get(did)
@@ -269,9 +282,10 @@ class SaveBatch:
                              "name": str(m.get("name"))[:64], "result": result,
                              "created_at": self.received})
 
-    def write_pending(self, state: Any = None) -> None:
+    def write_pending(self, state: Any = None, commit: bool = False) -> None:
         """Write what the fast path queued (before a registry handler runs, and at the end):
-        on PostgreSQL in one pipeline (one round trip), elsewhere one statement per table."""
+        on PostgreSQL in one pipeline (one round trip, the COMMIT too when `commit`),
+        elsewhere one statement per table."""
         session = self.session
         client = None
         if state is not None:
@@ -290,9 +304,10 @@ class SaveBatch:
         if dossiers or own or self.versions or self.changes or self.results or client:
             write = writes.pipelined if self.pg else writes.core
             write(session, self.user.id, dossiers=dossiers, own=own, versions=self.versions,
-                  changes=self.changes, results=self.results, client=client)
+                  changes=self.changes, results=self.results, client=client, commit=commit)
         self.touched, self.own_dirty = {}, set()
         self.versions, self.changes, self.results = [], [], []
 
     def finish(self, state: Any) -> None:
-        self.write_pending(state)
+        """The batch's last writes and, on PostgreSQL, its COMMIT in the same round trip."""
+        self.write_pending(state, commit=True)

@@ -1,7 +1,8 @@
 """Push: apply a client's queued mutations in id order, each exactly once.
 
-One transaction per batch, committed here (the engine's entry point). The client's
-`ClientState` row, locked FOR UPDATE, serialises that client's batches. `dossier.save`s
+One transaction per batch, committed here (the engine's entry point; on PostgreSQL the
+COMMIT travels with the batch's writes). The client's `ClientState` row, locked FOR
+UPDATE, serialises that client's batches. `dossier.save`s
 go through the set-wise fast path (`sync.batch`), everything else through the registry's
 handlers; a mutation that cannot apply changes nothing and is consumed with a `rejected`
 result that never blocks the queue behind it (handlers: SAVEPOINTs taken lazily, see
@@ -17,13 +18,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, DomainError, Forbidden, PayloadTooLarge, ValidationFailed
-from app.models.accounts import User
-from app.models.sync import ClientState, MutationResult
+from app.models.accounts import TokenUser, User
+from app.models.sync import MutationResult
 from app.services import clock
 from sync import actions, conflicts, drafts, reads  # noqa: F401  (register the v1 mutations)
 from sync.batch import SaveBatch
@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 100
 MAX_BATCH_BYTES = 1024 * 1024
-# PostgreSQL: deadlock detected, serialization failure. The whole batch is retried.
+# PostgreSQL: deadlock detected, serialization failure. The whole batch is retried (and
+# after a lost connection).
 RETRY_SQLSTATES = {"40P01", "40001"}
 ATTEMPTS = 3
 
@@ -47,7 +48,11 @@ class InternalError(DomainError):
     status, slug, title = 500, "internal-error", "Internal Server Error"
 
 
-def push(session: Session, user: User, client_id: Any, mutations: Any, *, lang: str = "vi",
+class UnknownUser(DomainError):
+    status, slug, title = 401, "invalid-token", "Unknown user"
+
+
+def push(session: Session, user: User | TokenUser, client_id: Any, mutations: Any, *, lang: str = "vi",
          body_bytes: int | None = None, max_batch: int = MAX_BATCH,
          max_bytes: int = MAX_BATCH_BYTES,
          on_applied: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
@@ -56,8 +61,13 @@ def push(session: Session, user: User, client_id: Any, mutations: Any, *, lang: 
     `on_applied` is called after the commit with each newly consumed mutation's result
     (not with replayed ones), e.g. to count them in metrics.
 
+    `user` may be the account's row or the `TokenUser` its access token names (the row is
+    then read only if a registry handler needs it; the client row's first round trip checks
+    that the account exists).
+
     Raises: PayloadTooLarge (413), ValidationFailed (422, malformed batch), Forbidden (403,
-    client bound to another user), Conflict (409, the batch starts past last_mutation_id + 1).
+    client bound to another user), Conflict (409, the batch starts past last_mutation_id + 1),
+    UnknownUser (401).
     """
     if body_bytes is not None and body_bytes > max_bytes:
         raise PayloadTooLarge(f"A batch holds at most {max_bytes} bytes.",
@@ -85,7 +95,7 @@ class _NeedSavepoints(Exception):
     """Raised in the fast pass (no savepoints) when a handler fails."""
 
 
-def _attempts(session: Session, user: User, cid: uuid.UUID, batch: list[dict[str, Any]],
+def _attempts(session: Session, user: User | TokenUser, cid: uuid.UUID, batch: list[dict[str, Any]],
               lang: str, *, safe: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Run and commit the batch, retrying it whole after a deadlock or serialization failure."""
     for attempt in range(1, ATTEMPTS + 1):
@@ -96,9 +106,13 @@ def _attempts(session: Session, user: User, cid: uuid.UUID, batch: list[dict[str
         except DBAPIError as exc:
             session.rollback()
             code = getattr(exc.orig, "sqlstate", None)
-            if code not in RETRY_SQLSTATES or attempt == ATTEMPTS:
+            # A connection lost mid-batch is retried on a fresh one: safe, as a batch that
+            # did commit is found applied (last_mutation_id) and answered from its results.
+            if (code not in RETRY_SQLSTATES and not exc.connection_invalidated
+                    or attempt == ATTEMPTS):
                 raise
-            log.info("sync push: retrying batch after %s (attempt %d)", code, attempt)
+            log.info("sync push: retrying batch after %s (attempt %d)",
+                     code or "a lost connection", attempt)
         except BaseException:
             session.rollback()
             raise
@@ -130,14 +144,17 @@ def _batch(mutations: Any) -> list[dict[str, Any]]:
     return batch
 
 
-def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[str, Any]],
-               lang: str, safe: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _push_once(session: Session, user: User | TokenUser, cid: uuid.UUID,
+               batch: list[dict[str, Any]], lang: str, safe: bool
+               ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One try at a batch. Most batches apply cleanly, so the first pass runs without a
     savepoint per mutation (two round trips fewer each); if any handler fails, the whole
     transaction is rolled back and the batch is redone with savepoints (`safe`)."""
     received = clock.now()
-    session.info[LOCKED] = set()
-    state = lock_client(session, cid, user.id, received)
+    saves = SaveBatch(session, user, cid, lang, received)
+    state = saves.begin(batch)
+    if state is None:
+        raise UnknownUser("The account no longer exists.")
     if state.user_id != user.id:
         raise Forbidden("This client belongs to another account; sign in there or reinstall.")
     last = state.last_mutation_id
@@ -155,15 +172,13 @@ def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[st
     todo = [m for m in batch if m["id"] > last]
     fresh: list[dict[str, Any]] = []
     if todo:
-        saves = SaveBatch(session, user, cid, lang, received)
-        saves.preload(todo)
         for m in todo:
             captured = clamp(parse_stamp(m.get("captured_at")), state.last_captured_at, received)
             result = saves.try_save(m, captured)
             if result is None:
                 # Anything else runs through the registry, after the rows queued so far.
                 saves.before_handler()
-                result = apply_one(session, user, cid, m, captured, lang, safe)
+                result = apply_one(session, account(session, user), cid, m, captured, lang, safe)
                 saves.after_handler()
             results.append(result)
             fresh.append(result)
@@ -175,24 +190,14 @@ def _push_once(session: Session, user: User, cid: uuid.UUID, batch: list[dict[st
     return {"last_mutation_id": state.last_mutation_id, "results": results}, fresh
 
 
-def lock_client(session: Session, cid: uuid.UUID, user_id: int, now: datetime) -> Any:
-    """The client's row, locked until commit; created (bound to this user) on first sight.
-
-    On PostgreSQL a plain object read in one round trip (`sync.reads.lock_client`); the
-    batch writes its new `last_mutation_id` back with its other rows."""
-    if session.get_bind().dialect.name == "postgresql":
-        return reads.lock_client(session, cid, user_id, now)
-    stmt = (select(ClientState).where(ClientState.client_id == cid).with_for_update()
-            .execution_options(populate_existing=True))
-    state = session.scalars(stmt).first()
-    if state is None:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(insert(ClientState).values(
-            client_id=cid, user_id=user_id, last_mutation_id=0, created_at=now, updated_at=now,
-        ).on_conflict_do_nothing(index_elements=["client_id"]))
-        state = session.scalars(stmt).one()
-    return state
+def account(session: Session, user: User | TokenUser) -> User:
+    """The account's row, for handlers that work with the ORM (read once per session)."""
+    if isinstance(user, User):
+        return user
+    found = session.get(User, user.id)
+    if found is None:
+        raise UnknownUser("The account no longer exists.")
+    return found
 
 
 def clamp(captured: datetime | None, floor: datetime | None, ceiling: datetime) -> datetime:

@@ -1,23 +1,33 @@
-"""What a push batch's saves read up front, as plain rows: its dossiers (locked), the base
-versions it names and this client's own writes.
+"""What a push batch reads up front, as plain rows: its client's row (created on first
+sight, locked), its dossiers (locked), the base versions it names and this client's own
+writes.
 
-`pipelined` (PostgreSQL) sends the three SELECTs through psycopg's pipeline mode on the
-session's connection: one round trip. `core` runs them as SQLAlchemy Core statements
-(SQLite). Both return the same shapes.
+`begin` (PostgreSQL) sends all of it through psycopg's pipeline mode on the session's
+connection, the transaction's BEGIN included: the batch's first round trip. `pipelined`
+reads dossiers again later in the batch (after a registry handler ran); `core` does the
+same with SQLAlchemy Core statements (SQLite). All return the same shapes.
+
+Errors from the driver connection are raised as SQLAlchemy's (`driver`), so the engine's
+retry and the app's 503 handling treat them like any other statement's.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, select
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierVersion
-from app.models.sync import ClientWrite
+from app.models.sync import ClientState, ClientWrite
 
 # Every column dossier_dict reads, plus what the fast path needs to decide.
 _COLUMNS = [c.name for c in Dossier.__table__.columns]
@@ -33,40 +43,87 @@ def _row(values: dict[str, Any]) -> SimpleNamespace:
     return SimpleNamespace(**values, procedure=proc)
 
 
+@contextmanager
+def driver(session: Session) -> Iterator[Any]:
+    """The session's psycopg connection (its transaction); a driver error comes out as
+    SQLAlchemy's DBAPIError, and a lost connection is invalidated in the pool."""
+    conn = session.connection()
+    raw = conn.connection.driver_connection
+    dialect = conn.dialect
+    try:
+        yield raw
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect) from exc
+
+
+def begin(session: Session, client_id: uuid.UUID, user_id: int, now: Any, ids: list[uuid.UUID],
+          wanted: set[tuple[uuid.UUID, int]]) -> tuple[SimpleNamespace | None, Loaded]:
+    """PostgreSQL, one round trip: the client's row, created on first sight (bound to the
+    user, if the user exists) and locked until commit, then the batch's dossiers.
+
+    The client row is None when neither it nor the user exists."""
+    with driver(session) as conn, conn.cursor() as client, conn.cursor() as dossiers, \
+            conn.cursor() as versions, conn.cursor() as own:
+        with conn.pipeline():
+            client.execute(
+                "INSERT INTO client_states (client_id, user_id, last_mutation_id, created_at, "
+                "updated_at) SELECT %s, u.id, 0, %s, %s FROM users u WHERE u.id = %s "
+                "ON CONFLICT (client_id) DO NOTHING", (client_id, now, now, user_id))
+            client.execute("SELECT user_id, last_mutation_id, last_captured_at, updated_at "
+                           "FROM client_states WHERE client_id = %s FOR UPDATE", (client_id,))
+            if ids:
+                _select(conn, dossiers, versions, own, client_id, ids, wanted)
+        found = client.fetchone()
+        state = None if found is None else SimpleNamespace(
+            client_id=client_id, user_id=found[0], last_mutation_id=found[1],
+            last_captured_at=found[2], updated_at=found[3])
+        return state, (_fetch(dossiers, versions, own, wanted) if ids else ({}, {}, {}))
+
+
 def pipelined(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],
               wanted: set[tuple[uuid.UUID, int]]) -> Loaded:
-    conn = session.connection().connection.driver_connection
-    assert conn is not None
-    cols = ", ".join(f"d.{c}" for c in _COLUMNS)
+    with driver(session) as conn, conn.cursor() as dossiers, conn.cursor() as versions, \
+            conn.cursor() as own:
+        with conn.pipeline():
+            _select(conn, dossiers, versions, own, client_id, ids, wanted)
+        return _fetch(dossiers, versions, own, wanted)
+
+
+def _fetch(dossiers: Any, versions: Any, own: Any, wanted: set[tuple[uuid.UUID, int]]) -> Loaded:
     # Rows as tuples, named from the model (no per-column description lookups).
-    with conn.cursor() as dossiers, conn.cursor() as versions, conn.cursor() as own:
-        _select(conn, dossiers, versions, own, cols, client_id, ids, wanted)
-        rows = {}
-        for values in dossiers.fetchall():
-            row = _row(dict(zip(_NAMES, values, strict=True)))
-            rows[row.id] = row
-        bases = {(d, v): f for d, v, f in versions.fetchall()} if wanted else {}
-        return rows, bases, dict(own.fetchall())
+    rows = {}
+    for values in dossiers.fetchall():
+        row = _row(dict(zip(_NAMES, values, strict=True)))
+        rows[row.id] = row
+    bases = {(d, v): f for d, v, f in versions.fetchall()} if wanted else {}
+    return rows, bases, dict(own.fetchall())
 
 
-def _select(conn: Any, dossiers: Any, versions: Any, own: Any, cols: str, client_id: uuid.UUID,
+_DOSSIERS = (
+    f"SELECT {', '.join(f'd.{c}' for c in _COLUMNS)}, p.name AS procedure_name, "
+    "p.current_version, fv.etag "
+    "FROM dossiers d JOIN procedures p ON p.code = d.procedure_code "
+    "LEFT JOIN form_versions fv ON fv.procedure_code = d.procedure_code "
+    "AND fv.version = d.form_version WHERE d.id = ANY(%s) ORDER BY d.id FOR UPDATE OF d")
+
+
+def _select(conn: Any, dossiers: Any, versions: Any, own: Any, client_id: uuid.UUID,
             ids: list[uuid.UUID], wanted: set[tuple[uuid.UUID, int]]) -> None:
-    with conn.pipeline():
-        # In id order: the same lock order as every other writer of dossiers.
-        dossiers.execute(
-            f"SELECT {cols}, p.name AS procedure_name, p.current_version, fv.etag "
-            "FROM dossiers d JOIN procedures p ON p.code = d.procedure_code "
-            "LEFT JOIN form_versions fv ON fv.procedure_code = d.procedure_code "
-            "AND fv.version = d.form_version WHERE d.id = ANY(%s) ORDER BY d.id FOR UPDATE OF d",
-            (ids,))
-        if wanted:
-            versions.execute(
-                "SELECT v.dossier_id, v.version, v.fields FROM dossier_versions v "
-                "JOIN unnest(%s::uuid[], %s::int[]) AS w(id, version) "
-                "ON v.dossier_id = w.id AND v.version = w.version",
-                ([d for d, _ in wanted], [v for _, v in wanted]))
-        own.execute("SELECT dossier_id, fields FROM client_writes "
-                    "WHERE client_id = %s AND dossier_id = ANY(%s)", (client_id, ids))
+    """Queue the three reads on `conn`'s pipeline."""
+    # In id order: the same lock order as every other writer of dossiers.
+    dossiers.execute(_DOSSIERS, (ids,))
+    if wanted:
+        versions.execute(
+            "SELECT v.dossier_id, v.version, v.fields FROM dossier_versions v "
+            "JOIN unnest(%s::uuid[], %s::int[]) AS w(id, version) "
+            "ON v.dossier_id = w.id AND v.version = w.version",
+            ([d for d, _ in wanted], [v for _, v in wanted]))
+    own.execute("SELECT dossier_id, fields FROM client_writes "
+                "WHERE client_id = %s AND dossier_id = ANY(%s)", (client_id, ids))
 
 
 def core(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],
@@ -94,19 +151,17 @@ def core(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],
     return rows, bases, own
 
 
-def lock_client(session: Session, client_id: uuid.UUID, user_id: int, now: Any) -> SimpleNamespace:
-    """PostgreSQL: the client's row, created on first sight and locked until commit, in one
-    round trip; a plain object (the batch writes it back with its other rows)."""
-    conn = session.connection().connection.driver_connection
-    assert conn is not None
-    with conn.cursor() as cur:
-        with conn.pipeline():
-            cur.execute("INSERT INTO client_states (client_id, user_id, last_mutation_id, "
-                        "created_at, updated_at) VALUES (%s, %s, 0, %s, %s) "
-                        "ON CONFLICT (client_id) DO NOTHING", (client_id, user_id, now, now))
-            cur.execute("SELECT user_id, last_mutation_id, last_captured_at, updated_at "
-                        "FROM client_states WHERE client_id = %s FOR UPDATE", (client_id,))
-        found = cur.fetchone()
-    assert found is not None
-    return SimpleNamespace(client_id=client_id, user_id=found[0], last_mutation_id=found[1],
-                           last_captured_at=found[2], updated_at=found[3])
+def lock_client_core(session: Session, client_id: uuid.UUID, user_id: int,
+                     now: Any) -> ClientState | None:
+    """SQLite: the client's row, created on first sight (None when the user does not exist)."""
+    stmt = (select(ClientState).where(ClientState.client_id == client_id).with_for_update()
+            .execution_options(populate_existing=True))
+    state = session.scalars(stmt).first()
+    if state is None:
+        if session.get(User, user_id) is None:
+            return None
+        session.execute(sqlite.insert(ClientState).values(
+            client_id=client_id, user_id=user_id, last_mutation_id=0, created_at=now,
+            updated_at=now).on_conflict_do_nothing(index_elements=["client_id"]))
+        state = session.scalars(stmt).one()
+    return state

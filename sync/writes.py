@@ -1,8 +1,9 @@
 """The rows a push batch queued, written together: one statement per table.
 
 `pipelined` (PostgreSQL) sends every statement through psycopg's pipeline mode on the
-session's own connection and transaction: one round trip for the whole batch. `core` does
-the same with SQLAlchemy Core statements (SQLite).
+session's own connection and transaction, with the COMMIT when it is the batch's last
+write: one round trip for the whole batch. `core` does the same with SQLAlchemy Core
+statements (SQLite; the engine commits).
 
 The feed's sequence numbers are allocated by ONE update of the user's row (`change_seq =
 change_seq + n`), which locks it until commit like `sync.feed.record` does, so the feed
@@ -22,6 +23,7 @@ from app.models.dossiers import Dossier, DossierVersion
 from app.models.sync import ClientState, ClientWrite, MutationResult
 from app.services import clock
 from sync import feed
+from sync.reads import driver
 
 Rows = list[dict[str, Any]]
 
@@ -35,13 +37,13 @@ FROM u, unnest(%(entities)s::text[], %(ids)s::text[], %(ops)s::text[])
 
 
 def pipelined(session: Session, user_id: int, *, dossiers: Rows, own: Rows, versions: Rows,
-              changes: list[tuple[str, Any, str]], results: Rows, client: dict[str, Any] | None
-              ) -> None:
-    conn = session.connection().connection.driver_connection
-    assert conn is not None
+              changes: list[tuple[str, Any, str]], results: Rows, client: dict[str, Any] | None,
+              commit: bool = False) -> None:
+    """`commit`: end the transaction in the same round trip (the session's own commit that
+    follows finds nothing left to do)."""
     # Each table's rows go as ONE json array (one C-speed json.dumps, no per-row adaptation),
     # unpacked by jsonb_array_elements on the server.
-    with conn.pipeline(), conn.cursor() as cur:
+    with driver(session) as conn, conn.pipeline(), conn.cursor() as cur:
         if dossiers:
             cur.execute(
                 "UPDATE dossiers AS d SET version = (r->>'version')::int, fields = r->'fields', "
@@ -85,6 +87,8 @@ def pipelined(session: Session, user_id: int, *, dossiers: Rows, own: Rows, vers
                 "updated_at = %s WHERE client_id = %s",
                 (client["last_mutation_id"], client["last_captured_at"], client["updated_at"],
                  client["client_id"]))
+        if commit:
+            conn.commit()
 
 
 def _json(rows: Rows) -> str:
@@ -92,8 +96,8 @@ def _json(rows: Rows) -> str:
 
 
 def core(session: Session, user_id: int, *, dossiers: Rows, own: Rows, versions: Rows,
-         changes: list[tuple[str, Any, str]], results: Rows, client: dict[str, Any] | None
-         ) -> None:
+         changes: list[tuple[str, Any, str]], results: Rows, client: dict[str, Any] | None,
+         commit: bool = False) -> None:
     if dossiers:
         table = Dossier.__table__
         session.execute(

@@ -13,12 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db as _db
 from app.models import Base, Procedure
 from app.services import accounts, catalog
+
+# The suite shares 2 cores with browsers and servers: generating examples may be slow there,
+# which says nothing about the code under test, and no example may hit a deadline.
+settings.register_profile("hoso", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("hoso")
 
 STATIC_TABLES = {"agencies", "procedures", "form_versions", "holidays"}
 

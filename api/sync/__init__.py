@@ -10,7 +10,7 @@ from flask import current_app, request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint, abort
 
-from api.security import BEARER, citizen_required, request_language
+from api.security import BEARER, citizen_required, citizen_token_required, request_language
 from api.sync.schemas import EnvelopeError, PullOut, PullQuery, PushIn, PushOut, load_push
 from app.errors import PayloadTooLarge
 from app.extensions import db
@@ -65,7 +65,7 @@ def _push_body(fn: Callable[..., Any]) -> Callable[..., Any]:
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": PushIn}}})
 @blp.response(200, PushOut)
 @blp.doc(security=BEARER)
-@citizen_required
+@citizen_token_required
 def push(body: dict[str, Any]) -> dict[str, Any]:
     """Apply queued mutations in id order, each exactly once; answered after commit."""
     config = current_app.config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +46,19 @@ class User(Base):
     change_floor: Mapped[int] = mapped_column(default=0)
 
     agency: Mapped[Agency | None] = relationship()
+
+    @property
+    def is_official(self) -> bool:
+        return self.kind == OFFICIAL
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUser:
+    """The account a verified access token names, known without reading its row (the
+    token carries `sub` and `kind`): for requests whose own first query checks the row."""
+
+    id: int
+    kind: str
 
     @property
     def is_official(self) -> bool:

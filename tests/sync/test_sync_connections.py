@@ -1,0 +1,98 @@
+"""Database connections that die under the app, and tokens naming no account: the phone
+gets its answer, never a 500, and nothing is applied twice."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+
+import psycopg
+import pytest
+from flask_jwt_extended import create_access_token
+from sqlalchemy import func, select
+
+from app import create_app
+from app.models.sync import ClientState, MutationResult
+from tests.sync.helpers import Phone, save_args
+
+pg_only = pytest.mark.skipif(
+    not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
+    reason="PostgreSQL's server processes are cut; SQLite has no connection to lose")
+
+
+def _own_app(app: Any, name: str, idle_ping_seconds: float) -> Any:
+    """A second app on the test database whose connections carry `name`, to be cut."""
+    config = {k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY",
+                                         "JWT_SECRET_KEY", "UPLOAD_DIR")}
+    return create_app({**config, "TESTING": True, "DB_IDLE_PING_SECONDS": idle_ping_seconds,
+                       "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"application_name": name}}})
+
+
+def _cut(app: Any, name: str) -> int:
+    """Terminate every server process serving the app's connections; how many there were."""
+    dsn = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE application_name = %s", (name,)).fetchall()
+    return len(rows)
+
+
+@pg_only
+def test_push_on_a_connection_cut_in_use_is_retried_and_applied_once(app, db, citizen):
+    name = f"hoso-cut-{uuid.uuid4().hex[:8]}"
+    own = _own_app(app, name, idle_ping_seconds=3600)  # never pinged: the cut is seen in use
+    phone = Phone(own.test_client(), citizen)
+    draft = uuid.uuid4()
+    first = phone.one("dossier.save", save_args(draft, {"child_home_town": "Huế"}))
+    assert first["status"] == "applied"
+    assert _cut(own, name) >= 1
+
+    resp = phone.send([phone.mutation("dossier.save",
+                                      save_args(draft, {"child_home_town": "Hội An"}, 2))])
+
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["last_mutation_id"] == 2
+    assert resp.get_json()["results"][0]["entity"]["fields"]["child_home_town"] == "Hội An"
+    stored = db.session.scalar(select(func.count()).select_from(MutationResult)
+                               .where(MutationResult.client_id == phone.client_id))
+    assert stored == 2
+    with own.app_context():
+        from app.extensions import db as own_db
+
+        own_db.engine.dispose()
+
+
+@pg_only
+def test_an_idle_connection_cut_meanwhile_is_replaced_before_use(app, db, citizen):
+    name = f"hoso-idle-{uuid.uuid4().hex[:8]}"
+    own = _own_app(app, name, idle_ping_seconds=0)  # every checkout counts as idle
+    client = own.test_client()
+    assert client.get("/api/v1/dossiers", headers=citizen.headers).status_code == 200
+    assert _cut(own, name) >= 1
+
+    resp = client.get("/api/v1/dossiers", headers=citizen.headers)
+
+    assert resp.status_code == 200, resp.get_json()
+    with own.app_context():
+        from app.extensions import db as own_db
+
+        own_db.engine.dispose()
+
+
+def test_a_token_for_an_account_that_does_not_exist_gets_401(app, client, db):
+    with app.test_request_context():
+        token = create_access_token(identity="987654", additional_claims={"kind": "citizen"})
+    resp = client.post("/api/v1/sync/push", headers={"Authorization": f"Bearer {token}"},
+                       json={"client_id": str(uuid.uuid4()), "mutations": [
+                           {"id": 1, "name": "dossier.save", "args": save_args(uuid.uuid4(), {})}]})
+    assert resp.status_code == 401
+    assert resp.mimetype == "application/problem+json"
+    assert db.session.scalar(select(func.count()).select_from(ClientState)) == 0
+
+
+def test_an_officials_token_cannot_push(client, make_official):
+    official = make_official()
+    resp = client.post("/api/v1/sync/push", headers=official.headers,
+                       json={"client_id": str(uuid.uuid4()), "mutations": []})
+    assert resp.status_code == 403
