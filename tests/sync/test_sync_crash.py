@@ -3,71 +3,28 @@ client's retries apply every mutation exactly once."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import requests
 from sqlalchemy import func, select
 
 from app.models.dossiers import Dossier
 from app.models.sync import ClientState, MutationResult
-from tests.hardening.servers import wait_for
+from tests.servers import Gunicorn, wait_for
 from tests.sync.helpers import iso, save_args
 
-ROOT = Path(__file__).resolve().parents[2]
-TEST_KEY = "test-secret-key-that-is-long-enough-for-hs256"
 BATCHES, BATCH, DRAFTS = 10, 5, 3
-
-
-class Server:
-    """gunicorn on a free port over the test database; `kill()` is a SIGKILL of all of it."""
-
-    def __init__(self, app: Any, log: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-               "SECRET_KEY": TEST_KEY, "JWT_SECRET_KEY": TEST_KEY, "PYTHONUNBUFFERED": "1"}
-        env.pop("REDIS_URL", None)
-        self.log = log
-        with log.open("ab") as fh:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
-                 "--workers", "2", "--threads", "2", "--worker-class", "gthread"],
-                cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
-        self.url = f"http://127.0.0.1:{port}"
-        wait_for(self.up, 30, "gunicorn to start")
-
-    def up(self) -> bool:
-        if self.proc.poll() is not None:
-            raise AssertionError(f"gunicorn exited: {self.log.read_text()[-2000:]}")
-        try:
-            return requests.get(self.url + "/readyz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        try:
-            os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
-        self.proc.wait(10)
 
 
 def test_sigkill_mid_stream_loses_nothing_acknowledged(app, db, citizen, tmp_path):
     headers = citizen.headers
     db.session.commit()  # the server writes; the test's session must not hold a lock
-    log = tmp_path / "gunicorn.log"
-    server = Server(app, log)
+    database_url = app.config["SQLALCHEMY_DATABASE_URI"]
+    server = Gunicorn(database_url, tmp_path, workers=2, threads=2)
     current = {"server": server}
     acked: dict[tuple[str, int], dict] = {}  # (client, mutation id) -> result first acknowledged
     errors: list[str] = []
@@ -111,16 +68,16 @@ def test_sigkill_mid_stream_loses_nothing_acknowledged(app, db, citizen, tmp_pat
     for t in threads:
         t.start()
     wait_for(lambda: len(acked) >= 2 * BATCH * 3, 60, "a few acknowledged batches")
-    server.kill()  # SIGKILL the master and workers, mid-stream
+    server.stop(signal.SIGKILL)  # the master and workers, mid-stream
     acked_at_kill = dict(acked)
-    current["server"] = Server(app, log)
+    current["server"] = Gunicorn(database_url, tmp_path, workers=2, threads=2)
     try:
         for t in threads:
             t.join(timeout=120)
         assert not errors, errors[:3]
         assert len(acked_at_kill) < 2 * BATCHES * BATCH  # the kill really was mid-stream
     finally:
-        current["server"].kill(signal.SIGTERM)
+        current["server"].stop()
 
     db.session.expire_all()
     for cid, batches in plans.items():

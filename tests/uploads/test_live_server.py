@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
-import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,46 +13,16 @@ import pytest
 import requests
 from tusclient.client import TusClient
 
-from tests.hardening.servers import wait_for
+from tests.servers import Gunicorn, wait_for
 from tests.uploads.helpers import TUS, doc_meta, jpeg, sha256
-
-ROOT = Path(__file__).resolve().parents[2]
-TEST_KEY = "test-secret-key-that-is-long-enough-for-hs256"
 
 
 @pytest.fixture(scope="module")
 def server(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """gunicorn (2 workers × 4 threads) on a free port over the test database and upload area."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "SECRET_KEY": TEST_KEY, "JWT_SECRET_KEY": TEST_KEY,
-           "UPLOAD_DIR": app.config["UPLOAD_DIR"], "PYTHONUNBUFFERED": "1"}
-    env.pop("REDIS_URL", None)
-    log = tmp_path_factory.mktemp("tus-live") / "gunicorn.log"
-    with log.open("wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--timeout", "60"],
-            cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"gunicorn exited: {log.read_text()[-2000:]}")
-        try:
-            return requests.get(url + "/healthz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    wait_for(up, 30, "gunicorn to start")
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+    with Gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path_factory.mktemp("tus-live"),
+                  env={"UPLOAD_DIR": app.config["UPLOAD_DIR"]}) as gunicorn:
+        yield gunicorn.url
 
 
 @pytest.fixture()
