@@ -1,5 +1,5 @@
-"""Real processes for hardening tests: gunicorn started with the production config file,
-and a private PostgreSQL instance the crash test may restart at will."""
+"""A private PostgreSQL instance the crash test may restart at will (the gunicorn these
+tests start is tests/servers.py's)."""
 
 from __future__ import annotations
 
@@ -7,94 +7,10 @@ import glob
 import os
 import pwd
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import requests
-
-ROOT = Path(__file__).resolve().parents[2]
-TEST_KEY = "test-secret-key-that-is-long-enough-for-hs256"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:
-    """Poll until `predicate()` is truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
-
-
-class Gunicorn:
-    """`gunicorn -c gunicorn.conf.py wsgi:app` on a free port, over `database_url`."""
-
-    def __init__(self, database_url: str, tmp: Path, workers: int = 2, threads: int = 4,
-                 env: dict[str, str] | None = None, extra_args: list[str] | None = None,
-                 metrics_dir: Path | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tmp / f"gunicorn-{self.port}.log"
-        self.metrics_dir = metrics_dir or tmp / f"metrics-{self.port}"
-        full_env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": TEST_KEY,
-                    "JWT_SECRET_KEY": TEST_KEY, "UPLOAD_DIR": str(tmp / "uploads"),
-                    "PYTHONUNBUFFERED": "1", "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-                    "WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads),
-                    "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir),
-                    "RATELIMIT_UPLOADS_USER": "100000/minute",
-                    "RATELIMIT_PUSH_USER": "100000/hour",
-                    "RATELIMIT_LOGIN_IP": "100000/minute",
-                    "RATELIMIT_LOGIN_ACCOUNT": "100000/minute",
-                    "RATELIMIT_REGISTER_IP": "100000/hour",
-                    "RATELIMIT_REFRESH_IP": "100000/minute",
-                    "RATELIMIT_REFRESH_SESSION": "100000/minute"}
-        for key in ("REDIS_URL", "DB_POOL_SIZE", "DB_MAX_OVERFLOW"):
-            full_env.pop(key, None)
-        full_env.update(env or {})
-        with self.log.open("ab") as fh:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app",
-                 *(extra_args or [])],
-                cwd=ROOT, env=full_env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for(self.ready, 40, "gunicorn to answer /readyz")
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
-
-    def ready(self) -> bool:
-        if self.proc.poll() is not None:
-            raise AssertionError(f"gunicorn exited with {self.proc.returncode}: {self.output()}")
-        try:
-            return requests.get(self.url + "/readyz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-            raise AssertionError(f"gunicorn did not stop on signal {sig}: {self.output()}") from None
+from tests.servers import free_port
 
 
 def postgres_bin() -> Path | None:

@@ -31,7 +31,8 @@ from app.models.sync import ClientState
 from app.services import accounts, catalog
 from tests.factories import sample_values
 from tests.hardening.phones import PROCEDURE, OfflinePhone
-from tests.hardening.servers import Gunicorn, PrivatePostgres, postgres_bin, wait_for
+from tests.hardening.servers import PrivatePostgres, postgres_bin
+from tests.servers import Gunicorn, wait_for
 
 PHONES, SUBMISSIONS, BATCH = 12, 15, 6
 

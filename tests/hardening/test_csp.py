@@ -4,14 +4,13 @@ Chromium: walking through the PWA's screens and the API docs raises no CSP viola
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.hardening.servers import Gunicorn
+from tests.servers import Gunicorn
 
 CHROMIUM = os.environ.get("HOSO_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -27,9 +26,8 @@ document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(
 @pytest.fixture()
 def server(app: Any, db: Any, tmp_path: Path) -> Iterator[Gunicorn]:
     db.session.commit()
-    gunicorn = Gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=1, threads=4)
-    yield gunicorn
-    gunicorn.stop(signal.SIGTERM)
+    with Gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=1, threads=4) as gunicorn:
+        yield gunicorn
 
 
 @pytest.fixture()

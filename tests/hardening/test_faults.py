@@ -15,7 +15,7 @@ from app.services import accounts
 from tests.factories import sample_values
 from tests.hardening.faultproxy import FaultProxy
 from tests.hardening.phones import PROCEDURE, OfflinePhone, run_phones
-from tests.hardening.servers import Gunicorn
+from tests.servers import Gunicorn
 
 PHONES, SUBMISSIONS = 50, 40
 WEIGHTS = {"pass": 0.4, "delay": 0.15, "drop_before": 0.15, "drop_after": 0.15, "cut": 0.15}

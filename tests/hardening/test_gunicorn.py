@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from tests.hardening.servers import Gunicorn, wait_for
+from tests.servers import Gunicorn, wait_for
 
 
 def _accept_queue(port: int) -> int | None:

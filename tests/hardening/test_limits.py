@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.limits import limiter
-from tests.hardening.servers import Gunicorn, free_port
+from tests.servers import Gunicorn, free_port
 from tests.uploads.helpers import TUS, doc_meta
 
 REDIS_DB_URL = os.environ.get("HOSO_HARD_REDIS_URL", "redis://127.0.0.1:6379/7")
