@@ -8,39 +8,28 @@ the root conftest's `app` and `db` fixtures (catalog loaded; rows wiped after ea
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import ROOT, Gunicorn
+
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("HOSO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
-TEST_KEY = "test-secret-key-that-is-long-enough-for-hs256"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class LiveServer(Gunicorn):
+    """The app in gunicorn over the test database, with the API a test reads and acts through."""
 
-
-@dataclass
-class LiveServer:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
+    def __init__(self, app: Any, tmp: Path, **env: str) -> None:
+        super().__init__(app.config["SQLALCHEMY_DATABASE_URI"], tmp,
+                         env={"LOGIN_FREE_ATTEMPTS": "50", "GUNICORN_GRACEFUL_TIMEOUT": "2", **env})
 
     def api(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
         headers = kwargs.pop("headers", {})
@@ -49,59 +38,10 @@ class LiveServer:
         return requests.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
 
 
-def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.1, what: str = "condition") -> Any:
-    """Poll until `predicate()` is truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
-
-
-def start_server(app: Any, tmp: Path, **extra_env: str) -> LiveServer:
-    """gunicorn over the test database on a free port, answering /readyz."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": TEST_KEY,
-           "JWT_SECRET_KEY": TEST_KEY, "UPLOAD_DIR": str(tmp / "uploads"), "LOGIN_FREE_ATTEMPTS": "50",
-           "PYTHONUNBUFFERED": "1", **extra_env}
-    env.pop("REDIS_URL", None)
-    log = tmp / f"gunicorn-{port}.log"
-    with log.open("wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--timeout", "60",
-             "--graceful-timeout", "2"],
-            cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
-    server = LiveServer(f"http://127.0.0.1:{port}", proc, log)
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"gunicorn exited: {log.read_text()[-2000:]}")
-        try:
-            return requests.get(server.url + "/readyz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    wait_for(up, 30, 0.2, "gunicorn to answer /readyz")
-    return server
-
-
-def stop_server(server: LiveServer) -> None:
-    os.killpg(server.process.pid, signal.SIGTERM)
-    try:
-        server.process.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.process.pid, signal.SIGKILL)
-
-
 @pytest.fixture(scope="session")
 def live_server(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = start_server(app, tmp_path_factory.mktemp("live"))
-    yield server
-    stop_server(server)
+    with LiveServer(app, tmp_path_factory.mktemp("live")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.e2e import flows
-from tests.e2e.conftest import shot, wait_for
+from tests.e2e.conftest import shot
+from tests.servers import wait_for
 
 NAME = "Họ, chữ đệm và tên"
 

@@ -8,7 +8,8 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.e2e import flows
-from tests.e2e.conftest import shot, wait_for
+from tests.e2e.conftest import shot
+from tests.servers import wait_for
 
 
 def test_fill_and_submit_offline_then_sync_once(context: Any, page: Any, live_server: Any,
@@ -56,4 +57,5 @@ def test_fill_and_submit_offline_then_sync_once(context: Any, page: Any, live_se
                         json={"action": "accept"})
     assert r.status_code == 200, r.text
     expect(page.locator("#receipt")).to_have_text(r.json()["receipt_code"], timeout=25000)
-    wait_for(lambda: flows.server_dossiers(live_server, token)[0]["status"] == "accepted")
+    wait_for(lambda: flows.server_dossiers(live_server, token)[0]["status"] == "accepted", 20,
+             "the dossier accepted on the server")

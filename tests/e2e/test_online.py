@@ -7,7 +7,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.e2e import flows
-from tests.e2e.conftest import shot, wait_for
+from tests.e2e.conftest import shot
 
 
 def test_submit_and_see_acceptance_without_reload(page: Any, live_server: Any, official_of: Any) -> None:
@@ -46,4 +46,3 @@ def test_submit_and_see_acceptance_without_reload(page: Any, live_server: Any, o
     page.get_by_role("link", name="Thông báo").click()
     expect(page.locator(".card.unread")).to_contain_text("Hồ sơ đã được tiếp nhận")
     shot(page, "inbox")
-    wait_for(lambda: True)

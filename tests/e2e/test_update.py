@@ -9,7 +9,8 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.e2e import flows
-from tests.e2e.conftest import ROOT, shot, start_server, stop_server
+from tests.e2e.conftest import LiveServer, shot
+from tests.servers import ROOT
 
 NAME = "Họ, chữ đệm và tên"
 
@@ -18,8 +19,7 @@ def test_update_waits_for_a_tap_and_downloads_only_changed_files(
         app: Any, browser: Any, tmp_path: Any) -> None:
     shell = tmp_path / "pwa"
     shutil.copytree(ROOT / "pwa", shell)
-    server = start_server(app, tmp_path, PWA_DIR=str(shell))
-    try:
+    with LiveServer(app, tmp_path, PWA_DIR=str(shell)) as server:
         ctx = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server.url,
                                   locale="vi-VN", service_workers="allow")
         page = ctx.new_page()
@@ -53,5 +53,3 @@ def test_update_waits_for_a_tap_and_downloads_only_changed_files(
         css = page.evaluate("fetch('/styles.css').then((r) => r.text())")
         assert "release 2" in css
         ctx.close()
-    finally:
-        stop_server(server)
