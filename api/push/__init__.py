@@ -13,14 +13,24 @@ from api.security import BEARER, citizen_required
 from app.extensions import db
 from app.limits import per_user
 from app.models.push import PushSubscription
-from app.services import push, push_worker, vapid  # noqa: F401 - push_worker hooks the commit
+from app.services import (  # noqa: F401 - push_worker hooks the commit
+    push,
+    push_subscriptions,
+    push_worker,
+    vapid,
+)
 
 blp = Blueprint("push", __name__, url_prefix="/api/v1/push", description="Web Push")
 
 
 def _subscription_dict(sub: PushSubscription) -> dict[str, Any]:
-    return {"id": str(sub.id), "endpoint": sub.endpoint, "device_id": sub.device_id,
-            "created_at": sub.created_at.isoformat(), "updated_at": sub.updated_at.isoformat()}
+    return {
+        "id": str(sub.id),
+        "endpoint": sub.endpoint,
+        "device_id": sub.device_id,
+        "created_at": sub.created_at.isoformat(),
+        "updated_at": sub.updated_at.isoformat(),
+    }
 
 
 @blp.get("/vapid-public-key")
@@ -41,12 +51,17 @@ def vapid_public_key() -> Any:
 @per_user("RATELIMIT_PUSH_USER")
 def subscribe(body: dict[str, Any]) -> Any:
     """Subscribe this device; the same device subscribing again replaces its old subscription."""
-    sub, created = push.subscribe(
-        db.session, current_user, endpoint=body["endpoint"], p256dh=body["keys"]["p256dh"],
-        auth=body["keys"]["auth"], device_id=body.get("device_id") or body.get("device"),
+    sub, created = push_subscriptions.subscribe(
+        db.session,
+        current_user,
+        endpoint=body["endpoint"],
+        p256dh=body["keys"]["p256dh"],
+        auth=body["keys"]["auth"],
+        device_id=body.get("device_id") or body.get("device"),
         user_agent=request.headers.get("User-Agent"),
         allowed_hosts=current_app.config["PUSH_ALLOWED_HOSTS"],
-        max_devices=int(push.setting(current_app, "PUSH_MAX_DEVICES")))
+        max_devices=int(push.setting(current_app, "PUSH_MAX_DEVICES")),
+    )
     db.session.commit()
     return _subscription_dict(sub), 201 if created else 200
 
@@ -58,6 +73,6 @@ def subscribe(body: dict[str, Any]) -> Any:
 @citizen_required
 def unsubscribe(body: dict[str, Any]) -> Response:
     """Stop pushing to this endpoint (no error if it was not subscribed)."""
-    push.unsubscribe(db.session, current_user, body["endpoint"])
+    push_subscriptions.unsubscribe(db.session, current_user, body["endpoint"])
     db.session.commit()
     return Response(status=204)

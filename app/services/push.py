@@ -1,4 +1,4 @@
-"""Web Push delivery: subscriptions, the transactional outbox, and one delivery attempt.
+"""Web Push delivery: the transactional outbox, and one delivery attempt.
 
 A notification's deliveries are written in the transaction that creates it (the
 listener below); after commit they are handed to a worker (see push_worker). A
@@ -9,13 +9,10 @@ the process dies between that 201 and that commit (docs/push.md).
 
 from __future__ import annotations
 
-import binascii
-import ipaddress
 import json
 import logging
 import os
 import random
-import re
 import threading
 import time
 import uuid
@@ -23,43 +20,36 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
-from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
 from pywebpush import WebPusher
 from sqlalchemy import and_, delete, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from app.errors import Conflict, ValidationFailed
 from app.extensions import db
-from app.models.accounts import User
 from app.models.base import utcnow
 from app.models.notifications import Notification
 from app.models.push import FAILED, GONE, PENDING, SENDING, SENT, PushAttempt, PushDelivery, PushSubscription
 from app.services import notifications
-from app.services.vapid import b64url_decode, keys
+from app.services.push_subscriptions import endpoint_problem
+from app.services.vapid import keys
 
 log = logging.getLogger(__name__)
 
 # Tunables: app.config first, then the environment, then these defaults.
 DEFAULTS: dict[str, Any] = {
-    "PUSH_TTL_SECONDS": 3 * 86400,       # how long a push service keeps an undelivered message
-    "PUSH_RETRY_BASE_SECONDS": 30.0,     # first retry delay; doubles on each further failure
+    "PUSH_TTL_SECONDS": 3 * 86400,  # how long a push service keeps an undelivered message
+    "PUSH_RETRY_BASE_SECONDS": 30.0,  # first retry delay; doubles on each further failure
     "PUSH_RETRY_MAX_SECONDS": 3600.0,
     "PUSH_MAX_ATTEMPTS": 10,
-    "PUSH_TIMEOUT_SECONDS": 10.0,        # connect and read timeout towards the push service
-    "PUSH_LEASE_SECONDS": 120.0,         # a claimed delivery is retried after this if never recorded
-    "PUSH_MAX_DEVICES": 10,              # subscriptions kept per citizen, newest first
-    "PUSH_CA_BUNDLE": None,              # extra CA bundle for push services (tests, private PKI)
+    "PUSH_TIMEOUT_SECONDS": 10.0,  # connect and read timeout towards the push service
+    "PUSH_LEASE_SECONDS": 120.0,  # a claimed delivery is retried after this if never recorded
+    "PUSH_MAX_DEVICES": 10,  # subscriptions kept per citizen, newest first
+    "PUSH_CA_BUNDLE": None,  # extra CA bundle for push services (tests, private PKI)
 }
 MAX_PAYLOAD_BYTES = 3072  # well under the 4 KB a push service accepts after encryption
 PENDING_KEY = "hoso_push_pending"
-B64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
-LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-HOSTNAME = re.compile(rf"^{LABEL}(?:\.{LABEL})*$")
 
 
 def setting(app: Flask, name: str) -> Any:
@@ -72,123 +62,24 @@ def setting(app: Flask, name: str) -> Any:
     return type(default)(env)
 
 
-# ---- Subscriptions -----------------------------------------------------------------------
-
-def endpoint_problem(endpoint: str, allowed_hosts: list[str]) -> str | None:
-    """Why a push endpoint is refused, or None: https, a named host on the allow-list only."""
-    if len(endpoint) > 2048 or any(c.isspace() or c == "\\" or ord(c) < 0x20 for c in endpoint):
-        return "The endpoint is not a valid URL."
-    parts = urlsplit(endpoint)
-    if parts.scheme != "https":
-        return "The endpoint must be an https URL."
-    if "@" in parts.netloc or parts.fragment:
-        return "The endpoint must not carry credentials or a fragment."
-    host = (parts.hostname or "").lower()
-    try:
-        port = parts.port
-    except ValueError:
-        return "The endpoint's port is invalid."
-    try:
-        ipaddress.ip_address(host)
-        return "The endpoint must name a push service, not an IP address."
-    except ValueError:
-        pass
-    # Named hosts only: ASCII labels, a top-level label that starts with a letter (this also
-    # refuses numeric IPv4 spellings such as 2130706433 or 0x7f.1), no trailing dot.
-    if not HOSTNAME.match(host) or not host.rsplit(".", 1)[-1][:1].isalpha():
-        return "The endpoint's host is not a valid host name."
-    for entry in allowed_hosts:
-        entry_host, _, entry_port = entry.strip().lower().partition(":")
-        if entry_host.startswith("*."):
-            host_ok = host.endswith(entry_host[1:]) and len(host) > len(entry_host) - 1
-        else:
-            host_ok = host == entry_host
-        port_ok = (port in (None, 443)) if not entry_port else str(port) == entry_port
-        if host_ok and port_ok:
-            return None
-    return "The endpoint is not on a known push service."
-
-
-def keys_problems(p256dh: str, auth: str) -> dict[str, list[str]]:
-    """p256dh must be an uncompressed P-256 point (65 bytes) and auth a 16-byte secret."""
-    errors: dict[str, list[str]] = {}
-    try:
-        raw = b64url_decode(p256dh) if B64URL.match(p256dh) else b""
-        if len(raw) != 65 or raw[0] != 4:
-            raise ValueError
-        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
-    except (ValueError, binascii.Error):
-        errors["keys.p256dh"] = ["Must be a base64url uncompressed P-256 public key (65 bytes)."]
-    try:
-        if not B64URL.match(auth) or len(b64url_decode(auth)) != 16:
-            raise ValueError
-    except (ValueError, binascii.Error):
-        errors["keys.auth"] = ["Must be a base64url 16-byte authentication secret."]
-    return errors
-
-
-def subscribe(session: Session, user: User, *, endpoint: str, p256dh: str, auth: str,
-              allowed_hosts: list[str], device_id: str | None = None,
-              user_agent: str | None = None, max_devices: int = 10
-              ) -> tuple[PushSubscription, bool]:
-    """Store this device's subscription for `user`; a device re-subscribing replaces its old one.
-
-    The device is known by `device_id` when the PWA sends one, else by its endpoint. An
-    endpoint held by another account moves here: the browser now belongs to this citizen.
-    """
-    errors = keys_problems(p256dh, auth)
-    problem = endpoint_problem(endpoint, allowed_hosts)
-    if problem:
-        errors["endpoint"] = [problem]
-    if errors:
-        raise ValidationFailed("The push subscription was refused.", errors=errors)
-    now = utcnow()
-    by_endpoint = session.scalars(select(PushSubscription).where(
-        PushSubscription.endpoint == endpoint).with_for_update()).first()
-    sub = None
-    if device_id:
-        sub = session.scalars(select(PushSubscription).where(
-            PushSubscription.user_id == user.id, PushSubscription.device_id == device_id,
-        ).with_for_update()).first()
-    if sub is None and by_endpoint is not None and by_endpoint.user_id == user.id:
-        sub = by_endpoint
-    if by_endpoint is not None and by_endpoint is not sub:
-        session.delete(by_endpoint)
-        session.flush()
-    created = sub is None
-    if sub is None:
-        sub = PushSubscription(id=uuid.uuid4(), user_id=user.id, created_at=now)
-        session.add(sub)
-    sub.endpoint, sub.p256dh, sub.auth, sub.updated_at = endpoint, p256dh, auth, now
-    sub.device_id = device_id or sub.device_id
-    sub.user_agent = (user_agent or "")[:200] or None
-    try:
-        session.flush()
-    except IntegrityError as exc:  # a concurrent subscribe of the same device won the race
-        raise Conflict("This device subscribed at the same time from elsewhere; retry.") from exc
-    stale = session.scalars(select(PushSubscription.id).where(PushSubscription.user_id == user.id)
-                            .order_by(PushSubscription.updated_at.desc()).offset(max_devices))
-    for old in list(stale):
-        session.execute(delete(PushSubscription).where(PushSubscription.id == old))
-    return sub, created
-
-
-def unsubscribe(session: Session, user: User, endpoint: str) -> bool:
-    result = session.execute(delete(PushSubscription).where(
-        PushSubscription.user_id == user.id, PushSubscription.endpoint == endpoint))
-    return bool(result.rowcount)
-
-
 # ---- The outbox ----------------------------------------------------------------------------
+
 
 def on_notification(session: Session, note: Notification) -> None:
     """Write one delivery per subscribed device, in the notification's own transaction."""
     created = note.created_at or utcnow()
     ids = []
-    for sub_id in session.scalars(select(PushSubscription.id).where(
-            PushSubscription.user_id == note.user_id)):
-        delivery = PushDelivery(id=uuid.uuid4(), notification_id=note.id, subscription_id=sub_id,
-                                state=PENDING, attempts=0, next_attempt_at=created)
+    for sub_id in session.scalars(
+        select(PushSubscription.id).where(PushSubscription.user_id == note.user_id)
+    ):
+        delivery = PushDelivery(
+            id=uuid.uuid4(),
+            notification_id=note.id,
+            subscription_id=sub_id,
+            state=PENDING,
+            attempts=0,
+            next_attempt_at=created,
+        )
         session.add(delivery)
         ids.append(delivery.id)
     if ids:
@@ -203,13 +94,23 @@ if on_notification not in notifications.listeners:
 
 def due_ids(session: Session, now: datetime, limit: int = 500) -> list[uuid.UUID]:
     """Deliveries a sweep should (re)try: due ones, and claims whose worker vanished."""
-    return list(session.scalars(select(PushDelivery.id).where(or_(
-        and_(PushDelivery.state == PENDING, PushDelivery.next_attempt_at <= now),
-        and_(PushDelivery.state == SENDING, PushDelivery.lease_until <= now),
-    )).order_by(PushDelivery.next_attempt_at).limit(limit)))
+    return list(
+        session.scalars(
+            select(PushDelivery.id)
+            .where(
+                or_(
+                    and_(PushDelivery.state == PENDING, PushDelivery.next_attempt_at <= now),
+                    and_(PushDelivery.state == SENDING, PushDelivery.lease_until <= now),
+                )
+            )
+            .order_by(PushDelivery.next_attempt_at)
+            .limit(limit)
+        )
+    )
 
 
 # ---- One delivery ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Message:
@@ -242,10 +143,14 @@ def payload(note: Notification) -> bytes:
     dossier_id = str(note.dossier_id) if note.dossier_id else None
     url = (note.data or {}).get("url") or (f"/#/dossiers/{dossier_id}" if dossier_id else "/")
     body = (note.data or {}).get("lock_screen") or note.title
-    data = {"title": note.title[:120], "body": body[:240],
-            "url": url if url.startswith("/") and not url.startswith("//") else "/",
-            "dossier_id": dossier_id, "notification_id": str(note.id),
-            "tag": f"dossier-{dossier_id}" if dossier_id else f"notification-{note.id}"}
+    data = {
+        "title": note.title[:120],
+        "body": body[:240],
+        "url": url if url.startswith("/") and not url.startswith("//") else "/",
+        "dossier_id": dossier_id,
+        "notification_id": str(note.id),
+        "tag": f"dossier-{dossier_id}" if dossier_id else f"notification-{note.id}",
+    }
     raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     if len(raw) > MAX_PAYLOAD_BYTES:
         data["body"] = data["body"][:80]
@@ -299,12 +204,14 @@ def send(app: Flask, msg: Message) -> SendResult:
     timeout = float(setting(app, "PUSH_TIMEOUT_SECONDS"))
     start = time.monotonic()
     try:
-        resp = WebPusher({"endpoint": msg.endpoint, "keys": {"p256dh": msg.p256dh, "auth": msg.auth}},
-                         requests_session=_http(app)).send(
-            msg.payload, headers, ttl=msg.ttl, timeout=(timeout, timeout))
+        resp = WebPusher(
+            {"endpoint": msg.endpoint, "keys": {"p256dh": msg.p256dh, "auth": msg.auth}},
+            requests_session=_http(app),
+        ).send(msg.payload, headers, ttl=msg.ttl, timeout=(timeout, timeout))
     except requests.RequestException as exc:
-        return SendResult(None, None, f"{type(exc).__name__}: {exc}"[:500],
-                          int((time.monotonic() - start) * 1000))
+        return SendResult(
+            None, None, f"{type(exc).__name__}: {exc}"[:500], int((time.monotonic() - start) * 1000)
+        )
     ms = int((time.monotonic() - start) * 1000)
     error = None if resp.status_code < 300 else f"{resp.status_code} {resp.reason}: {resp.text[:300]}"
     return SendResult(resp.status_code, _retry_after(resp.headers.get("Retry-After")), error, ms)
@@ -328,15 +235,18 @@ def deliver(app: Flask, delivery_id: uuid.UUID) -> Outcome:
     """Try one delivery now: claim it under a row lock, send, record the outcome."""
     session = db.session
     now = utcnow()
-    row = session.scalars(select(PushDelivery).where(PushDelivery.id == delivery_id)
-                          .options(joinedload(PushDelivery.subscription),
-                                   joinedload(PushDelivery.notification))
-                          .with_for_update(skip_locked=True, of=PushDelivery)).first()
+    row = session.scalars(
+        select(PushDelivery)
+        .where(PushDelivery.id == delivery_id)
+        .options(joinedload(PushDelivery.subscription), joinedload(PushDelivery.notification))
+        .with_for_update(skip_locked=True, of=PushDelivery)
+    ).first()
     if row is None:  # gone, or another worker holds the lock right now
         session.rollback()
         return Outcome("missing")
-    if row.state in (SENT, GONE, FAILED) or (row.state == SENDING and row.lease_until
-                                              and row.lease_until > now):
+    if row.state in (SENT, GONE, FAILED) or (
+        row.state == SENDING and row.lease_until and row.lease_until > now
+    ):
         state = row.state
         session.rollback()
         return Outcome(state)
@@ -357,10 +267,15 @@ def deliver(app: Flask, delivery_id: uuid.UUID) -> Outcome:
     claim = uuid.uuid4()
     row.state, row.claim, row.attempts = SENDING, claim, row.attempts + 1
     row.lease_until = now + timedelta(seconds=float(setting(app, "PUSH_LEASE_SECONDS")))
-    msg = Message(sub.endpoint, sub.p256dh, sub.auth, payload(note),
-                  ttl=max(1, int((expires - now).total_seconds())),
-                  urgency=note.urgency if note.urgency in ("very-low", "low", "high") else "normal",
-                  topic=note.dossier_id.hex if note.dossier_id else None)
+    msg = Message(
+        sub.endpoint,
+        sub.p256dh,
+        sub.auth,
+        payload(note),
+        ttl=max(1, int((expires - now).total_seconds())),
+        urgency=note.urgency if note.urgency in ("very-low", "low", "high") else "normal",
+        topic=note.dossier_id.hex if note.dossier_id else None,
+    )
     sub_id = sub.id
     session.commit()
 
@@ -368,34 +283,53 @@ def deliver(app: Flask, delivery_id: uuid.UUID) -> Outcome:
     return _record(app, delivery_id, claim, sub_id, msg, expires, result)
 
 
-def _record(app: Flask, delivery_id: uuid.UUID, claim: uuid.UUID, sub_id: uuid.UUID, msg: Message,
-            expires: datetime, result: SendResult) -> Outcome:
+def _record(
+    app: Flask,
+    delivery_id: uuid.UUID,
+    claim: uuid.UUID,
+    sub_id: uuid.UUID,
+    msg: Message,
+    expires: datetime,
+    result: SendResult,
+) -> Outcome:
     session = db.session
     now = utcnow()
-    row = session.scalars(select(PushDelivery).where(PushDelivery.id == delivery_id)
-                          .with_for_update()).first()
+    row = session.scalars(
+        select(PushDelivery).where(PushDelivery.id == delivery_id).with_for_update()
+    ).first()
     if row is None:
         session.rollback()
         return Outcome("missing")
-    session.add(PushAttempt(delivery_id=row.id, at=now, status_code=result.status,
-                            error=result.error, duration_ms=result.duration_ms,
-                            retry_after=None if result.retry_after is None
-                            else int(result.retry_after)))
+    session.add(
+        PushAttempt(
+            delivery_id=row.id,
+            at=now,
+            status_code=result.status,
+            error=result.error,
+            duration_ms=result.duration_ms,
+            retry_after=None if result.retry_after is None else int(result.retry_after),
+        )
+    )
     if row.claim != claim or row.state != SENDING:  # our lease ran out and someone took over
         session.commit()
         return Outcome(row.state)
-    row.last_status, row.last_error, row.claim, row.lease_until = (
-        result.status, result.error, None, None)
+    row.last_status, row.last_error, row.claim, row.lease_until = (result.status, result.error, None, None)
     status = result.status
     outcome = Outcome(FAILED)
     if status is not None and 200 <= status < 300:
         row.state, row.sent_at, outcome = SENT, now, Outcome(SENT)
-        session.execute(PushSubscription.__table__.update().where(
-            PushSubscription.id == sub_id).values(last_success_at=now))
+        session.execute(
+            PushSubscription.__table__.update()
+            .where(PushSubscription.id == sub_id)
+            .values(last_success_at=now)
+        )
     elif status in (404, 410):
         row.state, row.subscription_id, outcome = GONE, None, Outcome(GONE)
-        session.execute(delete(PushSubscription).where(PushSubscription.id == sub_id,
-                                                       PushSubscription.endpoint == msg.endpoint))
+        session.execute(
+            delete(PushSubscription).where(
+                PushSubscription.id == sub_id, PushSubscription.endpoint == msg.endpoint
+            )
+        )
     elif status is None or status == 429 or status >= 500:
         delay = backoff(app, row.attempts, result.retry_after)
         if row.attempts >= int(setting(app, "PUSH_MAX_ATTEMPTS")):
