@@ -21,29 +21,38 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.http import http_date
 
 from api.security import BEARER, citizen_required, request_language
-from app.errors import DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from app.errors import DomainError, Forbidden, Gone, NotFound, PayloadTooLarge, ValidationFailed
 from app.extensions import db
 from app.limits import per_user
 from app.models.uploads import COMPLETE, Upload
 from app.services import (
     documents,  # noqa: F401  (registers dossier.attach / dossier.detach)
-    warehouse,
+    push_worker,
+    tus,
+    upload_expiry,
+    upload_store,
+    uploads,
+    warehouse_access,
 )
-from app.services import uploads as svc
 
 # These views answer with Responses of their own; this is what the OpenAPI document says.
 NO_CONTENT = {"204": {"description": "Done (the tus headers say where the upload stands)"}}
 CAPABILITIES = {"204": {"description": "tus capabilities: Tus-Version, Tus-Extension, Tus-Max-Size"}}
 JSON_OK = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}
-FILE_OK = {"200": {"description": "The stored file, in its own type",
-                   "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}}
+FILE_OK = {
+    "200": {
+        "description": "The stored file, in its own type",
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
-blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads",
-                description="Resumable document uploads (tus 1.0.0)")
+blp = Blueprint(
+    "uploads", __name__, url_prefix="/api/v1/uploads", description="Resumable document uploads (tus 1.0.0)"
+)
 
 
-def settings() -> svc.Settings:
-    return svc.Settings.from_config(current_app.config)
+def settings() -> upload_store.Settings:
+    return upload_store.Settings.from_config(current_app.config)
 
 
 @blp.before_request
@@ -51,26 +60,40 @@ def _limits() -> None:
     # A PATCH body may be larger than the JSON API's global limit, but never unbounded.
     request.max_content_length = settings().chunk_max
     if request.method != "OPTIONS" and request.method != "GET":
-        svc.check_version(request.headers.get("Tus-Resumable"))
+        tus.check_version(request.headers.get("Tus-Resumable"))
+
+
+@blp.before_request
+def _sweeping() -> None:
+    # Uploads left unfinished must expire even in a process that never sends a push.
+    push_worker.ensure_sweeping(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 @blp.after_request
 def _tus_headers(resp: Response) -> Response:
-    resp.headers["Tus-Resumable"] = svc.TUS_VERSION
+    resp.headers["Tus-Resumable"] = tus.TUS_VERSION
     return resp
 
 
 def _discovery() -> Response:
     s = settings()
-    return Response(status=204, headers={
-        "Tus-Version": svc.TUS_VERSION, "Tus-Extension": svc.TUS_EXTENSIONS,
-        "Tus-Max-Size": str(s.max_size), "Tus-Checksum-Algorithm": ",".join(svc.CHECKSUMS),
-    })
+    return Response(
+        status=204,
+        headers={
+            "Tus-Version": tus.TUS_VERSION,
+            "Tus-Extension": tus.TUS_EXTENSIONS,
+            "Tus-Max-Size": str(s.max_size),
+            "Tus-Checksum-Algorithm": ",".join(tus.CHECKSUMS),
+        },
+    )
 
 
 def _status_headers(upload: Upload) -> dict[str, str]:
-    headers = {"Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length),
-               "Cache-Control": "no-store"}
+    headers = {
+        "Upload-Offset": str(upload.offset),
+        "Upload-Length": str(upload.length),
+        "Cache-Control": "no-store",
+    }
     if upload.status != COMPLETE:
         headers["Upload-Expires"] = http_date(upload.expires_at)
     return headers
@@ -81,7 +104,7 @@ def _pieces(state: dict[str, Any]) -> Iterator[bytes]:
     stream = request.stream
     while True:
         try:
-            piece = stream.read(svc.PIECE)
+            piece = stream.read(upload_store.PIECE)
         except (ClientDisconnected, OSError):
             state["dropped"] = True
             return
@@ -97,28 +120,31 @@ def _write_body(upload: Upload) -> Upload | None:
     writer of the app for the whole transfer).
     """
     s = settings()
-    checksum = svc.parse_checksum(request.headers.get("Upload-Checksum"))
+    checksum = tus.parse_checksum(request.headers.get("Upload-Checksum"))
     upload_id, start, room = upload.id, upload.offset, upload.length - upload.offset
     expected = request.content_length
     if expected is not None and expected > s.chunk_max:
-        raise PayloadTooLarge(f"Send at most {s.chunk_max} bytes per request.",
-                              extra={"chunk_max_bytes": s.chunk_max})
+        raise PayloadTooLarge(
+            f"Send at most {s.chunk_max} bytes per request.", extra={"chunk_max_bytes": s.chunk_max}
+        )
     if expected is not None and expected > room:
-        raise PayloadTooLarge("The body runs past Upload-Length.",
-                              extra={"upload_length": upload.length, "offset": start})
+        raise PayloadTooLarge(
+            "The body runs past Upload-Length.", extra={"upload_length": upload.length, "offset": start}
+        )
     db.session.commit()
-    got = svc.receive(s, upload_id, start, room, _pieces({}), expected, checksum)
+    got = tus.receive(s, upload_id, start, room, _pieces({}), expected, checksum)
     try:
-        stored = svc.locked(db.session, upload_id)
+        stored = tus.locked(db.session, upload_id)
         if stored is None:
             return None
         if not got.checksum_ok:
-            raise svc.ChecksumMismatch(
+            raise tus.ChecksumMismatch(
                 "The chunk's checksum does not match; it was not stored. Send it again.",
-                headers={"Upload-Offset": str(stored.offset)})
-        svc.append(db.session, s, stored, got)
-        svc.check_type_early(db.session, s, stored)
-        svc.finish(db.session, s, stored)
+                headers={"Upload-Offset": str(stored.offset)},
+            )
+        tus.append(db.session, s, stored, got)
+        uploads.check_type_early(db.session, s, stored)
+        uploads.finish(db.session, s, stored)
         db.session.commit()
     except DomainError:
         db.session.commit()  # keep what was decided (a discarded upload stays discarded)
@@ -126,7 +152,7 @@ def _write_body(upload: Upload) -> Upload | None:
     finally:
         got.path.unlink(missing_ok=True)
     if stored.status == COMPLETE:
-        svc.drop_partial(s, upload_id)
+        upload_store.drop_partial(s, upload_id)
     return stored
 
 
@@ -142,27 +168,30 @@ class UploadCollection(MethodView):
     @per_user("RATELIMIT_UPLOADS_USER")
     def post(self) -> Response:
         """Create an upload (Upload-Length, Upload-Metadata), optionally with its first bytes."""
-        length = svc.parse_int(request.headers.get("Upload-Length"), "Upload-Length")
+        length = tus.parse_int(request.headers.get("Upload-Length"), "Upload-Length")
         if length == 0:
-            raise ValidationFailed("An empty file is not a document.",
-                                   errors={"Upload-Length": ["Must be at least 1 byte."]})
+            raise ValidationFailed(
+                "An empty file is not a document.", errors={"Upload-Length": ["Must be at least 1 byte."]}
+            )
         s = settings()
         if length > s.max_size:
             raise PayloadTooLarge(f"At most {s.max_size} bytes.", extra={"max_bytes": s.max_size})
-        upload = svc.create(db.session, s, current_user, length,
-                            request.headers.get("Upload-Metadata"), request_language())
+        upload = uploads.create(
+            db.session, s, current_user, length, request.headers.get("Upload-Metadata"), request_language()
+        )
         db.session.commit()
-        with_body = (request.content_type or "").startswith(svc.OCTET_STREAM) and (
-            request.content_length or request.headers.get("Transfer-Encoding"))
+        with_body = (request.content_type or "").startswith(tus.OCTET_STREAM) and (
+            request.content_length or request.headers.get("Transfer-Encoding")
+        )
         if with_body and upload.status != COMPLETE:
             upload_id = upload.id
             try:
                 stored = _write_body(upload)
-            except svc.ChecksumMismatch:
+            except tus.ChecksumMismatch:
                 # The client never got a Location for it: leave nothing behind.
                 gone = db.session.get(Upload, upload_id)
                 if gone is not None:
-                    svc.discard(db.session, s, gone)
+                    uploads.discard(db.session, s, gone)
                     db.session.commit()
                 raise
             if stored is None:
@@ -173,8 +202,11 @@ class UploadCollection(MethodView):
         return Response(status=201, headers=headers)
 
 
-@blp.route("/<upload_id>", methods=["OPTIONS", "HEAD", "GET", "PATCH", "DELETE", "POST"],
-           provide_automatic_options=False)
+@blp.route(
+    "/<upload_id>",
+    methods=["OPTIONS", "HEAD", "GET", "PATCH", "DELETE", "POST"],
+    provide_automatic_options=False,
+)
 class UploadItem(MethodView):
     @blp.doc(responses=CAPABILITIES)
     def options(self, upload_id: str) -> Response:
@@ -187,15 +219,16 @@ class UploadItem(MethodView):
         if upload.status != COMPLETE and upload.offset == upload.length:
             # A crash after the last bytes but before completion: finish it now.
             _finish_again(upload)
-        return Response(status=200, headers={
-            **_status_headers(upload), "Upload-Metadata": upload.metadata_header})
+        return Response(
+            status=200, headers={**_status_headers(upload), "Upload-Metadata": upload.metadata_header}
+        )
 
     @blp.doc(security=BEARER, responses=JSON_OK)
     def get(self, upload_id: str) -> Response:
         """The upload as JSON (status, offset, sha256, detected type)."""
         verify_jwt_in_request()
         upload = self._mine(upload_id)
-        resp = current_app.json.response(svc.upload_dict(upload))
+        resp = current_app.json.response(uploads.upload_dict(upload))
         resp.headers["Cache-Control"] = "no-store"
         return resp
 
@@ -203,15 +236,17 @@ class UploadItem(MethodView):
     @per_user("RATELIMIT_UPLOADS_USER")
     def patch(self, upload_id: str) -> Response:
         """Append bytes at Upload-Offset (Content-Type: application/offset+octet-stream)."""
-        if not (request.content_type or "").startswith(svc.OCTET_STREAM):
+        if not (request.content_type or "").startswith(tus.OCTET_STREAM):
             raise UnsupportedBody()
-        svc.parse_checksum(request.headers.get("Upload-Checksum"))  # 400 before anything else
+        tus.parse_checksum(request.headers.get("Upload-Checksum"))  # 400 before anything else
         upload = self._mine(upload_id)
-        offset = svc.parse_int(request.headers.get("Upload-Offset"), "Upload-Offset")
+        offset = tus.parse_int(request.headers.get("Upload-Offset"), "Upload-Offset")
         if offset != upload.offset:
-            raise svc.OffsetMismatch(
+            raise tus.OffsetMismatch(
                 f"The server has {upload.offset} bytes of this upload; send from there.",
-                headers={"Upload-Offset": str(upload.offset)}, extra={"offset": upload.offset})
+                headers={"Upload-Offset": str(upload.offset)},
+                extra={"offset": upload.offset},
+            )
         if upload.status == COMPLETE:
             if request.content_length:
                 raise PayloadTooLarge("The upload is already complete.")
@@ -225,7 +260,7 @@ class UploadItem(MethodView):
     def delete(self, upload_id: str) -> Response:
         """Terminate: forget the upload and its bytes."""
         upload = self._mine(upload_id, alive=False)
-        svc.terminate(db.session, settings(), upload)
+        uploads.terminate(db.session, settings(), upload)
         db.session.commit()
         return Response(status=204)
 
@@ -244,10 +279,15 @@ class UploadItem(MethodView):
         verify_jwt_in_request()
         if current_user.is_official:
             raise Forbidden("Uploads are made by citizens.")
-        upload = svc.get_owned(db.session, current_user, upload_id)
+        upload = uploads.get_owned(db.session, current_user, upload_id)
         if alive:
+            s, key = settings(), upload.id
             try:
-                svc.ensure_alive(db.session, settings(), upload)
+                upload_expiry.ensure_alive(db.session, s, upload)
+            except Gone:
+                db.session.commit()
+                upload_store.drop_partial(s, key)  # its bytes go once the commit says expired
+                raise
             finally:
                 db.session.commit()
         return upload
@@ -255,20 +295,20 @@ class UploadItem(MethodView):
 
 def _finish_again(upload: Upload) -> None:
     s = settings()
-    stored = svc.locked(db.session, upload.id)
+    stored = tus.locked(db.session, upload.id)
     if stored is not None and stored.status != COMPLETE and stored.offset == stored.length:
         try:
-            svc.finish(db.session, s, stored)
+            uploads.finish(db.session, s, stored)
         finally:
             db.session.commit()
-        svc.drop_partial(s, stored.id)
+        upload_store.drop_partial(s, stored.id)
 
 
 class UnsupportedBody(DomainError):
     status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 
     def __init__(self) -> None:
-        super().__init__(f"Send the bytes as {svc.OCTET_STREAM}.")
+        super().__init__(f"Send the bytes as {tus.OCTET_STREAM}.")
 
 
 @blp.get("")
@@ -276,9 +316,10 @@ class UnsupportedBody(DomainError):
 @citizen_required
 def list_uploads() -> Any:
     """My uploads, newest first (finished and unfinished)."""
-    rows = db.session.scalars(select(Upload).where(Upload.owner_id == current_user.id)
-                              .order_by(Upload.created_at.desc()).limit(200))
-    return {"items": [svc.upload_dict(u) for u in rows]}
+    rows = db.session.scalars(
+        select(Upload).where(Upload.owner_id == current_user.id).order_by(Upload.created_at.desc()).limit(200)
+    )
+    return {"items": [uploads.upload_dict(u) for u in rows]}
 
 
 @blp.get("/<upload_id>/content")
@@ -287,28 +328,38 @@ def content(upload_id: str) -> Response:
     """The stored file: for its owner, or an official of the agency handling a dossier using it."""
     verify_jwt_in_request()
     user = current_user
-    key = svc.parse_uuid(upload_id)
+    key = uploads.parse_uuid(upload_id)
     upload = db.session.get(Upload, key) if key is not None else None
-    use = svc.official_use(db.session, user, upload) if upload is not None and user.is_official else None
+    use = uploads.official_use(db.session, user, upload) if upload is not None and user.is_official else None
     allowed = upload is not None and (upload.owner_id == user.id if not user.is_official else use is not None)
     if not allowed:
         raise NotFound("No such upload.")
-    path = svc.content_path(settings(), upload)
+    path = upload_store.content_path(settings(), upload)
     if use is not None:
         # An official reading a citizen's file is in the citizen's access log, like record reads.
-        warehouse.log_upload_read(db.session, upload, user, dossier_id=use[0], document_code=use[1])
+        warehouse_access.log_upload_read(db.session, upload, user, dossier_id=use[0], document_code=use[1])
         db.session.commit()
-    resp = send_file(path, mimetype=upload.content_type or "application/octet-stream",
-                     as_attachment=True, download_name=upload.filename or f"{upload.id}",
-                     etag=upload.sha256, conditional=True, max_age=0)
+    resp = send_file(
+        path,
+        mimetype=upload.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=upload.filename or f"{upload.id}",
+        etag=upload.sha256,
+        conditional=True,
+        max_age=0,
+    )
     resp.headers["Cache-Control"] = "private, no-cache"
     return resp
 
 
 @blp.cli.command("expire")
 def expire_command() -> None:
-    """Expire unfinished uploads past their time and remove bytes nothing uses any more."""
-    counts = svc.expire(db.session, settings())
-    db.session.commit()
-    click.echo(f"Expired {counts['expired']} unfinished uploads, forgot {counts['forgotten']} "
-               f"old ones, removed {counts['orphan_files']} orphaned partial files.")
+    """Expire unfinished uploads past their time and remove bytes nothing uses any more.
+
+    The periodic sweep does this on its own; the command is for operators who want it now.
+    """
+    counts = upload_expiry.run(current_app)
+    click.echo(
+        f"Expired {counts['expired']} unfinished uploads, forgot {counts['forgotten']} "
+        f"old ones, removed {counts['orphan_files']} orphaned partial files."
+    )

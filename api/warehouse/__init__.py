@@ -16,12 +16,17 @@ from api.security import BEARER, citizen_required, official_required
 from api.warehouse.schemas import FILE_OK, JSON_OK, PrefillQuery, StatsQuery
 from app.errors import NotFound
 from app.extensions import db
-from app.services import catalog, uploads, warehouse
+from app.services import catalog, upload_store, warehouse, warehouse_access, warehouse_reuse
 
-blp = Blueprint("warehouse", __name__, url_prefix="/api/v1/warehouse",
-                description="The citizen's data warehouse (once-only)")
-stats_blp = Blueprint("office_stats", __name__, url_prefix="/api/v1/office",
-                      description="Back office: data reuse statistics")
+blp = Blueprint(
+    "warehouse",
+    __name__,
+    url_prefix="/api/v1/warehouse",
+    description="The citizen's data warehouse (once-only)",
+)
+stats_blp = Blueprint(
+    "office_stats", __name__, url_prefix="/api/v1/office", description="Back office: data reuse statistics"
+)
 
 
 def _no_store(data: dict[str, Any]) -> Response:
@@ -35,7 +40,7 @@ def _no_store(data: dict[str, Any]) -> Response:
 @citizen_required
 def overview() -> Response:
     """My profile, results, reusable documents, and who read them when."""
-    data = warehouse.overview(db.session, current_user)
+    data = warehouse_access.overview(db.session, current_user)
     db.session.commit()
     return _no_store(data)
 
@@ -47,7 +52,7 @@ def overview() -> Response:
 def prefill(query: dict[str, Any]) -> Response:
     """Values the state already holds for a form, with their source; records to reuse."""
     version = query["version"] or catalog.get_procedure(db.session, query["procedure"]).current_version
-    data = warehouse.prefill(db.session, current_user, query["procedure"], version)
+    data = warehouse_reuse.prefill(db.session, current_user, query["procedure"], version)
     db.session.commit()
     return _no_store(data)
 
@@ -58,9 +63,15 @@ def get_record(record_id: str) -> Response:
     """One record: for its owner, or an official handling a dossier that uses it (logged)."""
     verify_jwt_in_request()
     record, dossier_id = warehouse.get_record_for(db.session, current_user, record_id)
-    warehouse.log_read(db.session, record.owner_id, current_user,
-                       "review" if current_user.is_official else "view", record=record,
-                       keys=sorted(record.data or {}), dossier_id=dossier_id)
+    warehouse_access.log_read(
+        db.session,
+        record.owner_id,
+        current_user,
+        "review" if current_user.is_official else "view",
+        record=record,
+        keys=sorted(record.data or {}),
+        dossier_id=dossier_id,
+    )
     data = warehouse.record_dict(record)
     db.session.commit()
     return _no_store(data)
@@ -74,15 +85,22 @@ def record_content(record_id: str) -> Response:
     record, dossier_id = warehouse.get_record_for(db.session, current_user, record_id)
     if record.sha256 is None:
         raise NotFound("This record has no file.")
-    path = uploads.Settings.from_config(current_app.config).blob(record.sha256)
+    path = upload_store.Settings.from_config(current_app.config).blob(record.sha256)
     if not path.exists():
         raise NotFound("The file is no longer stored.")
-    warehouse.log_read(db.session, record.owner_id, current_user, "download", record=record,
-                       dossier_id=dossier_id)
+    warehouse_access.log_read(
+        db.session, record.owner_id, current_user, "download", record=record, dossier_id=dossier_id
+    )
     db.session.commit()
-    resp = send_file(path, mimetype=record.content_type or "application/octet-stream",
-                     as_attachment=True, download_name=record.filename or record.kind,
-                     etag=record.sha256, conditional=True, max_age=0)
+    resp = send_file(
+        path,
+        mimetype=record.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=record.filename or record.kind,
+        etag=record.sha256,
+        conditional=True,
+        max_age=0,
+    )
     resp.headers["Cache-Control"] = "private, no-cache"
     return resp
 
@@ -93,15 +111,18 @@ def record_content(record_id: str) -> Response:
 @official_required
 def reuse_stats(query: dict[str, Any]) -> Response:
     """Per procedure of my agency: share of fields prefilled and of documents reused."""
-    rows = warehouse.reuse_stats(db.session, current_user.agency_code, query["since"],
-                                 query["until"])
+    rows = warehouse_reuse.reuse_stats(db.session, current_user.agency_code, query["since"], query["until"])
     names = {p.code: p.name for p in catalog.list_procedures(db.session)}
     for row in rows:
         row["procedure_name"] = names.get(row["procedure_code"])
-    return _no_store({"agency_code": current_user.agency_code,
-                      "from": query["since"].isoformat() if query["since"] else None,
-                      "to": query["until"].isoformat() if query["until"] else None,
-                      "procedures": rows})
+    return _no_store(
+        {
+            "agency_code": current_user.agency_code,
+            "from": query["since"].isoformat() if query["since"] else None,
+            "to": query["until"].isoformat() if query["until"] else None,
+            "procedures": rows,
+        }
+    )
 
 
 @blp.cli.command("seed-demo-citizen")
@@ -113,7 +134,6 @@ def seed_demo_citizen(phone: str) -> None:
     password = _demo_password()
     user = warehouse.seed_demo_citizen(db.session, phone, password)
     db.session.commit()
-    click.echo(f"Demo citizen #{user.id} {user.full_name}: login {user.phone}, "
-               f"password {password}")
+    click.echo(f"Demo citizen #{user.id} {user.full_name}: login {user.phone}, password {password}")
     for key, field in sorted(warehouse.ensure_profile(db.session, user).items()):
         click.echo(f"  {key}: {field.value}  ({field.source}, verified={field.verified})")

@@ -1,0 +1,140 @@
+"""Unfinished uploads expire: a request finds out at once, and the periodic sweep tidies up.
+
+Several processes may sweep at once, so the database decides: rows are claimed under a
+lock that other sweepers skip, long-expired rows are deleted by a statement that may match
+nothing, and a partial file is removed only after the commit that says no upload writes it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.errors import Gone, NotFound
+from app.extensions import db
+from app.models.uploads import EXPIRED, UPLOADING, Upload
+from app.services import clock
+from app.services.upload_store import Settings
+from app.services.uploads import unlink_from_dossiers
+
+EXPIRE_EVERY_SECONDS = 300.0  # how often one process runs the sweep's expiry at most
+KEEP_EXPIRED = timedelta(days=30)  # an expired row answers 410 this long, then is forgotten
+BODY_MAX_AGE_SECONDS = 3600  # a request's own body file older than this lost its worker
+
+
+def ensure_alive(session: Session, settings: Settings, upload: Upload) -> None:
+    """410 for an expired upload (expiring it now if no sweep has yet)."""
+    if upload.status == UPLOADING and upload.expires_at <= clock.now():
+        # Lock and re-read: a sweep may be expiring it, or a PATCH extending it, right now.
+        current = session.scalars(
+            select(Upload)
+            .where(Upload.id == upload.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        if current is None:
+            raise NotFound("No such upload.")
+        if current.status == UPLOADING and current.expires_at <= clock.now():
+            expire_one(session, current)
+    if upload.status == EXPIRED:
+        raise Gone("This upload expired; start a new one.")
+
+
+def expire_one(session: Session, upload: Upload) -> None:
+    """Mark one upload expired; its partial file goes once that is committed (remove_orphans)."""
+    unlink_from_dossiers(session, upload)
+    upload.status = EXPIRED
+    session.flush()
+
+
+def expire(
+    session: Session, settings: Settings, now: datetime | None = None, keep_expired: timedelta = KEEP_EXPIRED
+) -> dict[str, int]:
+    """Expire unfinished uploads past their time and forget old expired rows (caller commits,
+    then calls `remove_orphans`)."""
+    now = now or clock.now()
+    stale = list(
+        session.scalars(
+            select(Upload)
+            .where(Upload.status == UPLOADING, Upload.expires_at <= now)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for upload in stale:
+        expire_one(session, upload)
+    forgotten = session.execute(
+        delete(Upload).where(Upload.status == EXPIRED, Upload.expires_at <= now - keep_expired)
+    ).rowcount
+    session.flush()
+    return {"expired": len(stale), "forgotten": forgotten or 0}
+
+
+def remove_orphans(session: Session, settings: Settings, now: datetime | None = None) -> int:
+    """Remove partial files no unfinished upload owns (call it after `expire`'s commit).
+
+    The folder is listed before the database is asked: a file is only ever written for an
+    upload whose row was committed first, so a file listed here whose id is not uploading
+    now belongs to an upload that is finished, expired or gone.
+    """
+    now = now or clock.now()
+    partial_dir = settings.root / "partial"
+    if not partial_dir.is_dir():
+        return 0
+    paths = list(partial_dir.iterdir())
+    live = {u.hex for u in session.scalars(select(Upload.id).where(Upload.status == UPLOADING))}
+    orphans = 0
+    for path in paths:
+        # <id> is live while its upload is; <id>.<token>.part is a request's own body,
+        # left behind only by a worker that died (an hour is far longer than any request).
+        try:
+            dead = path.name.split(".")[0] not in live or (
+                path.name.endswith(".part") and path.stat().st_mtime < now.timestamp() - BODY_MAX_AGE_SECONDS
+            )
+            if dead:
+                path.unlink()
+                orphans += 1
+        except FileNotFoundError:
+            continue  # another sweeper or the request itself removed it
+    return orphans
+
+
+def run(app: Flask) -> dict[str, int]:
+    """One expiry pass, as the CLI and the periodic sweep run it (inside an app context)."""
+    settings = Settings.from_config(app.config)
+    session = db.session
+    try:
+        counts = expire(session, settings)
+        session.commit()
+        counts["orphan_files"] = remove_orphans(session, settings)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return counts
+
+
+_last_run: dict[int, tuple[int, float]] = {}
+_last_run_lock = threading.Lock()
+
+
+def run_if_due(app: Flask) -> dict[str, Any] | None:
+    """`run`, at most once every UPLOAD_EXPIRE_EVERY_SECONDS in this process (None if not due)."""
+    every = float(
+        app.config.get("UPLOAD_EXPIRE_EVERY_SECONDS")
+        or os.environ.get("UPLOAD_EXPIRE_EVERY_SECONDS")
+        or EXPIRE_EVERY_SECONDS
+    )
+    now = time.monotonic()
+    with _last_run_lock:
+        pid, last = _last_run.get(id(app), (0, 0.0))
+        if pid == os.getpid() and now - last < every:
+            return None
+        _last_run[id(app)] = (os.getpid(), now)
+    return run(app)
