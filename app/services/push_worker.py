@@ -1,8 +1,9 @@
-"""Who runs push deliveries: RQ workers when REDIS_URL is set, else a thread of the app process.
+"""Who runs background work: RQ workers when REDIS_URL is set, else threads of the app process.
 
 Deliveries are handed over only after the transaction that wrote them commits; if the
 hand-over fails (Redis down, process killed) the rows stay in the outbox and the sweep
 (`flask --app wsgi push deliver`, and every PUSH_SWEEP_SECONDS in the workers) finds them.
+The same periodic sweep expires abandoned uploads (`upload_expiry.run_if_due`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models.base import utcnow
-from app.services import push, vapid
+from app.services import push, upload_expiry, vapid
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
@@ -66,6 +67,26 @@ def process(app: Flask, delivery_id: uuid.UUID | str, *, reschedule: bool = True
     if reschedule and outcome.retry_in is not None:
         dispatch(app, [delivery_id], outcome.retry_in)
     return outcome
+
+
+def periodic(app: Flask) -> None:
+    """The periodic sweep: push deliveries due or stranded, then upload expiry when it is due."""
+    tasks = (
+        ("push sweep", lambda: sweep(app, inline=False)),
+        ("upload expiry", lambda: upload_expiry.run_if_due(app)),
+    )
+    for name, task in tasks:
+        try:
+            task()
+        except Exception:  # noqa: BLE001 - one failing task must not stop the others
+            log.exception("%s failed", name)
+
+
+def ensure_sweeping(app: Flask) -> None:
+    """Make sure something sweeps for this process: the RQ worker command does when REDIS_URL
+    is set, else this process's own threads (started here if nothing else started them)."""
+    if not app.config.get("REDIS_URL"):
+        in_process_worker(app).start()
 
 
 def sweep(app: Flask, *, inline: bool, limit: int = 500) -> dict[str, int]:
@@ -142,6 +163,9 @@ def deliver_job(delivery_id: str) -> str:
 
 # ---- In-process worker ---------------------------------------------------------------------
 
+_STOP = object()
+
+
 class InProcessWorker:
     """A few daemon threads with a timer heap: deliveries due now or later, plus a sweep."""
 
@@ -153,6 +177,7 @@ class InProcessWorker:
         self.threads: list[threading.Thread] = []
         self.next_sweep = time.monotonic() + _sweep_seconds(app)
         self.busy = 0
+        self.stopping = False
 
     def submit(self, ids: Iterable[str], delay: float = 0.0) -> None:
         due = time.monotonic() + max(delay, 0.0)
@@ -166,15 +191,32 @@ class InProcessWorker:
                     thread.start()
             self.cv.notify_all()
 
+    def start(self) -> None:
+        """Start the threads (and so the periodic sweep) with nothing to deliver yet."""
+        self.submit([])
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the threads once they finish what they run (tests; a process shutting down)."""
+        with self.cv:
+            self.stopping = True
+            self.cv.notify_all()
+        for thread in self.threads:
+            thread.join(timeout)
+        with _workers_lock:
+            if _workers.get(id(self.app), (0, None))[1] is self:
+                del _workers[id(self.app)]
+
     def idle(self) -> bool:
         """Nothing due now and nothing running (for tests and graceful shutdown)."""
         with self.cv:
             due = bool(self.heap) and self.heap[0][0] <= time.monotonic()
             return not due and self.busy == 0
 
-    def _next(self) -> str | None:
+    def _next(self) -> object:
         with self.cv:
             while True:
+                if self.stopping:
+                    return _STOP
                 now = time.monotonic()
                 if self.heap and self.heap[0][0] <= now:
                     self.busy += 1
@@ -189,12 +231,14 @@ class InProcessWorker:
     def _run(self) -> None:
         while True:
             item = self._next()
+            if item is _STOP:
+                return
             try:
                 with self.app.app_context():
                     if item is None:
-                        sweep(self.app, inline=False)
+                        periodic(self.app)
                     else:
-                        process(self.app, item)
+                        process(self.app, str(item))
             except Exception:  # noqa: BLE001 - keep the thread alive; the sweep retries
                 log.exception("push delivery %s failed", item)
             finally:
@@ -203,8 +247,9 @@ class InProcessWorker:
 
 
 def _sweep_seconds(app: Flask) -> float:
-    return float(app.config.get("PUSH_SWEEP_SECONDS") or os.environ.get("PUSH_SWEEP_SECONDS")
-                 or SWEEP_SECONDS)
+    return float(
+        app.config.get("PUSH_SWEEP_SECONDS") or os.environ.get("PUSH_SWEEP_SECONDS") or SWEEP_SECONDS
+    )
 
 
 _workers: dict[int, tuple[int, InProcessWorker]] = {}
@@ -238,8 +283,12 @@ def vapid_keys(pem: bool) -> None:
 
 
 @cli.command("deliver")
-@click.option("--every", type=float, default=0.0,
-              help="Repeat every N seconds instead of one pass (a sweeper without cron).")
+@click.option(
+    "--every",
+    type=float,
+    default=0.0,
+    help="Repeat every N seconds instead of one pass (a sweeper without cron).",
+)
 @click.option("--limit", type=int, default=500, show_default=True)
 def deliver_cmd(every: float, limit: int) -> None:
     """Send every due delivery now: retries, and anything a crash left in the outbox."""
@@ -256,8 +305,11 @@ def deliver_cmd(every: float, limit: int) -> None:
 
 @cli.command("worker")
 @click.option("--burst", is_flag=True, help="Quit once the queue is empty.")
-@click.option("--scheduler/--no-scheduler", default=True,
-              help="Also move delayed retries to the queue when due (RQ scheduler).")
+@click.option(
+    "--scheduler/--no-scheduler",
+    default=True,
+    help="Also move delayed retries to the queue when due (RQ scheduler).",
+)
 def worker_cmd(burst: bool, scheduler: bool) -> None:
     """Run an RQ worker for push deliveries (needs REDIS_URL); sweeps the outbox on start."""
     from rq import SimpleWorker
@@ -278,6 +330,6 @@ def _sweeper(app: Flask) -> None:
         time.sleep(_sweep_seconds(app))
         try:
             with app.app_context():
-                sweep(app, inline=False)
+                periodic(app)
         except Exception:  # noqa: BLE001
-            log.exception("push sweep failed")
+            log.exception("periodic sweep failed")
