@@ -98,7 +98,7 @@ def start_gunicorn(url: str, workers: int, threads: int, log: Path) -> tuple[sub
     fh = log.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+         "--workers", str(workers), "--threads", str(threads), "--worker-class", os.environ.get("BENCH_WORKER_CLASS", "gthread"),
          "--access-logfile", "/dev/null", "--log-level", "warning", "--backlog", "2048"],
         cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

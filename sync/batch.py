@@ -229,7 +229,8 @@ class SaveBatch:
 
         server = row.fields or {}
         candidate = {**server, **{k: v for k, v in changes.items() if v is not None}}
-        errors = forms.validate(form, candidate, self.lang, complete=False, today=self.today)
+        errors = forms.validate(form, candidate, self.lang, complete=False, today=self.today,
+                                only=changes.keys())
         mine = {k: v for k, v in errors.items() if k.split(".")[0] in changes}
         if mine:
             return self._rejected(m, ValidationFailed("Some fields are invalid.", errors=mine))

@@ -179,7 +179,8 @@ def save(ctx: Context, args: dict[str, Any]) -> Outcome:
     form = svc.form_version(session, dossier.procedure_code, dossier.form_version).form
 
     candidate = {**(dossier.fields or {}), **{k: v for k, v in changes.items() if v is not None}}
-    errors = forms.validate(form, candidate, ctx.lang, complete=False, today=today)
+    errors = forms.validate(form, candidate, ctx.lang, complete=False, today=today,
+                            only=changes.keys())
     mine = {k: v for k, v in errors.items() if k.split(".")[0] in changes}
     if mine:
         raise ValidationFailed("Some fields are invalid.", errors=mine)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -145,17 +145,22 @@ def _check_value(field: dict[str, Any], value: Any, lang: str, today: date) -> l
 
 
 def validate(form: dict[str, Any], values: Any, lang: str = "vi", *, complete: bool = True,
-             today: date | None = None) -> dict[str, list[str]]:
-    """Per-field messages for a set of values; `complete=False` skips required checks (drafts)."""
+             today: date | None = None, only: Collection[str] | None = None
+             ) -> dict[str, list[str]]:
+    """Per-field messages for a set of values; `complete=False` skips required checks (drafts).
+
+    `only`: check just these (top-level) fields, their visibility still judged on all of
+    `values` — what a draft save needs, since it answers for the fields it changed."""
     today = today or date.today()
     if not isinstance(values, dict):
         return {"fields": [message("type_object", lang)]}
     errors: dict[str, list[str]] = {}
     fields = field_map(form)
-    for name in values:
+    for name in values if only is None else [n for n in only if n in values]:
         if name not in fields:
             errors[name] = [message("unknown_field", lang)]
-    for name, field in fields.items():
+    checked = fields.items() if only is None else [(n, fields[n]) for n in only if n in fields]
+    for name, field in checked:
         if not evaluate(field.get("visible_if"), values, today):
             continue
         value = values.get(name)

@@ -2,6 +2,9 @@
 
 from datetime import date
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from app.services import forms
 
 TODAY = date(2026, 11, 29)
@@ -89,3 +92,19 @@ def test_conditional_document_and_fee_rules():
                                        "when": {"field": "birth", "within_days": 60}}]}
     assert forms.compute_fee(fees, {"birth": "2026-11-01"}, TODAY) == 0
     assert forms.compute_fee(fees, {"birth": "2026-01-01"}, TODAY) == 8000
+
+
+BAD_VALUES = [None, "", "x" * 11, 42, -1, 0.5, True, "2999-01-01", "0123", "student", "other",
+              [], [{"from": "nope"}], {"line": 3}, ["student"]]
+
+
+@given(values=st.dictionaries(st.sampled_from([*forms.field_map(FORM), "stray"]),
+                              st.sampled_from(BAD_VALUES), max_size=8),
+       only=st.sets(st.sampled_from([*forms.field_map(FORM), "stray", "absent"]), max_size=4),
+       complete=st.booleans())
+def test_validating_only_some_fields_gives_exactly_their_messages(values, only, complete):
+    """A draft save checks just the fields it changed: the same messages a whole-form check
+    gives for those fields, judged with every other value (visibility) in view."""
+    whole = forms.validate(FORM, values, complete=complete, today=TODAY)
+    some = forms.validate(FORM, values, complete=complete, today=TODAY, only=only)
+    assert some == {k: v for k, v in whole.items() if k.split(".")[0] in only}
