@@ -88,7 +88,8 @@ def setup(url: str, phones: int) -> list[str]:
     return tokens
 
 
-def start_gunicorn(url: str, workers: int, threads: int, log: Path) -> tuple[subprocess.Popen, str]:
+def start_gunicorn(url: str, workers: int, threads: int, log: Path,
+                   worker_class: str = "gthread") -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -98,7 +99,7 @@ def start_gunicorn(url: str, workers: int, threads: int, log: Path) -> tuple[sub
     fh = log.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--worker-class", os.environ.get("BENCH_WORKER_CLASS", "gthread"),
+         "--workers", str(workers), "--threads", str(threads), "--worker-class", worker_class,
          "--access-logfile", "/dev/null", "--log-level", "warning", "--backlog", "2048"],
         cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -349,6 +350,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
     parser.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/hoso_sync_bench"))
     parser.add_argument("--skip-raw", action="store_true")
@@ -377,7 +379,7 @@ def main() -> None:
             print(f"raw psycopg  batch {b:>3}: {r['mutations_per_s']:8.0f} mutations/s  "
                   f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms")
     log = Path("/tmp") / f"sync-bench-gunicorn-{os.getpid()}.log"
-    proc, base = start_gunicorn(url, args.workers, args.threads, log)
+    proc, base = start_gunicorn(url, args.workers, args.threads, log, args.worker_class)
     try:
         for b in batches:
             spies = _spy(proc.pid, args.py_spy, b, args.seconds) if args.py_spy else []
