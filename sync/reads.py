@@ -2,10 +2,10 @@
 sight, locked), its dossiers (locked), the base versions it names and this client's own
 writes.
 
-`begin` (PostgreSQL) sends all of it through psycopg's pipeline mode on the session's
-connection, the transaction's BEGIN included: the batch's first round trip. `pipelined`
-reads dossiers again later in the batch (after a registry handler ran); `core` does the
-same with SQLAlchemy Core statements (SQLite). All return the same shapes.
+`begin` (PostgreSQL) sends it as two statements in psycopg's pipeline mode on the
+session's connection, the transaction's BEGIN included: the batch's first round trip.
+`pipelined` reads dossiers again later in the batch (after a registry handler ran); `core`
+does the same with SQLAlchemy Core statements (SQLite). All return the same shapes.
 
 Errors from the driver connection are raised as SQLAlchemy's (`driver`), so the engine's
 retry and the app's 503 handling treat them like any other statement's.
@@ -32,6 +32,7 @@ from app.models.sync import ClientState, ClientWrite
 # Every column dossier_dict reads, plus what the fast path needs to decide.
 _COLUMNS = [c.name for c in Dossier.__table__.columns]
 _NAMES = [*_COLUMNS, "procedure_name", "current_version", "etag"]
+_ID = _COLUMNS.index("id")
 Loaded = tuple[dict[uuid.UUID, SimpleNamespace], dict[tuple[uuid.UUID, int], dict[str, Any]],
                dict[uuid.UUID, dict[str, Any]]]
 
@@ -62,68 +63,69 @@ def driver(session: Session) -> Iterator[Any]:
 
 def begin(session: Session, client_id: uuid.UUID, user_id: int, now: Any, ids: list[uuid.UUID],
           wanted: set[tuple[uuid.UUID, int]]) -> tuple[SimpleNamespace | None, Loaded]:
-    """PostgreSQL, one round trip: the client's row, created on first sight (bound to the
-    user, if the user exists) and locked until commit, then the batch's dossiers.
+    """PostgreSQL, one statement (with the transaction's BEGIN, one round trip): the
+    client's row, created on first sight (bound to the user, if the user exists) or locked
+    by a no-op update, and the batch's dossiers, each row carrying the client's columns.
 
     The client row is None when neither it nor the user exists."""
-    with driver(session) as conn, conn.cursor() as client, conn.cursor() as dossiers, \
-            conn.cursor() as versions, conn.cursor() as own:
+    with driver(session) as conn, conn.cursor() as cur:
         with conn.pipeline():
-            client.execute(
-                "INSERT INTO client_states (client_id, user_id, last_mutation_id, created_at, "
-                "updated_at) SELECT %s, u.id, 0, %s, %s FROM users u WHERE u.id = %s "
-                "ON CONFLICT (client_id) DO NOTHING", (client_id, now, now, user_id))
-            client.execute("SELECT user_id, last_mutation_id, last_captured_at, updated_at "
-                           "FROM client_states WHERE client_id = %s FOR UPDATE", (client_id,))
-            if ids:
-                _select(conn, dossiers, versions, own, client_id, ids, wanted)
-        found = client.fetchone()
-        state = None if found is None else SimpleNamespace(
-            client_id=client_id, user_id=found[0], last_mutation_id=found[1],
-            last_captured_at=found[2], updated_at=found[3])
-        return state, (_fetch(dossiers, versions, own, wanted) if ids else ({}, {}, {}))
+            cur.execute(_BEGIN, {"client_id": client_id, "now": now, "user_id": user_id,
+                                 "ids": ids, "versions": sorted({v for _, v in wanted})})
+        found = cur.fetchall()
+    if not found:
+        return None, ({}, {}, {})
+    first = found[0]
+    state = SimpleNamespace(client_id=client_id, user_id=first[0], last_mutation_id=first[1],
+                            last_captured_at=first[2], updated_at=first[3])
+    # Without dossiers, the one row has the client's columns and NULLs.
+    return state, _fetch([values[4:] for values in found if values[4 + _ID] is not None])
 
 
 def pipelined(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],
               wanted: set[tuple[uuid.UUID, int]]) -> Loaded:
-    with driver(session) as conn, conn.cursor() as dossiers, conn.cursor() as versions, \
-            conn.cursor() as own:
-        with conn.pipeline():
-            _select(conn, dossiers, versions, own, client_id, ids, wanted)
-        return _fetch(dossiers, versions, own, wanted)
+    with driver(session) as conn, conn.cursor() as cur:
+        cur.execute(_DOSSIERS, {"ids": ids, "client_id": client_id,
+                                "versions": sorted({v for _, v in wanted})})
+        return _fetch(cur.fetchall())
 
 
-def _fetch(dossiers: Any, versions: Any, own: Any, wanted: set[tuple[uuid.UUID, int]]) -> Loaded:
+def _fetch(found: list[Any]) -> Loaded:
     # Rows as tuples, named from the model (no per-column description lookups).
-    rows = {}
-    for values in dossiers.fetchall():
-        row = _row(dict(zip(_NAMES, values, strict=True)))
+    rows, bases, own = {}, {}, {}
+    for values in found:
+        row = _row(dict(zip(_NAMES, values[:-2], strict=True)))
         rows[row.id] = row
-    bases = {(d, v): f for d, v, f in versions.fetchall()} if wanted else {}
-    return rows, bases, dict(own.fetchall())
+        for version, fields in (values[-2] or {}).items():
+            bases[(row.id, int(version))] = fields
+        if values[-1] is not None:
+            own[row.id] = values[-1]
+    return rows, bases, own
 
 
+# The dossiers in id order (the same lock order as every other writer of dossiers), each
+# with the base versions the batch names and this client's own earlier writes.
 _DOSSIERS = (
     f"SELECT {', '.join(f'd.{c}' for c in _COLUMNS)}, p.name AS procedure_name, "
-    "p.current_version, fv.etag "
+    "p.current_version, fv.etag, "
+    "(SELECT jsonb_object_agg(v.version, v.fields) FROM dossier_versions v "
+    " WHERE v.dossier_id = d.id AND v.version = ANY(%(versions)s::int[])) AS bases, "
+    "(SELECT w.fields FROM client_writes w "
+    " WHERE w.client_id = %(client_id)s AND w.dossier_id = d.id) AS own "
     "FROM dossiers d JOIN procedures p ON p.code = d.procedure_code "
     "LEFT JOIN form_versions fv ON fv.procedure_code = d.procedure_code "
-    "AND fv.version = d.form_version WHERE d.id = ANY(%s) ORDER BY d.id FOR UPDATE OF d")
+    "AND fv.version = d.form_version WHERE d.id = ANY(%(ids)s::uuid[]) ORDER BY d.id "
+    "FOR UPDATE OF d")
 
 
-def _select(conn: Any, dossiers: Any, versions: Any, own: Any, client_id: uuid.UUID,
-            ids: list[uuid.UUID], wanted: set[tuple[uuid.UUID, int]]) -> None:
-    """Queue the three reads on `conn`'s pipeline."""
-    # In id order: the same lock order as every other writer of dossiers.
-    dossiers.execute(_DOSSIERS, (ids,))
-    if wanted:
-        versions.execute(
-            "SELECT v.dossier_id, v.version, v.fields FROM dossier_versions v "
-            "JOIN unnest(%s::uuid[], %s::int[]) AS w(id, version) "
-            "ON v.dossier_id = w.id AND v.version = w.version",
-            ([d for d, _ in wanted], [v for _, v in wanted]))
-    own.execute("SELECT dossier_id, fields FROM client_writes "
-                "WHERE client_id = %s AND dossier_id = ANY(%s)", (client_id, ids))
+# The client's row: inserted, or locked by a no-op update; either way returned.
+_CLIENT = (
+    "INSERT INTO client_states AS c (client_id, user_id, last_mutation_id, created_at, "
+    "updated_at) SELECT %(client_id)s, u.id, 0, %(now)s, %(now)s FROM users u "
+    "WHERE u.id = %(user_id)s ON CONFLICT (client_id) DO UPDATE SET updated_at = c.updated_at "
+    "RETURNING user_id, last_mutation_id, last_captured_at, updated_at")
+_BEGIN = (f"WITH c AS ({_CLIENT}) SELECT c.*, d.* FROM c "
+          f"LEFT JOIN LATERAL ({_DOSSIERS}) AS d ON true")
 
 
 def core(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],

@@ -1,9 +1,9 @@
-"""The rows a push batch queued, written together: one statement per table.
+"""The rows a push batch queued, written together.
 
-`pipelined` (PostgreSQL) sends every statement through psycopg's pipeline mode on the
-session's own connection and transaction, with the COMMIT when it is the batch's last
-write: one round trip for the whole batch. `core` does the same with SQLAlchemy Core
-statements (SQLite; the engine commits).
+`pipelined` (PostgreSQL) writes every table in ONE statement on the session's own
+connection and transaction, followed by the COMMIT when it is the batch's last write, in
+psycopg's pipeline mode: one round trip for the whole batch. `core` does the same with
+one SQLAlchemy Core statement per table (SQLite; the engine commits).
 
 The feed's sequence numbers are allocated by ONE update of the user's row (`change_seq =
 change_seq + n`), which locks it until commit like `sync.feed.record` does, so the feed
@@ -27,13 +27,38 @@ from sync.reads import driver
 
 Rows = list[dict[str, Any]]
 
-_FEED = """
-WITH u AS (UPDATE users SET change_seq = change_seq + %(n)s WHERE id = %(user_id)s
-           RETURNING change_seq)
-INSERT INTO changes (user_id, seq, entity, entity_id, op, created_at)
-SELECT %(user_id)s, u.change_seq - %(n)s + t.ord, t.entity, t.entity_id, t.op, %(now)s
-FROM u, unnest(%(entities)s::text[], %(ids)s::text[], %(ops)s::text[])
-     WITH ORDINALITY AS t(entity, entity_id, op, ord)"""
+# Every row of the batch in ONE statement (data-modifying CTEs, one jsonb document: one
+# C-speed json.dumps, no per-row adaptation). Its shape never changes, so the server keeps
+# it prepared. Empty arrays write nothing; the user's row is locked only when the feed grows.
+_WRITE = """
+WITH j AS MATERIALIZED (SELECT %(doc)s::jsonb AS doc),
+d AS (UPDATE dossiers AS t SET version = (r->>'version')::int, fields = r->'fields',
+             field_stamps = r->'field_stamps', updated_at = (r->>'at')::timestamptz
+      FROM j, jsonb_array_elements(j.doc->'dossiers') AS r WHERE t.id = (r->>'id')::uuid),
+w AS (INSERT INTO client_writes (client_id, dossier_id, fields)
+      SELECT (j.doc->>'client_id')::uuid, (r->>'dossier_id')::uuid, r->'fields'
+      FROM j, jsonb_array_elements(j.doc->'own') AS r
+      ON CONFLICT (client_id, dossier_id) DO UPDATE SET fields = EXCLUDED.fields),
+v AS (INSERT INTO dossier_versions (dossier_id, version, fields, stamps, created_at)
+      SELECT (r->>'dossier_id')::uuid, (r->>'version')::int, r->'fields', r->'stamps',
+             (r->>'at')::timestamptz
+      FROM j, jsonb_array_elements(j.doc->'versions') AS r),
+u AS (UPDATE users SET change_seq = change_seq + k.n
+      FROM (SELECT jsonb_array_length(doc->'changes') AS n FROM j) AS k
+      WHERE id = %(user_id)s AND k.n > 0 RETURNING change_seq, k.n),
+c AS (INSERT INTO changes (user_id, seq, entity, entity_id, op, created_at)
+      SELECT %(user_id)s, u.change_seq - u.n + e.ord, e.x->>0, e.x->>1, e.x->>2, %(now)s
+      FROM u, j, jsonb_array_elements(j.doc->'changes') WITH ORDINALITY AS e(x, ord)),
+r AS (INSERT INTO mutation_results (client_id, mutation_id, name, result, created_at)
+      SELECT (j.doc->>'client_id')::uuid, (x->>'id')::int, x->>'name', x->'result',
+             (x->>'at')::timestamptz
+      FROM j, jsonb_array_elements(j.doc->'results') AS x),
+s AS (UPDATE client_states AS t SET last_mutation_id = (x->>'last_mutation_id')::int,
+             last_captured_at = (x->>'last_captured_at')::timestamptz,
+             updated_at = (x->>'updated_at')::timestamptz
+      FROM j, jsonb_extract_path(j.doc, 'client') AS x
+      WHERE jsonb_typeof(x) = 'object' AND t.client_id = (j.doc->>'client_id')::uuid)
+SELECT 1"""
 
 
 def pipelined(session: Session, user_id: int, *, dossiers: Rows, own: Rows, versions: Rows,
@@ -41,58 +66,36 @@ def pipelined(session: Session, user_id: int, *, dossiers: Rows, own: Rows, vers
               commit: bool = False) -> None:
     """`commit`: end the transaction in the same round trip (the session's own commit that
     follows finds nothing left to do)."""
-    # Each table's rows go as ONE json array (one C-speed json.dumps, no per-row adaptation),
-    # unpacked by jsonb_array_elements on the server.
+    client_id = (client or {}).get("client_id") or (own or results or [{}])[0].get("client_id")
+    doc = {
+        "client_id": str(client_id) if client_id else None,
+        "dossiers": [{"id": str(d["id"]), "version": d["version"], "fields": d["fields"],
+                      "field_stamps": d["field_stamps"], "at": d["updated_at"].isoformat()}
+                     for d in dossiers],
+        "own": [{"dossier_id": str(w["dossier_id"]), "fields": w["fields"]} for w in own],
+        "versions": [{"dossier_id": str(v["dossier_id"]), "version": v["version"],
+                      "fields": v["fields"], "stamps": v["stamps"],
+                      "at": v["created_at"].isoformat()} for v in versions],
+        "changes": [[c[0], str(c[1]), c[2]] for c in changes],
+        "results": [{"id": r["mutation_id"], "name": r["name"], "result": r["result"],
+                     "at": r["created_at"].isoformat()} for r in results],
+        "client": None if client is None else {
+            "last_mutation_id": client["last_mutation_id"],
+            "last_captured_at": _iso(client["last_captured_at"]),
+            "updated_at": _iso(client["updated_at"])},
+    }
     with driver(session) as conn, conn.pipeline(), conn.cursor() as cur:
-        if dossiers:
-            cur.execute(
-                "UPDATE dossiers AS d SET version = (r->>'version')::int, fields = r->'fields', "
-                "field_stamps = r->'field_stamps', updated_at = (r->>'at')::timestamptz "
-                "FROM jsonb_array_elements(%s::jsonb) AS r WHERE d.id = (r->>'id')::uuid",
-                (_json([{"id": str(d["id"]), "version": d["version"], "fields": d["fields"],
-                         "field_stamps": d["field_stamps"], "at": d["updated_at"].isoformat()}
-                        for d in dossiers]),))
-        if own:
-            cur.execute(
-                "INSERT INTO client_writes (client_id, dossier_id, fields) "
-                "SELECT %s, (r->>'dossier_id')::uuid, r->'fields' "
-                "FROM jsonb_array_elements(%s::jsonb) AS r "
-                "ON CONFLICT (client_id, dossier_id) DO UPDATE SET fields = EXCLUDED.fields",
-                (own[0]["client_id"], _json([{"dossier_id": str(w["dossier_id"]),
-                                              "fields": w["fields"]} for w in own])))
-        if versions:
-            cur.execute(
-                "INSERT INTO dossier_versions (dossier_id, version, fields, stamps, created_at) "
-                "SELECT (r->>'dossier_id')::uuid, (r->>'version')::int, r->'fields', r->'stamps', "
-                "(r->>'at')::timestamptz FROM jsonb_array_elements(%s::jsonb) AS r",
-                (_json([{"dossier_id": str(v["dossier_id"]), "version": v["version"],
-                         "fields": v["fields"], "stamps": v["stamps"],
-                         "at": v["created_at"].isoformat()} for v in versions]),))
-        if changes:
-            cur.execute(_FEED, {"n": len(changes), "user_id": user_id, "now": clock.now(),
-                                "entities": [c[0] for c in changes],
-                                "ids": [str(c[1]) for c in changes],
-                                "ops": [c[2] for c in changes]})
-        if results:
-            cur.execute(
-                "INSERT INTO mutation_results (client_id, mutation_id, name, result, created_at) "
-                "SELECT %s, (r->>'id')::int, r->>'name', r->'result', %s "
-                "FROM jsonb_array_elements(%s::jsonb) AS r",
-                (results[0]["client_id"], results[0]["created_at"], _json(
-                    [{"id": r["mutation_id"], "name": r["name"], "result": r["result"]}
-                     for r in results])))
-        if client:
-            cur.execute(
-                "UPDATE client_states SET last_mutation_id = %s, last_captured_at = %s, "
-                "updated_at = %s WHERE client_id = %s",
-                (client["last_mutation_id"], client["last_captured_at"], client["updated_at"],
-                 client["client_id"]))
+        cur.execute(_WRITE, {"doc": _json(doc), "user_id": user_id, "now": clock.now()})
         if commit:
             conn.commit()
 
 
-def _json(rows: Rows) -> str:
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+def _iso(moment: Any) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def core(session: Session, user_id: int, *, dossiers: Rows, own: Rows, versions: Rows,
