@@ -100,7 +100,8 @@ def start_gunicorn(url: str, workers: int, threads: int, log: Path,
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--threads", str(threads), "--worker-class", worker_class,
-         "--access-logfile", "/dev/null", "--log-level", "warning", "--backlog", "2048"],
+         "--access-logfile", "/dev/null", "--log-level", "warning", "--backlog", "2048",
+         *([] if os.environ.get("BENCH_NO_REUSE_PORT") else ["--reuse-port"])],
         cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     import requests

@@ -42,8 +42,9 @@ from sync.conflicts import brief
 from sync.merge import merge, parse_stamp
 from sync.mutations import CONFLICT, LOCKED, REJECTED
 
-# Form bodies are immutable once published: parsed once per process, keyed with their ETag.
-_FORMS: dict[tuple[str, int, str], dict[str, Any]] = {}
+# Form bodies are immutable once published: parsed once per process, with their field
+# maps, keyed with their ETag.
+_FORMS: dict[tuple[str, int, str], tuple[dict[str, Any], dict[str, dict[str, Any]]]] = {}
 _MISSING = object()
 
 
@@ -151,15 +152,17 @@ class SaveBatch:
             self._load([dossier_id], set())
         return self.rows[dossier_id]
 
-    def _form(self, row: SimpleNamespace) -> dict[str, Any]:
+    def _form(self, row: SimpleNamespace) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """The row's form and its field map."""
         key = (row.procedure_code, row.form_version, row.etag or "")
-        form = _FORMS.get(key) if row.etag else None
-        if form is None:
+        found = _FORMS.get(key) if row.etag else None
+        if found is None:
             fv = self.session.get(FormVersion, (row.procedure_code, row.form_version))
             if fv is None:
                 raise LookupError("form version")
-            form = _FORMS.setdefault((fv.procedure_code, fv.version, fv.etag), fv.form)
-        return form
+            found = _FORMS.setdefault((fv.procedure_code, fv.version, fv.etag),
+                                      (fv.form, forms.field_map(fv.form)))
+        return found
 
     def _base(self, row: SimpleNamespace, base_version: int | None) -> dict[str, Any]:
         if base_version is None or base_version < 1:
@@ -218,7 +221,7 @@ class SaveBatch:
                 or (phone_version or row.form_version) != row.form_version):
             return None
         try:
-            form = self._form(row)
+            form, fields = self._form(row)
         except LookupError:
             return None
         base = self._base(row, base_version)
@@ -230,7 +233,7 @@ class SaveBatch:
         server = row.fields or {}
         candidate = {**server, **{k: v for k, v in changes.items() if v is not None}}
         errors = forms.validate(form, candidate, self.lang, complete=False, today=self.today,
-                                only=changes.keys())
+                                only=changes.keys(), fields=fields)
         mine = {k: v for k, v in errors.items() if k.split(".")[0] in changes}
         if mine:
             return self._rejected(m, ValidationFailed("Some fields are invalid.", errors=mine))

@@ -55,10 +55,10 @@ class UnknownUser(DomainError):
 def push(session: Session, user: User | TokenUser, client_id: Any, mutations: Any, *, lang: str = "vi",
          body_bytes: int | None = None, max_batch: int = MAX_BATCH,
          max_bytes: int = MAX_BATCH_BYTES,
-         on_applied: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+         on_applied: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, Any]:
     """Apply one batch and commit it; returns `{last_mutation_id, results}`.
 
-    `on_applied` is called after the commit with each newly consumed mutation's result
+    `on_applied` is called after the commit with the newly consumed mutations' results
     (not with replayed ones), e.g. to count them in metrics.
 
     `user` may be the account's row or the `TokenUser` its access token names (the row is
@@ -85,9 +85,8 @@ def push(session: Session, user: User | TokenUser, client_id: Any, mutations: An
             response, fresh = _attempts(session, user, cid, batch, lang, safe=True)
     finally:
         session.info.pop(LOCKED, None)
-    if on_applied is not None:
-        for result in fresh:
-            on_applied(result)
+    if on_applied is not None and fresh:
+        on_applied(fresh)
     return response
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from flask import current_app, request
-from flask_jwt_extended import current_user
+from flask_jwt_extended import get_current_user
 from flask_smorest import Blueprint, abort
 
 from api.security import BEARER, citizen_required, citizen_token_required, request_language
@@ -59,6 +60,11 @@ def _push_body(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _count(results: list[dict[str, Any]]) -> None:
+    for status, n in Counter(r["status"] for r in results).items():
+        SYNC_MUTATIONS.labels(status=status).inc(n)
+
+
 @blp.post("/push")
 @_limit_body
 @_push_body
@@ -69,10 +75,9 @@ def _push_body(fn: Callable[..., Any]) -> Callable[..., Any]:
 def push(body: dict[str, Any]) -> dict[str, Any]:
     """Apply queued mutations in id order, each exactly once; answered after commit."""
     config = current_app.config
-    return push_batch(db.session, current_user, body["client_id"], body["mutations"],
+    return push_batch(db.session, get_current_user(), body["client_id"], body["mutations"],
                       lang=request_language(), max_batch=config["SYNC_MAX_BATCH"],
-                      max_bytes=config["SYNC_MAX_BATCH_BYTES"],
-                      on_applied=lambda r: SYNC_MUTATIONS.labels(status=r["status"]).inc())
+                      max_bytes=config["SYNC_MAX_BATCH_BYTES"], on_applied=_count)
 
 
 @blp.get("/pull")
@@ -82,5 +87,5 @@ def push(body: dict[str, Any]) -> dict[str, Any]:
 @citizen_required
 def pull(query: dict[str, Any]) -> dict[str, Any]:
     """Changes after `cursor` (every change exactly once), or a snapshot without a cursor."""
-    return pull_changes(db.session, current_user, query.get("client_id"), query.get("cursor"),
+    return pull_changes(db.session, get_current_user(), query.get("client_id"), query.get("cursor"),
                         query["limit"])

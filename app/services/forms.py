@@ -145,17 +145,18 @@ def _check_value(field: dict[str, Any], value: Any, lang: str, today: date) -> l
 
 
 def validate(form: dict[str, Any], values: Any, lang: str = "vi", *, complete: bool = True,
-             today: date | None = None, only: Collection[str] | None = None
-             ) -> dict[str, list[str]]:
+             today: date | None = None, only: Collection[str] | None = None,
+             fields: dict[str, dict[str, Any]] | None = None) -> dict[str, list[str]]:
     """Per-field messages for a set of values; `complete=False` skips required checks (drafts).
 
     `only`: check just these (top-level) fields, their visibility still judged on all of
-    `values` — what a draft save needs, since it answers for the fields it changed."""
+    `values` — what a draft save needs, since it answers for the fields it changed.
+    `fields`: the form's `field_map`, when the caller keeps it."""
     today = today or date.today()
     if not isinstance(values, dict):
         return {"fields": [message("type_object", lang)]}
     errors: dict[str, list[str]] = {}
-    fields = field_map(form)
+    fields = fields if fields is not None else field_map(form)
     for name in values if only is None else [n for n in only if n in values]:
         if name not in fields:
             errors[name] = [message("unknown_field", lang)]
