@@ -43,9 +43,17 @@ def _key(entity_id: str) -> uuid.UUID | None:
 
 
 def _dossier(session: Session, entity_id: str) -> dict[str, Any] | None:
-    key = _key(entity_id)
-    found = session.get(Dossier, key) if key else None
-    return dossier_dict(found) if found is not None else None
+    return _dossiers(session, [entity_id]).get(entity_id)
+
+
+def _dossiers(session: Session, entity_ids: list[str]) -> dict[str, dict[str, Any] | None]:
+    """A page's dossiers with their histories in two queries, not two per dossier."""
+    keys = {k for k in map(_key, entity_ids) if k is not None}
+    found = {str(d.id): d for d in session.scalars(
+        select(Dossier).where(Dossier.id.in_(keys)).options(selectinload(Dossier.events)))
+    } if keys else {}
+    today = clock.today()
+    return {i: dossier_dict(found[i], today=today) if i in found else None for i in entity_ids}
 
 
 def _notification(session: Session, entity_id: str) -> dict[str, Any] | None:
@@ -70,6 +78,12 @@ entity_serialisers: dict[str, Serialiser] = {
     "notification": _notification,
     "conflict": _conflict,
     "procedure": _procedure,
+}
+
+
+# Entities a page may hold many of, loaded together: entity -> (session, ids) -> {id: data}.
+batch_serialisers: dict[str, Callable[[Session, list[str]], dict[str, dict[str, Any] | None]]] = {
+    "dossier": _dossiers,
 }
 
 
@@ -142,6 +156,10 @@ def pull(session: Session, user: User, client_id: Any = None, cursor: str | None
     has_more = len(rows) > limit
     rows = rows[:limit]
     cache: dict[tuple[str, str], dict[str, Any] | None] = {}
+    for entity, load in batch_serialisers.items():
+        wanted = list({r.entity_id for r in rows if r.entity == entity and r.op != "delete"})
+        if wanted:
+            cache.update(((entity, i), data) for i, data in load(session, wanted).items())
     changes = []
     for _seq, entity, entity_id, op in rows:
         serialiser = entity_serialisers.get(entity)
