@@ -17,6 +17,10 @@ JSON_METHODS = {"POST", "PUT", "PATCH"}
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(Config(app.instance_path, **(config or {})))
+    # JSON as it is built (no key sorting), Vietnamese as UTF-8 rather than \uXXXX escapes:
+    # "Nguyễn" is 8 bytes instead of 11 on a phone's 2G link.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -73,7 +73,6 @@ class Config:
         self.DB_IDLE_PING_SECONDS = float(env.get("DB_IDLE_PING_SECONDS", "10"))
         # Behind a reverse proxy: how many proxies' X-Forwarded-* headers to trust.
         self.PROXY_FIX = int(env.get("PROXY_FIX", "0"))
-        self.JSON_SORT_KEYS = False
         self.API_TITLE = "Hoso API"
         self.API_VERSION = "v1"
         self.OPENAPI_VERSION = "3.0.3"

@@ -65,3 +65,13 @@ def test_unexpected_errors_are_500_problems_without_internals(app):
     resp = fresh.test_client().get("/boom-for-test")
     assert resp.status_code == 500 and resp.mimetype == PROBLEM
     assert "secret" not in resp.get_data(as_text=True)
+
+
+def test_vietnamese_text_travels_as_utf8_not_escapes(client, citizen):
+    """Every byte counts on 2G: "Nguyễn" goes as 8 bytes of UTF-8, not as "Nguy\\u1ec5n"."""
+    resp = client.get("/api/v1/auth/me", headers=citizen.headers)
+    assert resp.status_code == 200
+    assert resp.get_json()["full_name"] == "Nguyễn Văn An"
+    assert "Nguyễn Văn An".encode() in resp.data
+    assert b"\\u" not in resp.data
+    assert resp.mimetype == "application/json"
