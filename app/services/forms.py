@@ -97,6 +97,8 @@ def _check_value(field: dict[str, Any], value: Any, lang: str, today: date) -> l
     if ftype in STRING_TYPES:
         if not isinstance(value, str):
             return [message("type_string", lang)]
+        if "\x00" in value:  # never typed by a person, and PostgreSQL cannot store it
+            return [message("nul", lang)]
         if "min_length" in field and len(value) < field["min_length"]:
             errs.append(message("min_length", lang, min_length=field["min_length"]))
         if "max_length" in field and len(value) > field["max_length"]:
@@ -138,6 +140,8 @@ def _check_value(field: dict[str, Any], value: Any, lang: str, today: date) -> l
             k not in ADDRESS_KEYS or not isinstance(v, str) for k, v in value.items()
         ):
             return [message("type_object", lang)]
+        if any("\x00" in v for v in value.values()):
+            return [message("nul", lang)]
         for key in ("max_length",):
             if key in field and any(len(v) > field[key] for v in value.values()):
                 errs.append(message("max_length", lang, max_length=field[key]))

@@ -27,6 +27,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Must have at most {max_length} characters.",
     },
     "pattern": {"vi": "Giá trị không đúng định dạng.", "en": "Has the wrong format."},
+    "nul": {"vi": "Có ký tự không hợp lệ (NUL).", "en": "Contains an invalid character (NUL)."},
     "phone": {
         "vi": "Số điện thoại di động không hợp lệ.",
         "en": "Not a valid Vietnamese mobile number.",

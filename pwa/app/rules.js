@@ -127,6 +127,7 @@ function checkValue(field, value, lang, today) {
   const m = (k, p) => message(k, p, lang);
   if (STRING_TYPES.has(type)) {
     if (typeof value !== 'string') return [m('type_string')];
+    if (value.includes('\0')) return [m('nul')];
     if (has(field, 'min_length') && len(value) < field.min_length) errs.push(m('min_length', { min_length: field.min_length }));
     if (has(field, 'max_length') && len(value) > field.max_length) errs.push(m('max_length', { max_length: field.max_length }));
     if (FORMATS[type] && !FORMATS[type].test(value)) errs.push(m(type));
@@ -154,6 +155,7 @@ function checkValue(field, value, lang, today) {
     if (!isObj(value) || Object.entries(value).some(([k, v]) => !ADDRESS_KEYS.includes(k) || typeof v !== 'string')) {
       return [m('type_object')];
     }
+    if (Object.values(value).some((v) => v.includes('\0'))) return [m('nul')];
     if (has(field, 'max_length') && Object.values(value).some((v) => len(v) > field.max_length)) {
       errs.push(m('max_length', { max_length: field.max_length }));
     }

@@ -13,18 +13,19 @@ from tests.factories import sample_values
 
 TODAY = date(2026, 11, 29)
 BAD_BY_TYPE: dict[str, list[Any]] = {
-    "text": [123, "", "   ", "x" * 300, "7", "a@b", ["list"]],
+    "text": [123, "", "   ", "x" * 300, "7", "a@b", ["list"], "An\x00"],
     "textarea": [False, "y" * 5000],
     "number": ["12", True, -5, 0, 10**9, 2.5, None],
     "date": ["2026-02-30", "29/11/2026", "2027-01-01", "1899-12-31", "2026-W48-7", 20261129, ""],
     "select": ["nope", 1, ""],
     "radio": ["nope", ["male"], None],
     "checkbox": ["yes", ["nope"], 1, [], True, False],
-    "phone": ["0123456789", "+84912345678", "0912345678\n", "091234567", 912345678],
+    "phone": ["0123456789", "+84912345678", "0912345678\n", "091234567", 912345678, "\x00"],
     "email": ["a@b", "an@example.vn", "a b@c.d", "@x.vn"],
     "national_id": ["12345", "00119001234a", "001190012345", "００１１９００１２３４５"],
     "address": [{"line": "1"}, {"line": 1}, {"street": "x"}, "Hà Nội",
-                {"line": "", "ward": "", "province": ""}, {"line": "z" * 300, "ward": "", "province": ""}],
+                {"line": "", "ward": "", "province": ""}, {"line": "z" * 300, "ward": "", "province": ""},
+                {"line": "1 Hàng Bạc\x00", "ward": "Hoàn Kiếm", "province": "Hà Nội"}],
     "group": [[], {}, [1], [{}], [{"bogus": 1}]],
 }
 

@@ -77,6 +77,24 @@ def test_rejected_mutations_do_not_block_the_queue(client, citizen):
     assert dossier["fields"] == {"child_full_name": "An", "copies": 3}
 
 
+def test_a_nul_character_is_rejected_and_the_queue_goes_on(client, citizen):
+    """PostgreSQL cannot store NUL: a save of one into an existing draft is a 422 result
+    for that field (on both databases), not a failed batch the phone would resend forever."""
+    phone = Phone(client, citizen)
+    did = uuid.uuid4()
+    assert phone.one("dossier.save", save_args(did, {"child_home_town": "Huế"}))["status"] == "applied"
+    body = phone.push(
+        phone.mutation("dossier.save", save_args(did, {"child_home_town": "Hu\x00ế"}, 2)),
+        phone.mutation("dossier.save", save_args(did, {"child_home_town": "Hội An"}, 2)),
+    )
+    assert [r["status"] for r in body["results"]] == ["rejected", "applied"]
+    error = body["results"][0]["error"]
+    assert error["status"] == 422 and "child_home_town" in error["errors"]
+    assert body["last_mutation_id"] == 3
+    dossier = client.get(f"/api/v1/dossiers/{did}", headers=citizen.headers).get_json()
+    assert dossier["fields"]["child_home_town"] == "Hội An"
+
+
 def test_a_rejected_mutation_leaves_no_partial_writes(client, db, citizen, official):
     # Supplementing a field the official did not ask for fails after the values were set.
     dossier = make_dossier(db.session, citizen.user, status="supplement_requested",
