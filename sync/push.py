@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, DomainError, Forbidden, PayloadTooLarge, ValidationFailed
@@ -258,6 +258,13 @@ def _run(session: Session, handler: Any, ctx: Context, args: dict[str, Any]) -> 
         return Outcome(REJECTED, error=exc.to_problem())
     except OperationalError:
         raise  # the database is in trouble: fail the batch, the client retries it
+    except DataError:
+        # A value the database cannot hold (a NUL character, a number past its range):
+        # the phone sent something wrong, and retrying cannot help.
+        savepoint.rollback()
+        return Outcome(REJECTED, error=ValidationFailed(
+            "A value in this change cannot be stored.",
+            errors={"args": ["a value the server cannot store"]}).to_problem())
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES:
             raise

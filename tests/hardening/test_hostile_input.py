@@ -84,4 +84,6 @@ def test_a_hostile_sync_mutation_is_consumed_not_blocking(client, citizen):
     # SQLite can store NUL, PostgreSQL cannot: there the first one is rejected too.
     assert body["results"][0]["status"] in ("applied", "rejected")
     assert [r["status"] for r in body["results"][1:3]] == ["rejected"] * 2
+    # The phone is told what is wrong with its data (a 4xx problem), not that the server failed.
+    assert all(400 <= r["error"]["status"] < 500 for r in body["results"][1:3]), body["results"]
     assert body["results"][3]["status"] == "applied"
