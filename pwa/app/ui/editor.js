@@ -54,12 +54,17 @@ export async function renderEditor(main, { id }) {
   const summary = h('div.summary', { role: 'alert', tabindex: '-1' });
   const docsBox = h('div.docs-box');
 
+  // The person's edits: counted, and while one is being written to the phone's store the
+  // stored copy is older than the form, so nothing may redraw the form from it.
+  let edits = 0;
+  let saving = null;
   const flush = async () => {
-    if (!timer) return;
+    if (!timer) { await saving; return; }
     clearTimeout(timer);
     timer = null;
     const bad = validate(form, values, undefined, { complete: false });
-    await saveDraft({ ...draft, fields: values }, new Set(Object.keys(bad).map((k) => k.split('.')[0])));
+    saving = saveDraft({ ...draft, fields: values }, new Set(Object.keys(bad).map((k) => k.split('.')[0])));
+    try { await saving; } finally { saving = null; }
     setDirty(0);
     saved.textContent = t('editor.saved_on_phone');
   };
@@ -71,6 +76,7 @@ export async function renderEditor(main, { id }) {
   const drawDocs = () => documentsSection(docsBox, { dossierId: id, procedure: proc, form, values, version: draft.form_version, offers });
   const body = h('form.dossier', { novalidate: true });
   const edited = () => {
+    edits += 1;
     setDirty(1);
     saved.textContent = t('editor.saving');
     clearTimeout(timer);
@@ -164,10 +170,12 @@ export async function renderEditor(main, { id }) {
   // Another phone's edits arrived: show them, unless the person is typing right now.
   const norm = (o) => JSON.stringify(Object.entries(o || {}).filter(([, v]) => v !== null && v !== '' && v !== undefined).sort());
   const onData = async (e) => {
-    if (!(e.detail.dossiers || []).includes(id) || timer) return;
+    if (!(e.detail.dossiers || []).includes(id) || timer || saving) return;
+    const before = edits;
     const fresh = await getDraft(id);
+    // Typed (or being saved) while the store was read: that copy is already behind the form.
+    if (timer || saving || edits !== before) return;
     if (!fresh || fresh.form_version !== draft.form_version) { window.dispatchEvent(new CustomEvent('hoso:rerender')); return; }
-    if (timer) return;
     if (norm(fresh.fields) !== norm(values)) {
       values = fresh.fields;
       ctl.replace(values);
