@@ -295,19 +295,21 @@ def terminate(session: Session, settings: Settings, upload: Upload) -> None:
 # ---- Reading -----------------------------------------------------------------------------
 
 
-def official_use(session: Session, official: User, upload: Upload) -> tuple[uuid.UUID, str] | None:
-    """The (non-draft) dossier of the official's agency that has this upload as a document,
-    and the document's code; None when the official has no business with the file."""
+def agency_link(session: Session, official: User, link: Any) -> tuple[uuid.UUID, str] | None:
+    """The (non-draft) dossier of the official's agency holding the document `link` (a
+    condition on DocumentLink) picks out, and the document's code; None when the official
+    has no business with it. Officials see citizens' files only through such a dossier."""
     row = session.execute(
         select(Dossier.id, DocumentLink.document_code)
         .join(DocumentLink, DocumentLink.dossier_id == Dossier.id)
-        .where(
-            DocumentLink.upload_id == upload.id,
-            Dossier.agency_code == official.agency_code,
-            Dossier.status != lc.DRAFT,
-        )
+        .where(link, Dossier.agency_code == official.agency_code, Dossier.status != lc.DRAFT)
     ).first()
     return (row[0], row[1]) if row is not None else None
+
+
+def official_use(session: Session, official: User, upload: Upload) -> tuple[uuid.UUID, str] | None:
+    """The agency's dossier holding this upload as a document, and the document's code."""
+    return agency_link(session, official, DocumentLink.upload_id == upload.id)
 
 
 def readable_by_official(session: Session, official: User, upload: Upload) -> bool:

@@ -16,12 +16,10 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ValidationFailed
 from app.models.accounts import User
-from app.models.dossiers import Dossier
 from app.models.uploads import DocumentLink
 from app.models.warehouse import RESULT, ProfileField, WarehouseRecord
 from app.services import clock
-from app.services import lifecycle as lc
-from app.services.uploads import parse_uuid
+from app.services.uploads import agency_link, parse_uuid
 from sync import feed
 
 SIGNUP, POPULATION_DB = "signup", "national_population_db"
@@ -166,18 +164,10 @@ def get_record_for(session: Session, user: User, record_id: Any) -> tuple[Wareho
         if record.owner_id != user.id:
             raise NotFound("No such record.")
         return record, None
-    dossier_id = session.scalars(
-        select(Dossier.id)
-        .join(DocumentLink, DocumentLink.dossier_id == Dossier.id)
-        .where(
-            DocumentLink.record_id == record.id,
-            Dossier.agency_code == user.agency_code,
-            Dossier.status != lc.DRAFT,
-        )
-    ).first()
-    if dossier_id is None:
+    link = agency_link(session, user, DocumentLink.record_id == record.id)
+    if link is None:
         raise NotFound("No such record in a dossier of your agency.")
-    return record, dossier_id
+    return record, link[0]
 
 
 def add_record(session: Session, record: WarehouseRecord) -> WarehouseRecord:
