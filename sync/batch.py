@@ -123,18 +123,19 @@ class SaveBatch:
             ids.update(self.session.scalars(select(ConflictRecord.dossier_id)
                                             .where(ConflictRecord.id.in_(conflict_ids))))
         self.session.info[LOCKED] = set()
+        in_order = sorted(ids)
         if self.pg:
             state, loaded = reads.begin(self.session, self.client_id, self.user.id,
-                                        self.received, sorted(ids), wanted)
-            self._keep(sorted(ids), loaded)
+                                        self.received, in_order, wanted)
+            self._keep(in_order, loaded)
             return state
         state = reads.lock_client_core(self.session, self.client_id, self.user.id, self.received)
-        if state is not None and ids:
-            self._load(sorted(ids), wanted)
+        if state is not None and in_order:
+            self._load(in_order, wanted)
         return state
 
     def _load(self, ids: list[uuid.UUID], wanted: set[tuple[uuid.UUID, int]]) -> None:
-        load = reads.pipelined if self.pg else reads.core
+        load = reads.postgres if self.pg else reads.core
         self._keep(ids, load(self.session, self.client_id, ids, wanted))
 
     def _keep(self, ids: list[uuid.UUID], loaded: reads.Loaded) -> None:
@@ -307,8 +308,9 @@ class SaveBatch:
                for k in self.own_dirty]
         if dossiers or own or self.versions or self.changes or self.results or client:
             write = writes.pipelined if self.pg else writes.core
-            write(session, self.user.id, dossiers=dossiers, own=own, versions=self.versions,
-                  changes=self.changes, results=self.results, client=client, commit=commit)
+            write(session, self.user.id, self.client_id, dossiers=dossiers, own=own,
+                  versions=self.versions, changes=self.changes, results=self.results,
+                  client=client, commit=commit)
         self.touched, self.own_dirty = {}, set()
         self.versions, self.changes, self.results = [], [], []
 

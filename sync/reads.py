@@ -2,9 +2,9 @@
 sight, locked), its dossiers (locked), the base versions it names and this client's own
 writes.
 
-`begin` (PostgreSQL) sends it as two statements in psycopg's pipeline mode on the
+`begin` (PostgreSQL) sends it as one statement in psycopg's pipeline mode on the
 session's connection, the transaction's BEGIN included: the batch's first round trip.
-`pipelined` reads dossiers again later in the batch (after a registry handler ran); `core`
+`postgres` reads dossiers again later in the batch (after a registry handler ran); `core`
 does the same with SQLAlchemy Core statements (SQLite). All return the same shapes.
 
 Errors from the driver connection are raised as SQLAlchemy's (`driver`), so the engine's
@@ -70,8 +70,8 @@ def begin(session: Session, client_id: uuid.UUID, user_id: int, now: Any, ids: l
     The client row is None when neither it nor the user exists."""
     with driver(session) as conn, conn.cursor() as cur:
         with conn.pipeline():
-            cur.execute(_BEGIN, {"client_id": client_id, "now": now, "user_id": user_id,
-                                 "ids": ids, "versions": sorted({v for _, v in wanted})})
+            cur.execute(_BEGIN, {**_params(client_id, ids, wanted), "now": now,
+                                 "user_id": user_id})
         found = cur.fetchall()
     if not found:
         return None, ({}, {}, {})
@@ -82,12 +82,18 @@ def begin(session: Session, client_id: uuid.UUID, user_id: int, now: Any, ids: l
     return state, _fetch([values[4:] for values in found if values[4 + _ID] is not None])
 
 
-def pipelined(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],
-              wanted: set[tuple[uuid.UUID, int]]) -> Loaded:
+def postgres(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],
+             wanted: set[tuple[uuid.UUID, int]]) -> Loaded:
+    """PostgreSQL: dossiers read again later in the batch (one statement)."""
     with driver(session) as conn, conn.cursor() as cur:
-        cur.execute(_DOSSIERS, {"ids": ids, "client_id": client_id,
-                                "versions": sorted({v for _, v in wanted})})
+        cur.execute(_DOSSIERS, _params(client_id, ids, wanted))
         return _fetch(cur.fetchall())
+
+
+def _params(client_id: uuid.UUID, ids: list[uuid.UUID],
+            wanted: set[tuple[uuid.UUID, int]]) -> dict[str, Any]:
+    # A version named for one dossier may come for another too: harmless.
+    return {"client_id": client_id, "ids": ids, "versions": sorted({v for _, v in wanted})}
 
 
 def _fetch(found: list[Any]) -> Loaded:

@@ -13,6 +13,7 @@ stays gap-free.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from sqlalchemy import bindparam, update
@@ -61,14 +62,13 @@ s AS (UPDATE client_states AS t SET last_mutation_id = (x->>'last_mutation_id'):
 SELECT 1"""
 
 
-def pipelined(session: Session, user_id: int, *, dossiers: Rows, own: Rows, versions: Rows,
-              changes: list[tuple[str, Any, str]], results: Rows, client: dict[str, Any] | None,
-              commit: bool = False) -> None:
+def pipelined(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers: Rows,
+              own: Rows, versions: Rows, changes: list[tuple[str, Any, str]], results: Rows,
+              client: dict[str, Any] | None, commit: bool = False) -> None:
     """`commit`: end the transaction in the same round trip (the session's own commit that
     follows finds nothing left to do)."""
-    client_id = (client or {}).get("client_id") or (own or results or [{}])[0].get("client_id")
     doc = {
-        "client_id": str(client_id) if client_id else None,
+        "client_id": str(client_id),
         "dossiers": [{"id": str(d["id"]), "version": d["version"], "fields": d["fields"],
                       "field_stamps": d["field_stamps"], "at": d["updated_at"].isoformat()}
                      for d in dossiers],
@@ -98,9 +98,9 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def core(session: Session, user_id: int, *, dossiers: Rows, own: Rows, versions: Rows,
-         changes: list[tuple[str, Any, str]], results: Rows, client: dict[str, Any] | None,
-         commit: bool = False) -> None:
+def core(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers: Rows, own: Rows,
+         versions: Rows, changes: list[tuple[str, Any, str]], results: Rows,
+         client: dict[str, Any] | None, commit: bool = False) -> None:
     if dossiers:
         table = Dossier.__table__
         session.execute(
@@ -121,6 +121,6 @@ def core(session: Session, user_id: int, *, dossiers: Rows, own: Rows, versions:
         session.execute(MutationResult.__table__.insert(), results)
     if client:
         table = ClientState.__table__
-        session.execute(update(table).where(table.c.client_id == client["client_id"]).values(
+        session.execute(update(table).where(table.c.client_id == client_id).values(
             last_mutation_id=client["last_mutation_id"],
             last_captured_at=client["last_captured_at"], updated_at=client["updated_at"]))
