@@ -58,7 +58,9 @@ def test_photo_offline_submit_supplement_then_reuse(context: Any, page: Any, liv
         context.set_offline(False)
     item = page.locator("[data-doc=birth_notice]")
     expect(item).to_have_attribute("data-state", "uploading")
-    page.wait_for_function("() => document.querySelector('[data-doc=birth_notice] progress').value > 0")
+    # The item is drawn again as the screen updates: wait until a drawing shows progress.
+    page.wait_for_function(
+        "() => (document.querySelector('[data-doc=birth_notice] progress') || {}).value > 0")
     assert len(held) == 1 and patches[0] == 0 and patches[1] > 0  # the second chunk waits for us
     expect(item.locator(".doc-state")).to_contain_text("Đang tải lên")
     expect(sync).not_to_have_attribute("data-state", "saved")
