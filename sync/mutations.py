@@ -16,12 +16,27 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.models.accounts import User
+from app.errors import DomainError
+from app.models.accounts import TokenUser, User
 
 APPLIED, MERGED, CONFLICT, REJECTED = "applied", "merged", "conflict", "rejected"
 STATUSES = (APPLIED, MERGED, CONFLICT, REJECTED)
 # session.info key: ids of dossiers the engine locked (and loaded) for the current batch.
 LOCKED = "sync_locked_dossiers"
+
+
+class UnknownUser(DomainError):
+    status, slug, title = 401, "invalid-token", "Unknown user"
+
+
+def account(session: Session, user: User | TokenUser) -> User:
+    """The account's row, for code that works with the ORM (read once per session)."""
+    if isinstance(user, User):
+        return user
+    found = session.get(User, user.id)
+    if found is None:
+        raise UnknownUser("The account no longer exists.")
+    return found
 
 
 @dataclass

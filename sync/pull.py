@@ -14,18 +14,19 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import null, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Forbidden, Gone, ValidationFailed
-from app.models.accounts import User
+from app.models.accounts import TokenUser, User
 from app.models.catalog import Procedure
-from app.models.dossiers import Dossier
+from app.models.dossiers import Dossier, DossierEvent
 from app.models.notifications import Notification
 from app.models.sync import Change, ClientState, ConflictRecord
 from app.services import clock
 from app.services.representations import dossier_dict, notification_dict, procedure_dict
 from sync.conflicts import conflict_dict
+from sync.mutations import UnknownUser, account
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +48,26 @@ def _dossier(session: Session, entity_id: str) -> dict[str, Any] | None:
 
 
 def _dossiers(session: Session, entity_ids: list[str]) -> dict[str, dict[str, Any] | None]:
-    """A page's dossiers with their histories in two queries, not two per dossier."""
+    """A page's dossiers with their histories in two plain-column queries (no ORM objects:
+    a page often repeats a few dossiers, and building them with their procedure and agency
+    cost more than the rest of the pull)."""
     keys = {k for k in map(_key, entity_ids) if k is not None}
-    found = {str(d.id): d for d in session.scalars(
-        select(Dossier).where(Dossier.id.in_(keys)).options(selectinload(Dossier.events)))
-    } if keys else {}
+    if not keys:
+        return dict.fromkeys(entity_ids)
+    dossiers = Dossier.__table__
+    rows = session.execute(
+        select(dossiers, Procedure.name.label("procedure_name"))
+        .join(Procedure.__table__, Procedure.code == dossiers.c.procedure_code)
+        .where(dossiers.c.id.in_(keys))).all()
+    events: dict[uuid.UUID, list[Any]] = {row.id: [] for row in rows}
+    for event in session.execute(select(DossierEvent.__table__)
+                                 .where(DossierEvent.dossier_id.in_(events))
+                                 .order_by(DossierEvent.id)):
+        events[event.dossier_id].append(event)
     today = clock.today()
-    return {i: dossier_dict(found[i], today=today) if i in found else None for i in entity_ids}
+    found = {str(row.id): dossier_dict(row, today=today, procedure_name=row.procedure_name,
+                                       events=events[row.id]) for row in rows}
+    return {i: found.get(i) for i in entity_ids}
 
 
 def _notification(session: Session, entity_id: str) -> dict[str, Any] | None:
@@ -120,31 +134,44 @@ def decode_cursor(cursor: str, user_id: int) -> int | None:
         return None
 
 
-def last_mutation_id(session: Session, user: User, client_id: Any) -> int:
+def _client_uuid(client_id: Any) -> uuid.UUID | None:
     if client_id is None:
-        return 0
+        return None
     try:
-        cid = client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(str(client_id))
+        return client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(str(client_id))
     except (ValueError, TypeError, AttributeError):
         raise ValidationFailed("`client_id` must be a UUID.", errors={"client_id": ["UUID"]}) from None
-    state = session.get(ClientState, cid)
-    if state is None:
-        return 0
-    if state.user_id != user.id:
+
+
+def _position(session: Session, user_id: int, cid: uuid.UUID | None) -> tuple[int, int, int]:
+    """`(change_seq, change_floor, last_mutation_id)` in one query, which also checks that
+    the account exists (401) and that the client is this user's (403)."""
+    if cid is None:
+        query = select(User.change_seq, User.change_floor, null(), null())
+    else:
+        query = (select(User.change_seq, User.change_floor, ClientState.user_id,
+                        ClientState.last_mutation_id)
+                 .outerjoin(ClientState, ClientState.client_id == cid))
+    row = session.execute(query.where(User.id == user_id)).one_or_none()
+    if row is None:
+        raise UnknownUser("The account no longer exists.")
+    seq_now, floor, owner, last = row
+    if owner is not None and owner != user_id:
         raise Forbidden("This client belongs to another account.")
-    return state.last_mutation_id
+    return seq_now, floor, last or 0
 
 
-def pull(session: Session, user: User, client_id: Any = None, cursor: str | None = None,
-         limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
-    """`{cursor, has_more, last_mutation_id, changes}`; raises Gone (410) for a dead cursor."""
+def pull(session: Session, user: User | TokenUser, client_id: Any = None,
+         cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+    """`{cursor, has_more, last_mutation_id, changes}`; raises Gone (410) for a dead cursor.
+
+    `user` may be the `TokenUser` the access token names: the account's row is read only
+    for a snapshot."""
     limit = max(1, min(int(limit), MAX_LIMIT))
-    last = last_mutation_id(session, user, client_id)
-    seq_now, floor = session.execute(
-        select(User.change_seq, User.change_floor).where(User.id == user.id)).one()
+    seq_now, floor, last = _position(session, user.id, _client_uuid(client_id))
     if not cursor:
         return {"cursor": encode_cursor(user.id, seq_now), "has_more": False,
-                "last_mutation_id": last, "changes": snapshot(session, user)}
+                "last_mutation_id": last, "changes": snapshot(session, account(session, user))}
     after = decode_cursor(cursor, user.id)
     if after is None or after < floor or after > seq_now:
         raise Gone("This cursor can no longer be served; pull again without a cursor.",

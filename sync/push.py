@@ -28,7 +28,7 @@ from app.services import clock
 from sync import actions, conflicts, drafts, reads  # noqa: F401  (register the v1 mutations)
 from sync.batch import SaveBatch
 from sync.merge import parse_stamp
-from sync.mutations import LOCKED, REJECTED, Context, Outcome, get_handler
+from sync.mutations import LOCKED, REJECTED, Context, Outcome, UnknownUser, account, get_handler
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +46,6 @@ class UnknownMutation(DomainError):
 
 class InternalError(DomainError):
     status, slug, title = 500, "internal-error", "Internal Server Error"
-
-
-class UnknownUser(DomainError):
-    status, slug, title = 401, "invalid-token", "Unknown user"
 
 
 def push(session: Session, user: User | TokenUser, client_id: Any, mutations: Any, *, lang: str = "vi",
@@ -187,16 +183,6 @@ def _push_once(session: Session, user: User | TokenUser, cid: uuid.UUID,
         saves.finish(state)
     session.flush()
     return {"last_mutation_id": state.last_mutation_id, "results": results}, fresh
-
-
-def account(session: Session, user: User | TokenUser) -> User:
-    """The account's row, for handlers that work with the ORM (read once per session)."""
-    if isinstance(user, User):
-        return user
-    found = session.get(User, user.id)
-    if found is None:
-        raise UnknownUser("The account no longer exists.")
-    return found
 
 
 def clamp(captured: datetime | None, floor: datetime | None, ceiling: datetime) -> datetime:

@@ -11,7 +11,7 @@ from flask import current_app, request
 from flask_jwt_extended import get_current_user
 from flask_smorest import Blueprint, abort
 
-from api.security import BEARER, citizen_required, citizen_token_required, request_language
+from api.security import BEARER, citizen_token_required, request_language
 from api.sync.schemas import EnvelopeError, PullOut, PullQuery, PushIn, PushOut, load_push
 from app.errors import PayloadTooLarge
 from app.extensions import db
@@ -84,7 +84,7 @@ def push(body: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(PullQuery, location="query")
 @blp.response(200, PullOut)
 @blp.doc(security=BEARER)
-@citizen_required
+@citizen_token_required
 def pull(query: dict[str, Any]) -> dict[str, Any]:
     """Changes after `cursor` (every change exactly once), or a snapshot without a cursor."""
     return pull_changes(db.session, get_current_user(), query.get("client_id"), query.get("cursor"),

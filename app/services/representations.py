@@ -50,7 +50,7 @@ def form_dict(fv: FormVersion) -> dict[str, Any]:
             "published_at": _iso(fv.published_at), "form": fv.form}
 
 
-def event_dict(e: DossierEvent, *, with_actor: bool = False) -> dict[str, Any]:
+def event_dict(e: DossierEvent | Any, *, with_actor: bool = False) -> dict[str, Any]:
     data = {"at": _iso(e.at), "actor_kind": e.actor_kind, "action": e.action,
             "from_status": e.from_status, "to_status": e.to_status, "note": e.note,
             "data": e.data or {}}
@@ -59,11 +59,15 @@ def event_dict(e: DossierEvent, *, with_actor: bool = False) -> dict[str, Any]:
     return data
 
 
-def dossier_dict(d: Dossier, *, history: bool = True, for_official: bool = False,
-                 today: date | None = None) -> dict[str, Any]:
+def dossier_dict(d: Dossier | Any, *, history: bool = True, for_official: bool = False,
+                 today: date | None = None, procedure_name: str | None = None,
+                 events: list[Any] | None = None) -> dict[str, Any]:
+    """`d` is a Dossier, or a row with a dossier's columns (a bulk read) given with its
+    `procedure_name` and `events` (rows with the event columns, in order)."""
     today = today or clock.today()
     data: dict[str, Any] = {
-        "id": str(d.id), "procedure_code": d.procedure_code, "procedure_name": d.procedure.name,
+        "id": str(d.id), "procedure_code": d.procedure_code,
+        "procedure_name": d.procedure.name if procedure_name is None else procedure_name,
         "agency_code": d.agency_code, "form_version": d.form_version, "status": d.status,
         "status_code": lc.STATUS_CODES.get(d.status), "version": d.version,
         "fields": d.fields, "field_stamps": d.field_stamps, "documents": d.documents,
@@ -80,7 +84,8 @@ def dossier_dict(d: Dossier, *, history: bool = True, for_official: bool = False
         data["owner"] = {"id": d.owner.id, "full_name": d.owner.full_name,
                          "phone": d.owner.phone, "email": d.owner.email}
     if history:
-        data["history"] = [event_dict(e, with_actor=for_official) for e in d.events]
+        data["history"] = [event_dict(e, with_actor=for_official)
+                           for e in (d.events if events is None else events)]
     return data
 
 

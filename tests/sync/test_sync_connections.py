@@ -91,6 +91,16 @@ def test_a_token_for_an_account_that_does_not_exist_gets_401(app, client, db):
     assert db.session.scalar(select(func.count()).select_from(ClientState)) == 0
 
 
+def test_a_token_for_an_account_that_does_not_exist_cannot_pull(app, client):
+    with app.test_request_context():
+        token = create_access_token(identity="987654", additional_claims={"kind": "citizen"})
+    headers = {"Authorization": f"Bearer {token}"}
+    for query in ({}, {"client_id": str(uuid.uuid4())}, {"cursor": "MS45ODc2NTQuMA"}):
+        resp = client.get("/api/v1/sync/pull", headers=headers, query_string=query)
+        assert resp.status_code == 401, query
+        assert resp.mimetype == "application/problem+json"
+
+
 def test_an_officials_token_cannot_push(client, make_official):
     official = make_official()
     resp = client.post("/api/v1/sync/push", headers=official.headers,
