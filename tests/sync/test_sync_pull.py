@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -136,3 +137,17 @@ def test_pull_sees_a_conflict_made_during_a_transition(client, db, citizen, offi
     assert r["status"] == "rejected"
     changes = phone.pull_all()
     assert [(c["entity"], c["data"]["other"]) for c in changes] == [("conflict", "Thôi")]
+
+
+def test_a_page_encodes_shared_data_once_and_reads_back_the_same(app):
+    from api.sync import _page_json
+
+    shared = {"id": "d1", "fields": {"ho_ten": "Nguyễn Văn \"An\"\n"}, "version": 3}
+    page = {"cursor": "MS4xLjk", "has_more": True, "last_mutation_id": 7, "changes": [
+        {"entity": "dossier", "id": "d1", "version": 3, "op": "put", "data": shared},
+        {"entity": "dossier", "id": "d2", "version": None, "op": "delete", "data": None},
+        {"entity": "dossier", "id": "d1", "version": 3, "op": "put", "data": shared}]}
+    with app.app_context():
+        text = _page_json(page)
+    assert json.loads(text) == page
+    assert "Nguyễn" in text and ", " not in text  # UTF-8, compact
