@@ -34,3 +34,12 @@ def test_register_is_limited_per_address(client, tight):
         "phone": f"09111111{i:02d}", "password": "Mat-khau-rat-kho-9", "full_name": "A"}).status_code
         for i in range(3)]
     assert codes == [201, 201, 429]
+
+
+@pytest.mark.parametrize("setting", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"])
+def test_limits_for_every_route_are_refused_at_start(setting, tmp_path):
+    from app import create_app
+
+    # Routes check only their own limits; a global one would be silently ignored.
+    with pytest.raises(ValueError, match=setting):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", setting: "1/minute"})
