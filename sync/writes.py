@@ -12,7 +12,6 @@ stays gap-free.
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from app import compactjson
 from app.models.dossiers import Dossier, DossierVersion
 from app.models.sync import ClientState, ClientWrite, MutationResult
 from app.services import clock
@@ -85,7 +85,7 @@ def pipelined(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers:
             "updated_at": _iso(client["updated_at"])},
     }
     with driver(session) as conn, conn.pipeline(), conn.cursor() as cur:
-        cur.execute(_WRITE, {"doc": _json(doc), "user_id": user_id, "now": clock.now()})
+        cur.execute(_WRITE, {"doc": compactjson.dumps(doc), "user_id": user_id, "now": clock.now()})
         if commit:
             conn.commit()
 
@@ -94,8 +94,6 @@ def _iso(moment: Any) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def core(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers: Rows, own: Rows,

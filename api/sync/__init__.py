@@ -13,6 +13,7 @@ from flask_smorest import Blueprint, abort
 
 from api.security import BEARER, citizen_token_required, request_language
 from api.sync.schemas import EnvelopeError, PullOut, PullQuery, PushIn, PushOut, load_push
+from app import compactjson
 from app.errors import PayloadTooLarge
 from app.extensions import db
 from app.observability import SYNC_MUTATIONS
@@ -72,12 +73,13 @@ def _count(results: list[dict[str, Any]]) -> None:
 @blp.response(200, PushOut)
 @blp.doc(security=BEARER)
 @citizen_token_required
-def push(body: dict[str, Any]) -> dict[str, Any]:
+def push(body: dict[str, Any]) -> Response:
     """Apply queued mutations in id order, each exactly once; answered after commit."""
     config = current_app.config
-    return push_batch(db.session, get_current_user(), body["client_id"], body["mutations"],
-                      lang=request_language(), max_batch=config["SYNC_MAX_BATCH"],
-                      max_bytes=config["SYNC_MAX_BATCH_BYTES"], on_applied=_count)
+    answer = push_batch(db.session, get_current_user(), body["client_id"], body["mutations"],
+                        lang=request_language(), max_batch=config["SYNC_MAX_BATCH"],
+                        max_bytes=config["SYNC_MAX_BATCH_BYTES"], on_applied=_count)
+    return current_app.response_class(compactjson.dumps(answer), mimetype="application/json")
 
 
 @blp.get("/pull")
@@ -96,9 +98,7 @@ def _page_json(page: dict[str, Any]) -> str:
     """The page as JSON, each entity's `data` encoded once: a page often holds several
     changes of one dossier, all carrying its current state (the same object), and encoding
     it again for each was a quarter of a 200-change pull's CPU."""
-    def dumps(value: Any) -> str:  # compact, as Flask sends JSON outside debug mode
-        return current_app.json.dumps(value, separators=(",", ":"))
-
+    dumps = compactjson.dumps
     encoded: dict[int, str] = {}
     changes = []
     for change in page["changes"]:
