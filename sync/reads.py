@@ -70,6 +70,11 @@ def begin(session: Session, client_id: uuid.UUID, user_id: int, now: Any, ids: l
     The client row is None when neither it nor the user exists."""
     with driver(session) as conn, conn.cursor() as cur:
         with conn.pipeline():
+            # This statement is prepared (psycopg, after a few runs), but PostgreSQL kept
+            # planning it afresh for every batch (its custom plans looked cheaper than the
+            # generic one): the generic plan is the same index lookups and saves about 0.4 ms
+            # of the server's CPU per batch. For this transaction only.
+            cur.execute(_GENERIC_PLANS)
             cur.execute(_BEGIN, {**_params(client_id, ids, wanted), "now": now,
                                  "user_id": user_id})
         found = cur.fetchall()
@@ -130,6 +135,7 @@ _CLIENT = (
     "updated_at) SELECT %(client_id)s, u.id, 0, %(now)s, %(now)s FROM users u "
     "WHERE u.id = %(user_id)s ON CONFLICT (client_id) DO UPDATE SET updated_at = c.updated_at "
     "RETURNING user_id, last_mutation_id, last_captured_at, updated_at")
+_GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 _BEGIN = (f"WITH c AS ({_CLIENT}) SELECT c.*, d.* FROM c "
           f"LEFT JOIN LATERAL ({_DOSSIERS}) AS d ON true")
 
