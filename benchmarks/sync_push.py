@@ -256,7 +256,8 @@ CREATE TABLE IF NOT EXISTS bench_results (client_id uuid, mutation_id int, resul
 """
 
 
-def _raw_phone(dsn: str, user_id: int, batch: int, stop_at: float, out: list[Any]) -> None:
+def _raw_phone(dsn: str, user_id: int, batch: int, stop_at: float, out: list[Any],
+               hold: Any) -> None:
     import psycopg
     from psycopg.types.json import Jsonb
 
@@ -291,12 +292,14 @@ def _raw_phone(dsn: str, user_id: int, batch: int, stop_at: float, out: list[Any
                 conn.execute("UPDATE bench_clients SET last_mutation_id = %s WHERE client_id = %s",
                              (next_id - 1, cid))
             lat.append(time.perf_counter() - t0)
+        hold.wait(60)  # keep the connection (its server process) until its CPU is counted
     out.append(lat)
 
 
-def _raw_worker(dsn: str, users: list[int], batch: int, stop_at: float, q: Any) -> None:
+def _raw_worker(dsn: str, users: list[int], batch: int, stop_at: float, q: Any,
+                hold: Any) -> None:
     out: list[Any] = []
-    threads = [threading.Thread(target=_raw_phone, args=(dsn, u, batch, stop_at, out))
+    threads = [threading.Thread(target=_raw_phone, args=(dsn, u, batch, stop_at, out, hold))
                for u in users]
     for t in threads:
         t.start()
@@ -314,19 +317,28 @@ def run_raw(dsn: str, phones: int, batch: int, seconds: float, procs: int) -> di
         conn.execute(RAW_DDL)
         conn.execute("TRUNCATE bench_clients, bench_dossiers, bench_results")
     q: Any = mp.Queue()
+    hold = mp.Event()
     stop_at = time.monotonic() + seconds
     started = time.monotonic()
+    # PostgreSQL's CPU: its connection processes start after this and are counted whole.
+    cpu0 = _cpu_ticks(_postgres_pids())
     users = list(range(1, phones + 1))
-    workers = [mp.Process(target=_raw_worker, args=(dsn, users[i::procs], batch, stop_at, q))
+    workers = [mp.Process(target=_raw_worker, args=(dsn, users[i::procs], batch, stop_at, q, hold))
                for i in range(procs)]
     for w in workers:
         w.start()
+    time.sleep(max(0.0, stop_at - time.monotonic()) + 1.0)  # the last transactions end
+    cpu1 = _cpu_ticks(_postgres_pids())
+    hold.set()
     out = [ls for _ in workers for ls in q.get()]
     for w in workers:
         w.join()
-    elapsed = time.monotonic() - started
+    elapsed = stop_at - started
     lat = [x for ls in out for x in ls]
-    return {"batch": batch, "mutations_per_s": len(lat) * batch / elapsed, **_pct(lat)}
+    rate = len(lat) * batch / elapsed
+    return {"batch": batch, "mutations_per_s": rate, **_pct(lat),
+            "cpu_postgres": _cpu_delta(cpu0, cpu1) / elapsed,
+            "pg_us_per_mutation": _cpu_delta(cpu0, cpu1) / max(1, len(lat) * batch) * 1e6}
 
 
 def _spy(master: int, out: str, batch: int, seconds: float) -> list[subprocess.Popen]:
@@ -378,7 +390,9 @@ def main() -> None:
             raw[b] = run_raw(dsn, args.phones, b, args.seconds, args.raw_procs)
             r = raw[b]
             print(f"raw psycopg  batch {b:>3}: {r['mutations_per_s']:8.0f} mutations/s  "
-                  f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms")
+                  f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms"
+                  f"  (postgres (all) {r['cpu_postgres']:.2f} cores, "
+                  f"{r['pg_us_per_mutation']:.0f} µs of its CPU per mutation)")
     log = Path("/tmp") / f"sync-bench-gunicorn-{os.getpid()}.log"
     proc, base = start_gunicorn(url, args.workers, args.threads, log, args.worker_class)
     try:
@@ -395,7 +409,9 @@ def main() -> None:
                   f"{share}  (pushes {r['pushes']}, errors {r['errors']}, pull p50 "
                   f"{r['pull_p50_ms']:.1f} ms p99 {r['pull_p99_ms']:.1f} ms; CPU cores busy: gunicorn "
                   f"{r['cpu_gunicorn']:.2f}, postgres (all) {r['cpu_postgres']:.2f}, load generator "
-                  f"{r['cpu_loadgen']:.2f})")
+                  f"{r['cpu_loadgen']:.2f}; per mutation: gunicorn "
+                  f"{r['cpu_gunicorn'] / r['mutations_per_s'] * 1e6:.0f} µs, postgres "
+                  f"{r['cpu_postgres'] / r['mutations_per_s'] * 1e6:.0f} µs)")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
