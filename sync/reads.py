@@ -72,9 +72,11 @@ def begin(session: Session, client_id: uuid.UUID, user_id: int, now: Any, ids: l
         with conn.pipeline():
             # This statement is prepared (psycopg, after a few runs), but PostgreSQL kept
             # planning it afresh for every batch (its custom plans looked cheaper than the
-            # generic one): the generic plan is the same index lookups and saves about 0.4 ms
-            # of the server's CPU per batch. For this transaction only.
-            cur.execute(_GENERIC_PLANS)
+            # generic one). For a batch about one dossier (a phone saving as it is typed in)
+            # the generic plan saves about 0.3 ms of the server's CPU; for batches about
+            # several, the custom plans ran faster (measured: docs/benchmarks.md).
+            if len(ids) == 1:
+                cur.execute(_GENERIC_PLANS)  # for this transaction only
             cur.execute(_BEGIN, {**_params(client_id, ids, wanted), "now": now,
                                  "user_id": user_id})
         found = cur.fetchall()
