@@ -11,8 +11,9 @@ account, client id and 5 drafts (created in an untimed warm-up, at version 2) an
 every 10th push; the phones are threads in `--client-procs` processes. Prints mutations/s
 and p50/p95/p99 push latency at each batch size, the raw PostgreSQL rate for the same rows
 (upsert the dossier, store the result, bump last_mutation_id, one commit per batch),
-Hoso's rate as a share of it, and the CPU each part used (cores busy: gunicorn workers,
-every postgres process on the machine, the load generator). `--py-spy DIR` records each
+Hoso's rate as a share of it, and the CPU each part used (cores busy and per mutation:
+gunicorn workers, every postgres process on the machine, the load generator; for raw,
+PostgreSQL's). `--py-spy DIR` records each
 gunicorn worker during each timed run (py-spy raw collapsed stacks, one file per worker).
 Not part of the test suite.
 """
