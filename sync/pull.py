@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import null, select
+from sqlalchemy import bindparam, null, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Forbidden, Gone, ValidationFailed
@@ -54,15 +54,10 @@ def _dossiers(session: Session, entity_ids: list[str]) -> dict[str, dict[str, An
     keys = {k for k in map(_key, entity_ids) if k is not None}
     if not keys:
         return dict.fromkeys(entity_ids)
-    dossiers = Dossier.__table__
-    rows = session.execute(
-        select(dossiers, Procedure.name.label("procedure_name"))
-        .join(Procedure.__table__, Procedure.code == dossiers.c.procedure_code)
-        .where(dossiers.c.id.in_(keys))).all()
+    conn = session.connection()
+    rows = conn.execute(_PAGE_DOSSIERS, {"ids": list(keys)}).all()
     events: dict[uuid.UUID, list[Any]] = {row.id: [] for row in rows}
-    for event in session.execute(select(DossierEvent.__table__)
-                                 .where(DossierEvent.dossier_id.in_(events))
-                                 .order_by(DossierEvent.id)):
+    for event in conn.execute(_PAGE_EVENTS, {"ids": list(events)}):
         events[event.dossier_id].append(event)
     today = clock.today()
     found = {str(row.id): dossier_dict(row, today=today, procedure_name=row.procedure_name,
@@ -86,6 +81,28 @@ def _procedure(session: Session, entity_id: str) -> dict[str, Any] | None:
     found = session.get(Procedure, entity_id)
     return procedure_dict(found) if found is not None else None
 
+
+# The pull's statements, built once (plain columns, run on the session's connection: the
+# ORM's per-statement work was most of a small pull's CPU).
+_users, _clients = User.__table__, ClientState.__table__
+_POSITION = select(_users.c.change_seq, _users.c.change_floor, null(), null()).where(
+    _users.c.id == bindparam("user_id"))
+_POSITION_CLIENT = (
+    select(_users.c.change_seq, _users.c.change_floor, _clients.c.user_id,
+           _clients.c.last_mutation_id)
+    .select_from(_users.outerjoin(_clients, _clients.c.client_id == bindparam("client_id")))
+    .where(_users.c.id == bindparam("user_id")))
+_feed = Change.__table__
+_CHANGES = (select(_feed.c.seq, _feed.c.entity, _feed.c.entity_id, _feed.c.op)
+            .where(_feed.c.user_id == bindparam("user_id"), _feed.c.seq > bindparam("after"))
+            .order_by(_feed.c.seq).limit(bindparam("limit")))
+_dossier_t, _procedures = Dossier.__table__, Procedure.__table__
+_PAGE_DOSSIERS = (select(_dossier_t, _procedures.c.name.label("procedure_name"))
+                  .join(_procedures, _procedures.c.code == _dossier_t.c.procedure_code)
+                  .where(_dossier_t.c.id.in_(bindparam("ids", expanding=True))))
+_event_t = DossierEvent.__table__
+_PAGE_EVENTS = (select(_event_t).where(_event_t.c.dossier_id.in_(bindparam("ids", expanding=True)))
+                .order_by(_event_t.c.id))
 
 entity_serialisers: dict[str, Serialiser] = {
     "dossier": _dossier,
@@ -146,13 +163,9 @@ def _client_uuid(client_id: Any) -> uuid.UUID | None:
 def _position(session: Session, user_id: int, cid: uuid.UUID | None) -> tuple[int, int, int]:
     """`(change_seq, change_floor, last_mutation_id)` in one query, which also checks that
     the account exists (401) and that the client is this user's (403)."""
-    if cid is None:
-        query = select(User.change_seq, User.change_floor, null(), null())
-    else:
-        query = (select(User.change_seq, User.change_floor, ClientState.user_id,
-                        ClientState.last_mutation_id)
-                 .outerjoin(ClientState, ClientState.client_id == cid))
-    row = session.execute(query.where(User.id == user_id)).one_or_none()
+    row = session.connection().execute(
+        _POSITION if cid is None else _POSITION_CLIENT,
+        {"user_id": user_id, "client_id": cid}).one_or_none()
     if row is None:
         raise UnknownUser("The account no longer exists.")
     seq_now, floor, owner, last = row
@@ -176,15 +189,13 @@ def pull(session: Session, user: User | TokenUser, client_id: Any = None,
     if after is None or after < floor or after > seq_now:
         raise Gone("This cursor can no longer be served; pull again without a cursor.",
                    extra={"reset": True})
-    rows = list(session.execute(
-        select(Change.seq, Change.entity, Change.entity_id, Change.op)
-        .where(Change.user_id == user.id, Change.seq > after)
-        .order_by(Change.seq).limit(limit + 1)))
+    rows = [tuple(r) for r in session.connection().execute(
+        _CHANGES, {"user_id": user.id, "after": after, "limit": limit + 1})]
     has_more = len(rows) > limit
     rows = rows[:limit]
     cache: dict[tuple[str, str], dict[str, Any] | None] = {}
     for entity, load in batch_serialisers.items():
-        wanted = list({r.entity_id for r in rows if r.entity == entity and r.op != "delete"})
+        wanted = list({i for _s, e, i, op in rows if e == entity and op != "delete"})
         if wanted:
             cache.update(((entity, i), data) for i, data in load(session, wanted).items())
     changes = []
@@ -198,7 +209,7 @@ def pull(session: Session, user: User | TokenUser, client_id: Any = None,
         data = cache[(entity, entity_id)]
         changes.append({"entity": entity, "id": entity_id, "version": entity_version(entity, data),
                         "op": "put" if data is not None else "delete", "data": data})
-    new_cursor = rows[-1].seq if rows else after
+    new_cursor = rows[-1][0] if rows else after
     return {"cursor": encode_cursor(user.id, new_cursor), "has_more": has_more,
             "last_mutation_id": last, "changes": changes}
 
