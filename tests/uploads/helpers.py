@@ -74,3 +74,23 @@ def stored_files(root: Path) -> list[Path]:
 def problem(resp: Any) -> dict[str, Any]:
     assert resp.headers["Content-Type"].startswith("application/problem+json"), resp.headers
     return resp.get_json(force=True)
+
+
+def sweep_in_new_process(config: dict[str, Any], ready: Any, go: Any, out: Any) -> None:
+    """One more app process running the upload sweep once `go` is set (multiprocessing
+    target: it must live in a module the child imports by name)."""
+    from app import create_app
+    from app.extensions import db
+    from app.services import upload_expiry
+
+    app = create_app(config)
+    try:
+        with app.app_context():
+            db.session.execute(db.select(1))  # connected before the race starts
+            db.session.rollback()
+            ready.set()
+            go.wait(30)
+            out.put(("ok", upload_expiry.run(app)))
+            db.engine.dispose()
+    except Exception as exc:  # reported to the test, which fails with it
+        out.put(("error", repr(exc)))
