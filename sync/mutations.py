@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.errors import DomainError
+from app.errors import DomainError, ValidationFailed
 from app.models.accounts import TokenUser, User
 
 APPLIED, MERGED, CONFLICT, REJECTED = "applied", "merged", "conflict", "rejected"
@@ -37,6 +37,14 @@ def account(session: Session, user: User | TokenUser) -> User:
     if found is None:
         raise UnknownUser("The account no longer exists.")
     return found
+
+
+def client_uuid(value: Any) -> uuid.UUID:
+    """A phone's `client_id` (push and pull); 422 when it is not a UUID."""
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise ValidationFailed("`client_id` must be a UUID.", errors={"client_id": ["UUID"]}) from None
 
 
 @dataclass

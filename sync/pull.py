@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, null, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.errors import Forbidden, Gone, ValidationFailed
+from app.errors import Forbidden, Gone
 from app.models.accounts import TokenUser, User
 from app.models.catalog import Procedure
 from app.models.dossiers import Dossier, DossierEvent
@@ -26,7 +26,7 @@ from app.models.sync import Change, ClientState, ConflictRecord
 from app.services import clock
 from app.services.representations import dossier_dict, notification_dict, procedure_dict
 from sync.conflicts import conflict_dict
-from sync.mutations import UnknownUser, account
+from sync.mutations import UnknownUser, account, client_uuid
 
 log = logging.getLogger(__name__)
 
@@ -151,15 +151,6 @@ def decode_cursor(cursor: str, user_id: int) -> int | None:
         return None
 
 
-def _client_uuid(client_id: Any) -> uuid.UUID | None:
-    if client_id is None:
-        return None
-    try:
-        return client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(str(client_id))
-    except (ValueError, TypeError, AttributeError):
-        raise ValidationFailed("`client_id` must be a UUID.", errors={"client_id": ["UUID"]}) from None
-
-
 def _position(session: Session, user_id: int, cid: uuid.UUID | None) -> tuple[int, int, int]:
     """`(change_seq, change_floor, last_mutation_id)` in one query, which also checks that
     the account exists (401) and that the client is this user's (403)."""
@@ -181,7 +172,7 @@ def pull(session: Session, user: User | TokenUser, client_id: Any = None,
     `user` may be the `TokenUser` the access token names: the account's row is read only
     for a snapshot."""
     limit = max(1, min(int(limit), MAX_LIMIT))
-    seq_now, floor, last = _position(session, user.id, _client_uuid(client_id))
+    seq_now, floor, last = _position(session, user.id, None if client_id is None else client_uuid(client_id))
     if not cursor:
         return {"cursor": encode_cursor(user.id, seq_now), "has_more": False,
                 "last_mutation_id": last, "changes": snapshot(session, account(session, user))}

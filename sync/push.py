@@ -28,7 +28,7 @@ from app.services import clock
 from sync import actions, conflicts, drafts, reads  # noqa: F401  (register the v1 mutations)
 from sync.batch import SaveBatch
 from sync.merge import parse_stamp
-from sync.mutations import LOCKED, REJECTED, Context, Outcome, UnknownUser, account, get_handler
+from sync.mutations import LOCKED, REJECTED, Context, Outcome, UnknownUser, account, client_uuid, get_handler
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def push(session: Session, user: User | TokenUser, client_id: Any, mutations: An
     if body_bytes is not None and body_bytes > max_bytes:
         raise PayloadTooLarge(f"A batch holds at most {max_bytes} bytes.",
                               extra={"max_bytes": max_bytes, "max_mutations": max_batch})
-    cid = _client_id(client_id)
+    cid = client_uuid(client_id)
     batch = _batch(mutations)
     if len(batch) > max_batch:
         raise PayloadTooLarge(f"A batch holds at most {max_batch} mutations.",
@@ -112,13 +112,6 @@ def _attempts(session: Session, user: User | TokenUser, cid: uuid.UUID, batch: l
             session.rollback()
             raise
     raise AssertionError("unreachable")
-
-
-def _client_id(value: Any) -> uuid.UUID:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        raise ValidationFailed("`client_id` must be a UUID.", errors={"client_id": ["UUID"]}) from None
 
 
 def _batch(mutations: Any) -> list[dict[str, Any]]:

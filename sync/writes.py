@@ -29,7 +29,7 @@ from sync.reads import driver
 Rows = list[dict[str, Any]]
 
 # Every row of the batch in ONE statement (data-modifying CTEs, one jsonb document: one
-# C-speed json.dumps, no per-row adaptation). Its shape never changes, so the server keeps
+# encoding, no per-row adaptation). Its shape never changes, so the server keeps
 # it prepared. Empty arrays write nothing; the user's row is locked only when the feed grows.
 _WRITE = """
 WITH j AS MATERIALIZED (SELECT %(doc)s::jsonb AS doc),
@@ -92,8 +92,6 @@ def pipelined(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers:
 
 def _iso(moment: Any) -> str | None:
     return None if moment is None else moment.isoformat()
-
-
 
 
 def core(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers: Rows, own: Rows,
