@@ -15,6 +15,8 @@ const DATA = 'data-v1';
 const MANIFEST_KEY = '/__asset-manifest';
 const FORM_RE = /^\/api\/v1\/procedures\/[^/]+\/forms\/\d+$/;
 const CATALOG_RE = /^\/api\/v1\/procedures(\/[^/]+)?$/;
+// Longest wait for one background download (a revalidation, a prefetched form) on a bad network.
+const BACKGROUND_FETCH_MS = 20000;
 
 async function sha256(buf) {
   const d = await crypto.subtle.digest('SHA-256', buf);
@@ -90,7 +92,7 @@ async function prefetch(urls, source) {
   for (const url of urls) {
     if (FORM_RE.test(new URL(url, self.location).pathname) && (await cache.match(url))) continue;
     try {
-      const r = await fetch(url);
+      const r = await fetch(url, { signal: AbortSignal.timeout(BACKGROUND_FETCH_MS) });
       if (r.ok) await cache.put(url, r);
       else failed += 1;
     } catch (e) {
@@ -114,7 +116,9 @@ async function cacheFirst(request) {
 async function staleWhileRevalidate(event) {
   const cache = await caches.open(DATA);
   const hit = await cache.match(event.request, { ignoreVary: true });
-  const network = fetch(event.request).then(async (r) => {
+  // A revalidation behind a cached answer gives up after a while: until it ends, this worker
+  // is busy, and a new version the person asked for cannot take over.
+  const network = fetch(event.request, hit ? { signal: AbortSignal.timeout(BACKGROUND_FETCH_MS) } : {}).then(async (r) => {
     if (r.ok) await cache.put(event.request, r.clone());
     return r;
   });

@@ -28,6 +28,8 @@ const ROUTES = [
 ];
 const openConflicts = (all) => all.filter((c) => !c.resolved_at && !c.local_choice);
 
+// After the tap on "Update", the longest wait for the new version to take over before reloading.
+const UPDATE_RELOAD_MS = 10000;
 let cleanup = null;
 let renderSeq = 0;
 
@@ -115,8 +117,16 @@ async function setupWorker() {
   const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
   const offer = (worker) => offerUpdate(async () => {
     updating = true;
-    if (cleanup) { const c = cleanup; cleanup = null; await c(); } // save the open draft first
+    try {
+      if (cleanup) { const c = cleanup; cleanup = null; await c(); } // save the open draft first
+    } catch (err) {
+      console.error('saving the open draft before the update', err); // typed values are saved as typed
+    }
+    // The new version already took over (the old one had no page left to serve): reload now.
+    if (worker.state === 'activated' || worker.state === 'activating') { location.reload(); return; }
     worker.postMessage({ type: 'skip-waiting' });
+    // Normally `controllerchange` reloads at once; if it never comes, the page still reloads.
+    setTimeout(() => location.reload(), UPDATE_RELOAD_MS);
   });
   if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
   reg.addEventListener('updatefound', () => {

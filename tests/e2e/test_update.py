@@ -4,6 +4,7 @@ reloads a page with a draft open; the person applies it with a tap."""
 from __future__ import annotations
 
 import shutil
+import time
 from typing import Any
 
 from playwright.sync_api import expect
@@ -23,6 +24,15 @@ def test_update_waits_for_a_tap_and_downloads_only_changed_files(
         ctx = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server.url,
                                   locale="vi-VN", service_workers="allow")
         page = ctx.new_page()
+        # What the page and its service workers did, shown if the test fails.
+        started = time.monotonic()
+        ctx.on("console", lambda m: print(f"[{time.monotonic() - started:6.2f} console.{m.type}] {m.text}"))
+        cdp = ctx.new_cdp_session(page)
+        cdp.on("ServiceWorker.workerVersionUpdated", lambda e: print(
+            f"[{time.monotonic() - started:6.2f} workers]",
+            [(v["versionId"], v["status"], v["runningStatus"], len(v.get("controlledClients", [])))
+             for v in e["versions"]]))
+        cdp.send("ServiceWorker.enable")
         flows.sign_up(page, "Bùi Văn Nam")
         flows.wait_offline_ready(page)
         flows.start_marital(page)
@@ -46,10 +56,15 @@ def test_update_waits_for_a_tap_and_downloads_only_changed_files(
         assert page.evaluate("window.__samePage") is True
         expect(page.get_by_label(NAME)).to_have_value("Bùi Văn Nam đang gõ")
 
-        with page.expect_navigation(timeout=30000):  # the reload, only now (slow on a loaded machine)
-            banner.get_by_role("button", name="Cập nhật").click()
+        print(f"[{time.monotonic() - started:6.2f} tap]")
+        banner.get_by_role("button", name="Cập nhật").click()
+        # The reload, only now: a new page (slow on a loaded machine), with the draft as typed.
+        try:
+            page.wait_for_function("() => window.__samePage === undefined", timeout=45000)
+        except Exception:
+            print(server.output())
+            raise
         expect(page.get_by_label(NAME)).to_have_value("Bùi Văn Nam đang gõ", timeout=15000)
-        assert page.evaluate("window.__samePage") is None
         css = page.evaluate("fetch('/styles.css').then((r) => r.text())")
         assert "release 2" in css
         ctx.close()
