@@ -154,8 +154,5 @@ def playwright_instance() -> Iterator[Any]:
     """One Playwright driver for the whole run: a second sync instance cannot start while one runs."""
     from playwright.sync_api import sync_playwright
 
-    # Routes also see the service worker's own requests (the update test holds one of them).
-    os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
-
     with sync_playwright() as pw:
         yield pw
