@@ -115,16 +115,39 @@ def manifest() -> Response:
     return _send(body, "application/json", hashlib.sha256(body).hexdigest()[:32])
 
 
-@bp.get("/sw.js")
-def service_worker() -> Response:
-    """The worker with the shell version in its first line (so any shell change updates it)."""
-    path = _root() / "sw.js"
+# The worker files: sw.js (classic; the module worker imports it), its Web Push listeners and
+# the module worker of browsers with Background Sync.
+WORKER_FILES = ("sw.js", "sw-push.js", "sw-sync.js")
+
+
+def _worker(name: str, first_line: str) -> Response:
+    path = _root() / name
     if not path.is_file():
         raise NotFound()
-    body = f'self.SHELL_VERSION = "{asset_manifest()["version"]}";\n'.encode() + path.read_bytes()
+    body = first_line.encode() + b"\n" + path.read_bytes()
     resp = _send(body, "text/javascript; charset=utf-8", hashlib.sha256(body).hexdigest()[:32])
     resp.headers["Service-Worker-Allowed"] = "/"
     return resp
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The worker with the shell version in its first line (so any shell change updates it)."""
+    return _worker("sw.js", f'self.SHELL_VERSION = "{asset_manifest()["version"]}";')
+
+
+@bp.get("/sw-sync.js")
+def sync_worker() -> Response:
+    """The module worker, whose first line names the shell version and every worker file's hash:
+    any change to the app changes the bytes of this script itself. Browsers also compare the
+    scripts a worker imports, but Chromium 156 failed to start a new module worker when only an
+    import had changed ("ServiceWorker cannot be started"); with its main script changed it
+    updates."""
+    digest = hashlib.sha256(asset_manifest()["version"].encode())
+    for name in WORKER_FILES:
+        path = _root() / name
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return _worker("sw-sync.js", f"// release {digest.hexdigest()[:16]}")
 
 
 @bp.get("/<path:path>")
