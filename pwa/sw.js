@@ -1,12 +1,13 @@
-/* Hoso service worker (classic script). The server writes `self.SHELL_VERSION = "…"` above this
+/* Hoso service worker: a classic script, or the body of the module worker sw-sync.js where the
+   browser has Background Sync. The server writes `self.SHELL_VERSION = "…"` above this
    line: the hash of every shell file's hash, so any change to the shell installs a new worker. */
 /* global SHELL_VERSION */
 'use strict';
 
 try {
-  importScripts('/sw-push.js'); // Web Push listeners, when that module is deployed
+  importScripts('/sw-push.js'); // Web Push listeners (sw-sync.js, a module worker, imports them)
 } catch (e) {
-  // No push worker: everything else still works.
+  // A module worker cannot importScripts; without the push file everything else still works.
 }
 
 const VERSION = self.SHELL_VERSION || 'dev';
@@ -151,11 +152,13 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(caches.open(SHELL).then((c) => c.match(url.pathname)).then((hit) => hit || fetch(req)));
 });
 
-// Background Sync: wake the open app to send its queue (it holds the tokens and the queue logic).
+// Background Sync: an open page sends its own queue, so wake it; with no page open, the module
+// worker (sw-sync.js) sends the queue itself. Rejecting makes the browser try again later.
 self.addEventListener('sync', (event) => {
   if (event.tag !== 'hoso-sync') return;
   event.waitUntil((async () => {
     const clients = await self.clients.matchAll({ type: 'window' });
     for (const c of clients) c.postMessage({ type: 'sync' });
+    if (!clients.length && self.hosoSendQueue) await self.hosoSendQueue();
   })());
 });

@@ -114,7 +114,10 @@ async function setupWorker() {
       location.hash = msg.url.slice(1);
     }
   });
-  const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+  // Where Background Sync exists, the module worker that can send the queue with no page open.
+  const reg = 'SyncManager' in window
+    ? await navigator.serviceWorker.register('/sw-sync.js', { scope: '/', type: 'module' })
+    : await navigator.serviceWorker.register('/sw.js', { scope: '/' });
   const offer = (worker) => offerUpdate(async () => {
     updating = true;
     try {

@@ -3,7 +3,7 @@
 // the foreground, after each queued change, and on a timer: exponential backoff with jitter
 // after a failure (iOS has no Background Sync), a slow poll otherwise.
 import { request } from './api.js';
-import { req, store, hasStore } from './db.js';
+import { req, store, hasStore, userStore } from './db.js';
 import { HELD, acknowledge, clientId, count, pending, renumber } from './outbox.js';
 
 const MAX_BATCH = 100;
@@ -65,7 +65,7 @@ const isDossier = (e) => e && typeof e === 'object' && 'procedure_code' in e && 
 const isNotification = (e) => e && typeof e === 'object' && 'kind' in e && 'title' in e;
 
 function notify(detail) {
-  window.dispatchEvent(new CustomEvent('hoso:data', { detail }));
+  globalThis.dispatchEvent(new CustomEvent('hoso:data', { detail })); // the page, or the worker
 }
 
 // The server's copy of a dossier, and the local draft rebased on it: fields still queued or not
@@ -203,6 +203,22 @@ async function pull() {
   if (changes || seen) notify({ dossiers: [...touched], pulled: true });
 }
 
+// Push then pull, one at a time per phone: the page and the service worker (which sends the
+// queue while no page of the app is open) take the same lock.
+function exchange() {
+  const run = async () => { await push(); await pull(); };
+  return navigator.locks ? navigator.locks.request('hoso-sync', run) : run();
+}
+
+// Background Sync with no page open (called by the service worker, sw-sync.js): the queue of
+// the person who last used the phone goes out and the phone's copy is brought up to date.
+// A submission waiting for a document still uploading stays queued: only the page uploads.
+// Throws when the network or the server fails, so the browser tries again later.
+export async function sendInBackground(user) {
+  userStore(user.id);
+  await exchange();
+}
+
 function schedule(ms) {
   clearTimeout(timer);
   emit({ retryAt: ms ? Date.now() + ms : null });
@@ -223,8 +239,7 @@ export function syncNow(reason = 'manual') {
           break;
         }
         emit({ phase: 'syncing', error: null });
-        await push();
-        await pull();
+        await exchange();
         kickUploads().catch(() => {});
         failures = 0;
         emit({ phase: 'idle', offline: false, signedOut: false, lastOk: Date.now() });

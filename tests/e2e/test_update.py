@@ -39,6 +39,8 @@ def phone_with_draft(app: Any, browser: Any, tmp: Path) -> Iterator[tuple[LiveSe
             f"[{time.monotonic() - started:6.2f} workers]",
             [(v["versionId"], v["status"], v["runningStatus"], len(v.get("controlledClients", [])))
              for v in e["versions"]]))
+        cdp.on("ServiceWorker.workerErrorReported", lambda e: print(
+            f"[{time.monotonic() - started:6.2f} worker error]", e["errorMessage"]))
         cdp.send("ServiceWorker.enable")
         flows.sign_up(page, "Bùi Văn Nam")
         flows.wait_offline_ready(page)

@@ -1,0 +1,20 @@
+/* Hoso service worker where the browser has Background Sync (registered as a module worker by
+   app/main.js): everything pwa/sw.js does, the Web Push listeners, and the queue sent by the
+   worker itself when the connection returns while no page of the app is open. */
+import './sw.js';
+import './sw-push.js';
+import { lastUser, loadSession } from './app/api.js';
+import { sendInBackground } from './app/sync.js';
+
+// sw.js calls this from its `sync` event when there is no window to wake.
+self.hosoSendQueue = async () => {
+  await loadSession(); // the page may have refreshed the tokens since the worker started
+  const user = await lastUser();
+  if (!user) return;
+  try {
+    await sendInBackground(user);
+  } catch (err) {
+    if (err && err.signedOut) return; // the person signs in again; the queue waits for them
+    throw err; // offline or a server error: the browser fires `sync` again later
+  }
+};
