@@ -1,7 +1,8 @@
 // Sync: push the outbox (contract: /api/v1/sync/push), then pull changes (/api/v1/sync/pull).
-// Runs on the `online` event, on Background Sync (the worker wakes us), when the app comes to
-// the foreground, after each queued change, and on a timer: exponential backoff with jitter
-// after a failure (iOS has no Background Sync), a slow poll otherwise.
+// Runs on the `online` event, on Background Sync (the worker wakes us; with no page open the
+// worker runs it itself, see sendInBackground), when the app comes to the foreground, after each
+// queued change, and on a timer: exponential backoff with jitter after a failure (iOS has no
+// Background Sync), a slow poll otherwise.
 import { request } from './api.js';
 import { req, store, hasStore, userStore } from './db.js';
 import { HELD, acknowledge, clientId, count, pending, renumber } from './outbox.js';
