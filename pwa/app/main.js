@@ -28,8 +28,6 @@ const ROUTES = [
 ];
 const openConflicts = (all) => all.filter((c) => !c.resolved_at && !c.local_choice);
 
-// After the tap on "Update", the longest wait for the new version to take over before reloading.
-const UPDATE_RELOAD_MS = 10000;
 let cleanup = null;
 let renderSeq = 0;
 
@@ -102,8 +100,10 @@ async function setupWorker() {
   if (!('serviceWorker' in navigator)) return;
   navigator.serviceWorker.startMessages();
   let updating = false;
+  let reloading = false;
+  const reloadOnce = () => { if (!reloading) { reloading = true; location.reload(); } };
   navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (updating) location.reload(); // only after the person tapped "Update" (drafts are saved)
+    if (updating) reloadOnce(); // only after the person tapped "Update" (drafts are saved)
   });
   // A push arrived: pull now, so the inbox and the dossier are current when the person looks.
   // A tap on the notification in the service worker asks an open window to go to the dossier.
@@ -125,11 +125,13 @@ async function setupWorker() {
     } catch (err) {
       console.error('saving the open draft before the update', err); // typed values are saved as typed
     }
-    // The new version already took over (the old one had no page left to serve): reload now.
-    if (worker.state === 'activated' || worker.state === 'activating') { location.reload(); return; }
+    // Reload once the new version is in charge: on `controllerchange`, or when the new worker
+    // itself says it is active (it may have taken over before the tap, unseen by this page).
+    // Not before: while the old worker is busy a reloaded page would be served by neither
+    // worker, which offline is the browser's error page.
+    worker.addEventListener('statechange', () => { if (worker.state === 'activated') reloadOnce(); });
+    if (worker.state === 'activated') { reloadOnce(); return; }
     worker.postMessage({ type: 'skip-waiting' });
-    // Normally `controllerchange` reloads at once; if it never comes, the page still reloads.
-    setTimeout(() => location.reload(), UPDATE_RELOAD_MS);
   });
   if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
   reg.addEventListener('updatefound', () => {

@@ -131,8 +131,8 @@ def test_update_tap_works_while_the_old_version_is_still_downloading(
         app: Any, browser: Any, tmp_path: Any) -> None:
     """The old worker is stuck on a download that never ends, and the browser hands over to
     the new worker only once the old one is idle. After the tap the person still gets the new
-    version, draft intact: the page reloads (10 s), and the new worker takes over once that
-    download gives up (20 s), not minutes later."""
+    version, draft intact, once that download gives up (20 s), not minutes later; the page
+    waits for the new worker rather than reload into neither worker (offline: an error page)."""
     with phone_with_draft(app, browser, tmp_path) as (_server, page, shell):
         banner = release(page, shell)
         waiting = page.evaluate(VERSION_OF, "waiting")
