@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.servers import ROOT, Gunicorn
 
@@ -22,6 +23,9 @@ CHROMIUM = os.environ.get("HOSO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
+# Assertions wait as long as actions do (15 s): on a loaded 2-core machine a screen that takes
+# a few hundred milliseconds can take several seconds (a submit once took over 5 s there).
+expect.set_options(timeout=15000)
 
 
 class LiveServer(Gunicorn):
