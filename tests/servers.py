@@ -40,8 +40,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:
-    """Poll until `predicate()` is truthy; fail with `what` after `timeout` seconds."""
+def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.02,
+             sleep: Callable[[float], Any] = time.sleep) -> Any:
+    """Poll until `predicate()` is truthy; fail with `what` after `timeout` seconds. A browser
+    test passes `sleep` = `browser_sleep(page)`, so Playwright's events run between polls."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -49,7 +51,12 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: 
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
+        sleep(interval)
+
+
+def browser_sleep(page: Any) -> Callable[[float], None]:
+    """A pause during which Playwright's sync API still delivers the page's events."""
+    return lambda seconds: page.wait_for_timeout(seconds * 1000)
 
 
 class Gunicorn:

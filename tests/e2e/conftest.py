@@ -16,7 +16,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.servers import ROOT, Gunicorn
+from tests.servers import ROOT, Gunicorn, browser_sleep, wait_for
 
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("HOSO_CHROMIUM", "/usr/bin/chromium")
@@ -119,3 +119,20 @@ def shot(page: Any, name: str, focus: str | None = None) -> Path:
             if (el) el.scrollIntoView({block: 'start'}); return Boolean(el); }""", arg=focus)
     page.screenshot(path=str(path), full_page=focus is None)
     return path
+
+
+def worker_registration(context: Any, page: Any) -> tuple[Any, str]:
+    """A DevTools session on `page` and the id of the app's service worker registration (what
+    `ServiceWorker.deliverPushMessage` and `dispatchSyncEvent` name)."""
+    cdp = context.new_cdp_session(page)
+    found: dict[str, str] = {}
+
+    def on_update(params: dict[str, Any]) -> None:
+        for reg in params["registrations"]:
+            if not reg.get("isDeleted"):
+                found[reg["scopeURL"]] = reg["registrationId"]
+
+    cdp.on("ServiceWorker.workerRegistrationUpdated", on_update)
+    cdp.send("ServiceWorker.enable")
+    wait_for(lambda: found, 15, "the service worker registration over CDP", 0.05, browser_sleep(page))
+    return cdp, next(iter(found.values()))

@@ -4,13 +4,13 @@ later shows the dossier submitted with nothing waiting."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from playwright.sync_api import expect
 
 from tests.e2e import flows
-from tests.servers import wait_for
+from tests.e2e.conftest import worker_registration
+from tests.servers import browser_sleep, wait_for
 
 QUEUED = """async () => {
     const name = (await indexedDB.databases()).map((d) => d.name).find((n) => n.startsWith('hoso-u'));
@@ -28,14 +28,9 @@ QUEUED = """async () => {
 
 
 def test_submission_goes_out_with_the_app_closed(context: Any, page: Any, live_server: Any) -> None:
-    cdp = context.new_cdp_session(page)
-    registrations: dict[str, str] = {}
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.update(
-        {r["scopeURL"]: r["registrationId"] for r in e["registrations"] if not r["isDeleted"]}))
-    cdp.send("ServiceWorker.enable")
-
     flows.sign_up(page, "Lê Thị Hoa")
     flows.wait_offline_ready(page)
+    cdp, registration_id = worker_registration(context, page)
     token = flows.tokens_of(page)["access_token"]
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/sw-sync.js")
 
@@ -51,7 +46,7 @@ def test_submission_goes_out_with_the_app_closed(context: Any, page: Any, live_s
     context.set_offline(False)
     # The connection is back: the browser fires the worker's `sync` event (here on demand).
     cdp.send("ServiceWorker.dispatchSyncEvent", {
-        "origin": live_server.url, "registrationId": registrations[live_server.url + "/"],
+        "origin": live_server.url, "registrationId": registration_id,
         "tag": "hoso-sync", "lastChance": False})
     wait_for(lambda: [(d["id"], d["status"]) for d in flows.server_dossiers(live_server, token)]
              == [(dossier_id, "submitted")], 30, "the worker to send the submission")
@@ -64,10 +59,8 @@ def test_submission_goes_out_with_the_app_closed(context: Any, page: Any, live_s
     # (Read from a page of the same origin that is not the app: an API address.)
     probe = context.new_page()
     probe.goto("/api/v1/procedures")
-    deadline = time.monotonic() + 30
-    while probe.evaluate(QUEUED) != 0:
-        assert time.monotonic() < deadline, "the worker did not empty the phone's queue"
-        probe.wait_for_timeout(200)
+    wait_for(lambda: probe.evaluate(QUEUED) == 0, 30, "the worker to empty the phone's queue", 0.2,
+             browser_sleep(probe))
     probe.close()
     context.set_offline(True)
     page.goto(f"/#/d/{dossier_id}")

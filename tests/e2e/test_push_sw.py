@@ -8,7 +8,6 @@ row), delivered to the registered worker through the DevTools protocol
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from playwright.sync_api import expect
@@ -17,40 +16,15 @@ from sqlalchemy import select
 from app.models.notifications import Notification
 from app.services import lifecycle as lc
 from app.services import push
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import shot, worker_registration
 from tests.factories import make_dossier
+from tests.servers import browser_sleep, wait_for
 
 NOTIFICATIONS = """async () => {
   const reg = await navigator.serviceWorker.ready;
   return (await reg.getNotifications()).map((n) => ({
     title: n.title, body: n.body, tag: n.tag, icon: n.icon, data: n.data }));
 }"""
-
-
-def _poll(page: Any, predicate: Any, what: str, timeout: float = 15.0) -> Any:
-    """Poll while letting Playwright dispatch its events (CDP events arrive in its calls)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        page.wait_for_timeout(50)
-
-
-def _registration_id(context: Any, page: Any) -> tuple[Any, str]:
-    cdp = context.new_cdp_session(page)
-    found: dict[str, str] = {}
-
-    def on_update(params: dict[str, Any]) -> None:
-        for reg in params["registrations"]:
-            if not reg.get("isDeleted"):
-                found[reg["scopeURL"]] = reg["registrationId"]
-
-    cdp.on("ServiceWorker.workerRegistrationUpdated", on_update)
-    cdp.send("ServiceWorker.enable")
-    _poll(page, lambda: found, "the service worker registration over CDP")
-    return cdp, next(iter(found.values()))
 
 
 def test_push_shows_notification_and_tap_opens_the_dossier(
@@ -70,11 +44,11 @@ def test_push_shows_notification_and_tap_opens_the_dossier(
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20000)
     assert page.evaluate(NOTIFICATIONS) == []
 
-    cdp, registration_id = _registration_id(context, page)
+    cdp, registration_id = worker_registration(context, page)
     cdp.send("ServiceWorker.deliverPushMessage", {
         "origin": live_server.url, "registrationId": registration_id,
         "data": json.dumps(message)})
-    shown = _poll(page, lambda: page.evaluate(NOTIFICATIONS), "the notification")
+    shown = wait_for(lambda: page.evaluate(NOTIFICATIONS), 15, "the notification", 0.05, browser_sleep(page))
     assert shown == [{
         "title": "Result ready", "body": message["body"], "tag": f"dossier-{dossier.id}",
         "icon": f"{live_server.url}/icons/icon-192.png",
@@ -85,8 +59,8 @@ def test_push_shows_notification_and_tap_opens_the_dossier(
     cdp.send("ServiceWorker.deliverPushMessage", {
         "origin": live_server.url, "registrationId": registration_id,
         "data": json.dumps({**message, "title": "Đã có kết quả", "notification_id": "n2"})})
-    _poll(page, lambda: [n["title"] for n in page.evaluate(NOTIFICATIONS)] == ["Đã có kết quả"],
-          "the replaced notification")
+    wait_for(lambda: [n["title"] for n in page.evaluate(NOTIFICATIONS)] == ["Đã có kết quả"], 15,
+             "the replaced notification", 0.05, browser_sleep(page))
 
     # Tapping it: no trusted click exists in the DevTools protocol, so the worker dispatches
     # the notificationclick event to its own listener with the notification it showed.
@@ -97,7 +71,8 @@ def test_push_shows_notification_and_tap_opens_the_dossier(
       self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));
     }""")
     expect(page).to_have_url(f"{live_server.url}/#/dossiers/{dossier.id}", timeout=10000)
-    _poll(page, lambda: page.evaluate(NOTIFICATIONS) == [], "the tapped notification to close")
+    wait_for(lambda: page.evaluate(NOTIFICATIONS) == [], 15, "the tapped notification to close", 0.05,
+             browser_sleep(page))
     shot(page, "push-opened-dossier")
 
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.e2e import flows
 from tests.e2e.conftest import LiveServer, shot
-from tests.servers import ROOT
+from tests.servers import ROOT, browser_sleep, wait_for
 
 NAME = "Họ, chữ đệm và tên"
 TYPED = "Bùi Văn Nam đang gõ"
@@ -77,14 +77,6 @@ VERSION_OF = """(which) => new Promise((resolve) => {
 })"""
 
 
-def poll(page: Any, check: Any, timeout_s: float, what: str) -> None:
-    """Polls `check()` while the page goes on (Playwright's events run during the waits)."""
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, f"timed out after {timeout_s}s waiting for {what}"
-        page.wait_for_timeout(250)
-
-
 def tap_update(page: Any, banner: Any) -> None:
     """The person taps "Cập nhật", on the bus without a network. Offline, the page sends no
     request while the old worker hands over: Playwright holds every service worker that
@@ -107,7 +99,8 @@ def on_new_release(page: Any, version: str, timeout_s: float) -> None:
             return False
         return bool(current) and current["version"] == version
 
-    poll(page, controlled_by_new, timeout_s, "the new release's worker to control the page")
+    wait_for(controlled_by_new, timeout_s, "the new release's worker to control the page", 0.25,
+             browser_sleep(page))
     expect(page.get_by_label(NAME)).to_have_value(TYPED, timeout=15000)
     assert "release 2" in page.evaluate("fetch('/styles.css').then((r) => r.text())")
 
@@ -141,6 +134,6 @@ def test_update_tap_works_while_the_old_version_is_still_downloading(
         page.context.route("**/__stuck", lambda route: stuck.append(route))
         page.evaluate("""navigator.serviceWorker.controller.postMessage(
             {type: 'prefetch', urls: ['/__stuck']})""")
-        poll(page, lambda: stuck, 15, "the old worker's download to start")
+        wait_for(lambda: stuck, 15, "the old worker's download to start", 0.25, browser_sleep(page))
         tap_update(page, banner)
         on_new_release(page, waiting["version"], 60)
