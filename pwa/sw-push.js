@@ -1,6 +1,7 @@
 /* Web Push for the Hoso service worker: a classic script that pwa/sw.js loads with
-   importScripts('/sw-push.js'), and that the module worker pwa/sw-sync.js imports. Shows the status update the server pushed (title, body,
-   one notification per dossier) and opens that dossier when the citizen taps it. */
+   importScripts('/sw-push.js'), and that the module worker pwa/sw-sync.js imports. Shows the
+   status update the server pushed (title, body, one notification per dossier) and opens that
+   dossier when the citizen taps it. */
 'use strict';
 
 (() => {

@@ -119,7 +119,8 @@ async function staleWhileRevalidate(event) {
   const hit = await cache.match(event.request, { ignoreVary: true });
   // A revalidation behind a cached answer gives up after a while: until it ends, this worker
   // is busy, and a new version the person asked for cannot take over.
-  const network = fetch(event.request, hit ? { signal: AbortSignal.timeout(BACKGROUND_FETCH_MS) } : {}).then(async (r) => {
+  const limit = hit ? { signal: AbortSignal.timeout(BACKGROUND_FETCH_MS) } : {};
+  const network = fetch(event.request, limit).then(async (r) => {
     if (r.ok) await cache.put(event.request, r.clone());
     return r;
   });
