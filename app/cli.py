@@ -75,3 +75,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(push_cli)
     from api.sync.cli import sync_cli  # noqa: PLC0415
     app.cli.add_command(sync_cli)
+    from app.pki_cli import pki_cli  # noqa: PLC0415
+    app.cli.add_command(pki_cli)

@@ -66,6 +66,11 @@ class Config:
         self.LOGIN_FREE_ATTEMPTS = int(env.get("LOGIN_FREE_ATTEMPTS", "5"))
         self.PWA_DIR = env.get("PWA_DIR") or str(Path(__file__).resolve().parent.parent / "pwa")
         self.TIMEZONE = env.get("HOSO_TIMEZONE", "Asia/Ho_Chi_Minh")
+        # Signed documents (docs/results.md): agency keys, an optional RFC 3161 TSA, and
+        # the public address printed in QR codes (else the request's own host).
+        self.PKI_DIR = env.get("PKI_DIR") or str(self.instance_path / "pki")
+        self.TSA_URL = env.get("TSA_URL") or None
+        self.PUBLIC_URL = env.get("PUBLIC_URL") or None
 
         # Fixed framework settings.
         # PostgreSQL's pooled connections are checked when they idled (app/database.py).

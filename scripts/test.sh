@@ -8,6 +8,12 @@ if ! command -v chromium >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq chromium fonts-noto-core >/dev/null
 fi
+if [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] \
+   && [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  # Signed documents need a font with every Vietnamese glyph (app/services/pdf_render.py).
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core >/dev/null
+fi
 bash scripts/bootstrap.sh requirements-dev.txt
 bash scripts/services.sh
 PY=.venv/bin/python

@@ -1,0 +1,243 @@
+"""The one PDF renderer: a titled document of sections and rows, then a PAdES signature.
+
+Two calls cover every document Hoso issues (results, receipts of filing, fee receipts):
+
+    pdf = render_document(Document(title="GIẤY TIẾP NHẬN HỒ SƠ", sections=[...]))
+    signed = sign_pdf(pdf, signer)          # signer: a pyHanko Signer (app/services/pki.py)
+    check = check_signature(signed, trust_roots=[ca_cert])   # valid / intact / trusted
+
+Text is set in a TrueType font with every Vietnamese glyph (Noto Sans, else DejaVu Sans,
+found at run time; Debian's fonts-noto-core or fonts-dejavu-core, installed by
+scripts/run.sh and scripts/test.sh). No Flask here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+# Font families in order of preference, each as (regular, bold) file names.
+FONT_CANDIDATES: tuple[tuple[str, str], ...] = (
+    ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
+    ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+)
+FONT_DIRS: tuple[str, ...] = (
+    "/usr/share/fonts/truetype/noto", "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/noto", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
+    "/usr/share/fonts/truetype", "/usr/local/share/fonts", "/Library/Fonts",
+)
+
+
+class FontMissing(RuntimeError):
+    """No TrueType font with Vietnamese glyphs was found (install fonts-noto-core)."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading, then label/value rows, then free paragraphs."""
+
+    title: str = ""
+    rows: Sequence[tuple[str, str]] = ()
+    paragraphs: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a signed document says. `header` lines go above the title (the agency, the
+    national motto); `qr_url` draws a QR code linking there; `footer` lines close it."""
+
+    title: str
+    sections: Sequence[Section] = ()
+    header: Sequence[str] = ()
+    subtitle: str = ""
+    footer: Sequence[str] = ()
+    qr_url: str | None = None
+    qr_caption: str = ""
+    author: str = ""
+    created_at: datetime | None = None
+    image: bytes | None = None  # an embedded scan (PNG/JPEG), drawn full width
+    keywords: Sequence[str] = field(default_factory=tuple)
+
+
+@lru_cache(maxsize=1)
+def find_font() -> tuple[Path, Path]:
+    """Paths of a regular and a bold TrueType font that cover Vietnamese."""
+    for regular, bold in FONT_CANDIDATES:
+        for folder in FONT_DIRS:
+            base = Path(folder)
+            if (base / regular).is_file():
+                bold_path = base / bold
+                return base / regular, bold_path if bold_path.is_file() else base / regular
+    raise FontMissing(
+        "No Vietnamese font found: install Debian's fonts-noto-core or fonts-dejavu-core")
+
+
+def qr_png(url: str, scale: int = 4) -> bytes:
+    """A QR code (error correction M) as PNG bytes."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buffer, kind="png", scale=scale, border=2)
+    return buffer.getvalue()
+
+
+def render_document(doc: Document) -> bytes:
+    """Lay the document out on A4 pages and return the PDF's bytes (unsigned)."""
+    from fpdf import FPDF
+
+    regular, bold = find_font()
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.set_margins(18, 16, 18)
+    pdf.add_font("Body", "", str(regular))
+    pdf.add_font("Body", "B", str(bold))
+    pdf.set_title(doc.title)
+    if doc.author:
+        pdf.set_author(doc.author)
+    pdf.set_creator("Hoso")
+    if doc.keywords:
+        pdf.set_keywords(" ".join(doc.keywords))
+    if doc.created_at is not None:
+        pdf.set_creation_date(doc.created_at)
+    pdf.add_page()
+    width = pdf.epw
+
+    pdf.set_font("Body", "B", 10)
+    for line in doc.header:
+        pdf.multi_cell(width, 5, line, align="C", new_x="LMARGIN", new_y="NEXT")
+    if doc.header:
+        pdf.ln(4)
+    pdf.set_font("Body", "B", 15)
+    pdf.multi_cell(width, 8, doc.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    if doc.subtitle:
+        pdf.set_font("Body", "", 10)
+        pdf.multi_cell(width, 5, doc.subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(5)
+
+    label_width = width * 0.38
+    for section in doc.sections:
+        if section.title:
+            pdf.set_font("Body", "B", 11)
+            pdf.multi_cell(width, 7, section.title, new_x="LMARGIN", new_y="NEXT")
+        for label, value in section.rows:
+            pdf.set_font("Body", "", 10)
+            top, page = pdf.get_y(), pdf.page
+            pdf.multi_cell(label_width, 5.5, f"{label}:", new_x="RIGHT", new_y="TOP")
+            pdf.set_font("Body", "B", 10)
+            if pdf.page != page:  # the label broke onto a new page: keep the pair together
+                top = pdf.t_margin
+            pdf.set_xy(pdf.l_margin + label_width, top)
+            pdf.multi_cell(width - label_width, 5.5, value or "—", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Body", "", 10)
+        for paragraph in section.paragraphs:
+            pdf.multi_cell(width, 5.5, paragraph, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+
+    if doc.image is not None:
+        pdf.image(io.BytesIO(doc.image), w=width)
+        pdf.ln(3)
+
+    if doc.qr_url:
+        size = 30
+        if pdf.get_y() + size + 10 > pdf.h - pdf.b_margin:
+            pdf.add_page()
+        top = pdf.get_y()
+        pdf.image(io.BytesIO(qr_png(doc.qr_url)), x=pdf.l_margin, y=top, w=size, h=size)
+        pdf.set_xy(pdf.l_margin + size + 4, top + 2)
+        pdf.set_font("Body", "", 9)
+        caption = f"{doc.qr_caption}\n{doc.qr_url}" if doc.qr_caption else doc.qr_url
+        pdf.multi_cell(width - size - 4, 4.5, caption, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(max(pdf.get_y(), top + size + 2))
+
+    if doc.footer:
+        pdf.set_font("Body", "", 9)
+        for line in doc.footer:
+            pdf.multi_cell(width, 4.5, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def sign_pdf(data: bytes, signer: object, *, timestamp_url: str | None = None,
+             reason: str = "", location: str = "", field_name: str = "Signature") -> bytes:
+    """Sign a PDF as PAdES (ETSI.CAdES.detached) with a pyHanko `Signer`; with a TSA URL
+    the signature carries an RFC 3161 timestamp. Returns the signed PDF's bytes."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers, timestamps
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+        reason=reason or None, location=location or None,
+        use_pades_lta=False, embed_validation_info=False,
+    )
+    timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
+    out = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What a validator says about a signed PDF: `valid` is the bottom line (intact,
+    cryptographically sound, chained to a trusted root, covering the whole file)."""
+
+    valid: bool
+    intact: bool
+    trusted: bool
+    signer: str
+    signed_at: datetime | None
+    timestamped: bool
+    problem: str = ""
+
+
+def check_signature(data: bytes, trust_roots: Sequence[object],
+                    other_certs: Sequence[object] = ()) -> SignatureCheck:
+    """Validate the PDF's single signature against these roots with pyHanko's validator.
+    Anything unreadable or unsigned is a failed check, never an exception."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+        if len(signatures) != 1:
+            return SignatureCheck(False, False, False, "", None, False,
+                                  f"expected one signature, found {len(signatures)}")
+        context = ValidationContext(trust_roots=[_asn1(c) for c in trust_roots],
+                                    other_certs=[_asn1(c) for c in other_certs],
+                                    allow_fetching=False)
+        status = validate_pdf_signature(signatures[0], context)
+    except Exception as exc:  # a damaged file is an invalid document, not a server error
+        return SignatureCheck(False, False, False, "", None, False,
+                              f"{type(exc).__name__}: {exc}")
+    signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
+    whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    return SignatureCheck(
+        valid=bool(status.bottom_line) and whole_file,
+        intact=bool(status.intact and status.valid),
+        trusted=bool(status.trusted),
+        signer=signer,
+        signed_at=status.signer_reported_dt,
+        timestamped=status.timestamp_validity is not None,
+        problem="" if status.bottom_line and whole_file else status.pretty_print_details(),
+    )
+
+
+def _asn1(cert: object) -> object:
+    """pyHanko wants asn1crypto certificates; accept `cryptography` ones too."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    if hasattr(cert, "public_bytes"):
+        return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+    return cert
+
+
+def sha256_hex(data: bytes) -> str:
+    """The document hash printed on /verify and stored with every issued document."""
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,84 @@
+"""The shared renderer: Vietnamese text, a QR code, a PAdES signature pyHanko validates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from app.services import pdf_render, pki
+
+VIETNAMESE = ("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯư"
+              "ẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ")
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> pki.AgencyKeys:
+    store = pki.AgencyKeys(tmp_path_factory.mktemp("pki"))
+    pki.init_demo(store, [("UBND-X", "UBND xã Tân Phú")])
+    return store
+
+
+def _document() -> pdf_render.Document:
+    return pdf_render.Document(
+        title="GIẤY CHỨNG NHẬN ĐĂNG KÝ KHAI SINH",
+        header=("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"),
+        sections=[pdf_render.Section("Thông tin", rows=[("Họ, chữ đệm, tên", "Nguyễn Thị Hường"),
+                                                        ("Nơi sinh", "Bệnh viện Từ Dũ")],
+                                     paragraphs=[VIETNAMESE])],
+        qr_url="https://hoso.example/verify/ABC", qr_caption="Quét để kiểm tra")
+
+
+def test_the_font_has_every_vietnamese_glyph() -> None:
+    regular, bold = pdf_render.find_font()
+    for path in (regular, bold):
+        cmap = TTFont(str(path)).getBestCmap()
+        missing = [c for c in VIETNAMESE if ord(c) not in cmap]
+        assert not missing, f"{path.name} lacks {missing}"
+
+
+def test_a_rendered_document_is_a_pdf_with_its_title_and_font() -> None:
+    data = pdf_render.render_document(_document())
+    assert data.startswith(b"%PDF-")
+    assert pdf_render.find_font()[0].stem.split("-")[0].encode() in data  # the font is embedded
+
+
+def test_a_signed_document_validates_against_the_agency_chain(keys: pki.AgencyKeys) -> None:
+    signer = pki.load_signer(keys, "UBND-X")
+    signed = pdf_render.sign_pdf(pdf_render.render_document(_document()), signer,
+                                 reason="Kết quả giải quyết TTHC")
+    check = pdf_render.check_signature(signed, keys.trust_roots())
+    assert check.valid and check.intact and check.trusted, check.problem
+    assert "UBND-X" in check.signer
+
+
+def test_one_changed_byte_fails_validation(keys: pki.AgencyKeys) -> None:
+    signed = bytearray(pdf_render.sign_pdf(pdf_render.render_document(_document()),
+                                           pki.load_signer(keys, "UBND-X")))
+    at = signed.index(b"/Title") + 8  # inside the signed bytes, outside the signature itself
+    signed[at] ^= 0x01
+    check = pdf_render.check_signature(bytes(signed), keys.trust_roots())
+    assert not check.valid and not check.intact
+
+
+def test_another_ca_is_not_trusted(keys: pki.AgencyKeys, tmp_path: Path) -> None:
+    other = pki.AgencyKeys(tmp_path / "other")
+    pki.init_demo(other, [("UBND-X", "Giả mạo")])
+    signed = pdf_render.sign_pdf(pdf_render.render_document(_document()),
+                                 pki.load_signer(other, "UBND-X"))
+    check = pdf_render.check_signature(signed, keys.trust_roots())
+    assert check.intact and not check.trusted and not check.valid
+
+
+def test_unsigned_or_garbage_is_invalid_not_an_error(keys: pki.AgencyKeys) -> None:
+    assert not pdf_render.check_signature(pdf_render.render_document(_document()),
+                                          keys.trust_roots()).valid
+    assert not pdf_render.check_signature(b"not a pdf", keys.trust_roots()).valid
+
+
+def test_init_keeps_existing_keys(keys: pki.AgencyKeys) -> None:
+    before = keys.pkcs12_path("UBND-X").read_bytes()
+    assert pki.init_demo(keys, [("UBND-X", "UBND xã Tân Phú"), ("UBND-Y", "UBND xã Y")]) == ["UBND-Y"]
+    assert keys.pkcs12_path("UBND-X").read_bytes() == before
+    assert oct(keys.pkcs12_path("UBND-Y").stat().st_mode & 0o777) == "0o600"
