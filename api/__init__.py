@@ -32,3 +32,8 @@ def register(api: Api, app: Flask) -> None:
     for blp in (warehouse_blp, stats_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health)
+    from api.documents import blp as documents_blp
+    from api.documents.public import bp as public_documents
+
+    api.register_blueprint(documents_blp)
+    app.register_blueprint(public_documents)

@@ -56,6 +56,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     headers.init_app(app)
     cli.register(app)
+    from app import signing
+
+    signing.init_app(app)
 
     @app.before_request
     def _require_json() -> None:

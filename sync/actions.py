@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.errors import DomainError, NotFound, TransitionNotAllowed, ValidationFailed
 from app.models.notifications import Notification
 from app.models.sync import ConflictRecord
-from app.services import clock
+from app.services import clock, device_signatures
 from app.services import dossiers as svc
 from app.services import lifecycle as lc
 from app.services.representations import dossier_dict, notification_dict
@@ -58,7 +58,17 @@ def submit(ctx: Context, args: dict[str, Any]) -> Outcome:
             # The draft stays a draft: the citizen must see the new form before submitting.
             svc.bump(ctx.session, dossier, clock.now())
             return drift_outcome(ctx, dossier, moved[0], moved[1], "dossier.submit")
-    return _citizen_transition(ctx, "dossier.submit", args, "submit")
+    signature = None
+    if dossier.status == lc.DRAFT:  # a replay of an applied submit has nothing to check
+        try:  # signed on the phone: refused if the dossier is not what was signed
+            signature = device_signatures.check_submission(
+                ctx.session, ctx.user, dossier, args.get("device_signature"), ctx.lang)
+        except DomainError as exc:
+            return Outcome(REJECTED, entity=dossier_dict(dossier), error=exc.to_problem())
+    outcome = _citizen_transition(ctx, "dossier.submit", args, "submit")
+    if signature is not None and outcome.status == APPLIED:
+        device_signatures.store(ctx.session, signature)
+    return outcome
 
 
 @mutation("dossier.withdraw")

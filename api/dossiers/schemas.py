@@ -52,6 +52,8 @@ class DossierOut(Schema):
     allowed_actions = fields.List(fields.String())
     owner = fields.Nested(OwnerOut)
     history = fields.List(fields.Nested(EventOut))
+    submission_signature = fields.Dict(metadata={
+        "description": "Back office only: signed on the citizen's phone (device) or unsigned"})
 
 
 class PageQuery(Schema):

@@ -15,7 +15,7 @@ from api.security import BEARER, official_required, request_language
 from app.errors import Conflict
 from app.extensions import db
 from app.models.dossiers import Dossier
-from app.services import clock
+from app.services import clock, device_signatures
 from app.services import lifecycle as lc
 from app.services.dossiers import get_for_official, transition
 from app.services.representations import dossier_dict
@@ -79,6 +79,8 @@ def get_dossier(dossier_id: str) -> dict[str, Any]:
     dossier = get_for_official(db.session, current_user, dossier_id)
     data = dossier_dict(dossier, for_official=True)
     data["allowed_actions"] = lc.allowed_actions(dossier.status, lc.OFFICIAL, current_user.role)
+    # Signed on the citizen's phone (which device) or not: the desk shows it.
+    data["submission_signature"] = device_signatures.signature_dict(db.session, dossier.id)
     return data
 
 

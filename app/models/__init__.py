@@ -6,11 +6,16 @@ from app.models.catalog import FormVersion, Holiday, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion, ReceiptCounter
 from app.models.notifications import Notification
 from app.models.push import PushAttempt, PushDelivery, PushSubscription
+from app.models.signed import DeviceKey, IssuedDocument, ShareLink, SubmissionSignature
 from app.models.sync import Change, ClientState, ClientWrite, ConflictRecord, MutationResult
 from app.models.uploads import DocumentLink, Upload
 from app.models.warehouse import AccessLogEntry, ProfileField, SubmissionStats, WarehouseRecord
 
 __all__ = [
+    "SubmissionSignature",
+    "ShareLink",
+    "IssuedDocument",
+    "DeviceKey",
     "AccessLogEntry",
     "Agency",
     "Base",

@@ -186,6 +186,9 @@ def transition(
             data["appointment_date"] = dossier.appointment_date.isoformat()
         dossier.paused_on = None
         dossier.supplement_request = None
+    elif action.name == "complete" and result is not None:
+        dossier.result = _result(result, lang)  # the signed result document prints it
+        data = {"result": dossier.result}
     elif action.name == "return_result":
         dossier.result = _result(result, lang)
         data = {"result": dossier.result}

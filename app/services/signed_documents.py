@@ -1,0 +1,263 @@
+"""Signed documents an agency issues: the receipt of filing at `accept`, the result at
+`complete`; each a PDF signed by the agency's key, with a QR code to its /verify page.
+
+`configure()` is called once by the app factory with the key store, the TSA and a
+function giving the public base URL; the transition listener does the rest. No Flask here.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound
+from app.models.accounts import Agency, User
+from app.models.dossiers import Dossier, DossierEvent
+from app.models.signed import IssuedDocument
+from app.services import clock, forms, pdf_render, pki
+from app.services.dossiers import form_version, transition_listeners
+
+log = logging.getLogger(__name__)
+RESULT, RECEIPT = "result", "receipt"
+MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+RECEIPT_TITLE = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
+
+
+@dataclass
+class SigningSettings:
+    keys: pki.AgencyKeys | None = None
+    timestamp_url: str | None = None
+    base_url: Callable[[], str] = lambda: "http://127.0.0.1:8000"
+
+
+settings = SigningSettings()
+
+
+def configure(keys: pki.AgencyKeys, timestamp_url: str | None,
+              base_url: Callable[[], str]) -> None:
+    settings.keys, settings.timestamp_url, settings.base_url = keys, timestamp_url, base_url
+
+
+def initials(full_name: str) -> str:
+    """'Nguyễn Thị Hường' -> 'N. T. H.': all /verify shows of the holder."""
+    return " ".join(f"{part[0].upper()}." for part in full_name.split() if part)[:16]
+
+
+def verify_url(code: str) -> str:
+    return f"{settings.base_url().rstrip('/')}/verify/{code}"
+
+
+def _local(moment: datetime) -> str:
+    return clock.local_date(moment).strftime("%d/%m/%Y")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(_text(v) for v in value.values() if v not in (None, "", [], {}))
+    if isinstance(value, list):
+        return "; ".join(_text(v) for v in value)
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    return str(value)
+
+
+def _field_rows(session: Session, dossier: Dossier, names: list[str] | None = None
+                ) -> list[tuple[str, str]]:
+    """The dossier's answers with their Vietnamese labels, in form order."""
+    form = form_version(session, dossier.procedure_code, dossier.form_version).form
+    labels = forms.field_map(form)
+    rows = []
+    for name, spec in labels.items():
+        if "." in name or (names is not None and name not in names):
+            continue
+        value = (dossier.fields or {}).get(name)
+        if value in (None, "", [], {}):
+            continue
+        label = (spec.get("label") or {}).get("vi") or name
+        rows.append((label, _text(value)))
+    return rows
+
+
+def _document_rows(session: Session, dossier: Dossier) -> list[tuple[str, str]]:
+    """Each document received with the SHA-256 of exactly the bytes submitted."""
+    form = form_version(session, dossier.procedure_code, dossier.form_version).form
+    names = {d["code"]: (d.get("label") or d.get("name") or {}).get("vi", d["code"])
+             for d in form.get("documents", [])}
+    rows = []
+    for code, item in sorted((dossier.documents or {}).items()):
+        digest = item.get("sha256") or item.get("hash") or ""
+        label = names.get(code, code) if isinstance(names.get(code, code), str) else code
+        rows.append((label, f"{item.get('filename') or item.get('source', '')} · SHA-256 {digest}"))
+    return rows
+
+
+def _issue(session: Session, dossier: Dossier, kind: str, number: str, title: str,
+           sections: list[pdf_render.Section], moment: datetime) -> IssuedDocument:
+    if settings.keys is None:
+        raise pki.SignerUnavailable("signed documents are not configured")
+    agency = session.get(Agency, dossier.agency_code)
+    agency_name = (agency.name.get("vi") if agency else None) or dossier.agency_code
+    code = secrets.token_urlsafe(12)
+    owner = session.get(User, dossier.owner_id)
+    holder = initials(owner.full_name if owner else "")
+    doc = pdf_render.Document(
+        title=title, header=(agency_name.upper(), *MOTTO),
+        subtitle=f"Số: {number} · Ngày {_local(moment)}",
+        sections=sections,
+        qr_url=verify_url(code),
+        qr_caption="Quét mã để kiểm tra tính xác thực của văn bản (mã " + code + ")",
+        footer=(f"Văn bản điện tử được ký số bởi {agency_name}.",),
+        author=agency_name, created_at=moment,
+    )
+    signer = pki.load_signer(settings.keys, dossier.agency_code)
+    signed = pdf_render.sign_pdf(pdf_render.render_document(doc), signer,
+                                 timestamp_url=settings.timestamp_url,
+                                 reason=title.capitalize(), location=agency_name)
+    previous = session.scalars(select(IssuedDocument).where(
+        IssuedDocument.dossier_id == dossier.id, IssuedDocument.kind == kind,
+        IssuedDocument.replaced_by.is_(None))).all()
+    issued = IssuedDocument(
+        id=uuid.uuid4(), code=code, dossier_id=dossier.id, owner_id=dossier.owner_id, kind=kind,
+        agency_code=dossier.agency_code, procedure_code=dossier.procedure_code, number=number,
+        title=title, holder_initials=holder, sha256=pdf_render.sha256_hex(signed), pdf=signed,
+        issued_at=moment)
+    for old in previous:  # a document issued again replaces the earlier one
+        old.replaced_by = code
+    session.add(issued)
+    return issued
+
+
+def issue_receipt(session: Session, dossier: Dossier, moment: datetime) -> IssuedDocument:
+    """Giấy tiếp nhận hồ sơ và hẹn trả kết quả, with the hash of what was submitted."""
+    from app.services.device_signatures import submitted_hash
+
+    proc_name = (dossier.procedure.name or {}).get("vi", dossier.procedure_code)
+    owner = session.get(User, dossier.owner_id)
+    sections = [
+        pdf_render.Section("Thông tin hồ sơ", rows=[
+            ("Mã hồ sơ", dossier.receipt_code or ""),
+            ("Thủ tục", proc_name),
+            ("Người nộp", owner.full_name if owner else ""),
+            ("Ngày nộp", _local(dossier.submitted_at or moment)),
+            ("Ngày tiếp nhận", _local(moment)),
+            ("Ngày hẹn trả kết quả", dossier.appointment_date.strftime("%d/%m/%Y")
+             if dossier.appointment_date else ""),
+        ]),
+        pdf_render.Section("Thành phần hồ sơ đã nhận", rows=_document_rows(session, dossier)
+                           or [("Giấy tờ", "Không có")]),
+        pdf_render.Section("Dữ liệu đã nộp", rows=[
+            ("Mã băm SHA-256", submitted_hash(session, dossier))]),
+    ]
+    return _issue(session, dossier, RECEIPT, dossier.receipt_code or "", RECEIPT_TITLE,
+                  sections, moment)
+
+
+def issue_result(session: Session, dossier: Dossier, moment: datetime) -> IssuedDocument:
+    """The result from the procedure's result template: its label as the title, the
+    result's own data, then the dossier's answers (`result.template.fields` narrows them)."""
+    template = dossier.procedure.result or {}
+    title = ((template.get("label") or {}).get("vi") or "Kết quả giải quyết").upper()
+    result = dossier.result or {}
+    number = str(result.get("number") or dossier.receipt_code or "")
+    data_rows = [(str(k), _text(v)) for k, v in (result.get("data") or {}).items()]
+    wanted = (template.get("template") or {}).get("fields")
+    sections = [
+        pdf_render.Section("Thông tin kết quả", rows=[
+            ("Số", number), ("Mã hồ sơ", dossier.receipt_code or ""),
+            ("Thủ tục", (dossier.procedure.name or {}).get("vi", dossier.procedure_code)),
+            ("Ngày cấp", _local(moment)), *data_rows]),
+        pdf_render.Section("Nội dung", rows=_field_rows(session, dossier, wanted)),
+    ]
+    return _issue(session, dossier, RESULT, number, title, sections, moment)
+
+
+def _on_transition(session: Session, dossier: Dossier, event: DossierEvent) -> None:
+    """Issue the receipt at `accept` and the result at `complete`. An agency with no key
+    (PKI not set up) gets no document, logged as an error, rather than a failed action."""
+    if settings.keys is None or not settings.keys.pkcs12_path(dossier.agency_code).exists():
+        if event.action in ("accept", "complete"):
+            log.error("no signing key for agency %s: %s %s issued no signed document "
+                      "(run `flask pki init` or configure its PKCS#12)",
+                      dossier.agency_code, event.action, dossier.id)
+        return
+    if event.action == "accept":
+        issue_receipt(session, dossier, event.at)
+    elif event.action == "complete":
+        issue_result(session, dossier, event.at)
+
+
+transition_listeners.append(_on_transition)
+
+
+def documents_of(session: Session, dossier_id: uuid.UUID) -> list[IssuedDocument]:
+    return list(session.scalars(select(IssuedDocument).where(
+        IssuedDocument.dossier_id == dossier_id).order_by(IssuedDocument.issued_at)))
+
+
+def owned_document(session: Session, user: User, document_id: Any) -> IssuedDocument:
+    """The citizen's own document (an official's: one of their agency); else 404."""
+    try:
+        key = uuid.UUID(str(document_id))
+    except ValueError:
+        raise NotFound("No such document.") from None
+    doc = session.get(IssuedDocument, key)
+    if doc is None or not (doc.owner_id == user.id or (
+            user.is_official and user.agency_code == doc.agency_code)):
+        raise NotFound("No such document.")
+    return doc
+
+
+def revoke(session: Session, official: User, document: IssuedDocument, reason: str) -> None:
+    if document.revoked_at is None:
+        document.revoked_at = clock.now()
+        document.revoked_reason = reason
+
+
+def document_dict(doc: IssuedDocument) -> dict[str, Any]:
+    return {"id": str(doc.id), "code": doc.code, "kind": doc.kind, "title": doc.title,
+            "number": doc.number, "dossier_id": str(doc.dossier_id),
+            "agency_code": doc.agency_code, "sha256": doc.sha256, "size": len(doc.pdf),
+            "issued_at": doc.issued_at.isoformat(),
+            "revoked_at": doc.revoked_at.isoformat() if doc.revoked_at else None,
+            "replaced_by": doc.replaced_by, "verify_url": verify_url(doc.code),
+            "pdf_url": f"/api/v1/documents/{doc.id}/pdf"}
+
+
+def verification(session: Session, code: str) -> dict[str, Any] | None:
+    """What /verify/<code> shows: no personal data beyond the holder's initials."""
+    doc = session.scalars(select(IssuedDocument).where(IssuedDocument.code == code)).first()
+    if doc is None:
+        return None
+    check = pdf_render.check_signature(doc.pdf, settings.keys.trust_roots()
+                                       if settings.keys else [])
+    hash_ok = pdf_render.sha256_hex(doc.pdf) == doc.sha256
+    agency = session.get(Agency, doc.agency_code)
+    from app.models.catalog import Procedure
+
+    proc = session.get(Procedure, doc.procedure_code)
+    if doc.revoked_at is not None:
+        state = "revoked"
+    elif doc.replaced_by:
+        state = "replaced"
+    elif check.valid and hash_ok:
+        state = "valid"
+    else:
+        state = "invalid"
+    return {"code": doc.code, "state": state, "kind": doc.kind, "title": doc.title,
+            "number": doc.number,
+            "procedure": (proc.name if proc else {"vi": doc.procedure_code}),
+            "agency": (agency.name if agency else {"vi": doc.agency_code}),
+            "issued_on": clock.local_date(doc.issued_at).isoformat(),
+            "holder_initials": doc.holder_initials, "sha256": doc.sha256,
+            "hash_ok": hash_ok, "signature_ok": check.valid, "signer": check.signer,
+            "timestamped": check.timestamped,
+            "revoked_at": doc.revoked_at.isoformat() if doc.revoked_at else None,
+            "revoked_reason": doc.revoked_reason, "replaced_by": doc.replaced_by}

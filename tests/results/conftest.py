@@ -1,0 +1,32 @@
+"""Signed-document fixtures: a demo CA and agency keys in a temporary folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.models.accounts import Agency
+from app.services import pki, signed_documents
+
+
+@pytest.fixture(scope="session")
+def demo_keys(app: Any, tmp_path_factory: pytest.TempPathFactory) -> pki.AgencyKeys:
+    keys = pki.AgencyKeys(tmp_path_factory.mktemp("agency-pki"))
+    with app.app_context():
+        from app.extensions import db
+
+        agencies = [(a.code, a.name["vi"]) for a in db.session.scalars(select(Agency))]
+    pki.init_demo(keys, agencies)
+    return keys
+
+
+@pytest.fixture()
+def signing(demo_keys: pki.AgencyKeys) -> Iterator[pki.AgencyKeys]:
+    """Agencies sign what they issue for the duration of a test."""
+    before = signed_documents.settings.keys
+    signed_documents.settings.keys = demo_keys
+    yield demo_keys
+    signed_documents.settings.keys = before
