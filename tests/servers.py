@@ -86,6 +86,7 @@ class Gunicorn:
             "SECRET_KEY": TEST_KEY,
             "JWT_SECRET_KEY": TEST_KEY,
             "UPLOAD_DIR": str(tmp / "uploads"),
+            "PKI_DIR": str(tmp / "pki"),  # no agency keys unless a test gives some
             "PYTHONUNBUFFERED": "1",
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": str(workers),

@@ -50,6 +50,15 @@ def list_issued(dossier_id: str) -> dict[str, Any]:
             "submission_signature": device_signatures.signature_dict(db.session, dossier.id)}
 
 
+@blp.get("/documents")
+@blp.doc(security=BEARER)
+@citizen_required
+def my_documents() -> dict[str, Any]:
+    """Every signed document issued to the citizen (results and receipts), newest first."""
+    return {"items": [signed_documents.document_dict(d)
+                      for d in signed_documents.documents_of_owner(db.session, current_user)]}
+
+
 @blp.get("/documents/<document_id>/pdf")
 @blp.doc(security=BEARER, responses=PDF_OK)
 @user_required

@@ -4,6 +4,7 @@ Each phone makes a non-extractable ECDSA P-256 key with WebCrypto at sign-in and
 registers its public key (a JWK). `dossier.submit` then carries
 
     "device_signature": {"key_id": "<uuid>", "captured_at": "<RFC 3339>",
+                         "documents": {"<code>": "<sha256 hex or null>", …},
                          "signature": "<base64url of r||s, 64 bytes>"}
 
 over the UTF-8 bytes of the canonical form (docs/results.md):
@@ -13,8 +14,12 @@ over the UTF-8 bytes of the canonical form (docs/results.md):
 
 JSON with keys sorted at every level, no whitespace, non-ASCII characters as themselves
 (RFC 8785 for the strings, integers, booleans, nulls, lists and objects a form holds).
-The server builds the same bytes from the dossier it holds; if the fields differ from what
-the phone signed the signature fails and the submission is refused. No Flask here.
+Top-level fields whose value is null are left out. `fields` are the server's copy of the
+dossier: if they differ from what the phone signed, the signature fails and the submission
+is refused. `documents` names the documents the
+phone uploaded itself with the SHA-256 of each file (null or absent where it holds no hash,
+e.g. a record reused from the warehouse); each named one must be on the dossier with that
+hash. No Flask here.
 """
 
 from __future__ import annotations
@@ -57,12 +62,18 @@ def _b64url(data: str) -> bytes:
     return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
 
 
+def document_hashes(documents: dict[str, Any]) -> dict[str, str | None]:
+    """The dossier's documents as the canonical form names them: code -> SHA-256 or null."""
+    return {code: (item or {}).get("sha256") for code, item in (documents or {}).items()}
+
+
 def canonical_form(dossier_id: uuid.UUID | str, fields: dict[str, Any],
-                   documents: dict[str, Any], captured_at: str) -> bytes:
-    """The exact bytes a phone signs for `dossier.submit` (see the module docstring)."""
-    hashes_ = {code: (item or {}).get("sha256") for code, item in (documents or {}).items()}
-    body = {"captured_at": captured_at, "documents": hashes_,
-            "dossier_id": str(dossier_id).lower(), "fields": fields or {}}
+                   documents: dict[str, str | None], captured_at: str) -> bytes:
+    """The exact bytes a phone signs for `dossier.submit` (see the module docstring);
+    `documents` maps each document code to a SHA-256 hex digest or None."""
+    body = {"captured_at": captured_at, "documents": dict(documents or {}),
+            "dossier_id": str(dossier_id).lower(),
+            "fields": {k: v for k, v in (fields or {}).items() if v is not None}}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode("utf-8")
 
@@ -106,7 +117,8 @@ def check_submission(session: Session, user: User, dossier: Dossier, signed: Any
     (no `device_signature`) is allowed and recorded as such."""
     if signed is None:
         return SubmissionSignature(dossier_id=dossier.id, canonical_sha256=hashlib.sha256(
-            canonical_form(dossier.id, dossier.fields, dossier.documents, "")).hexdigest())
+            canonical_form(dossier.id, dossier.fields, document_hashes(dossier.documents), "")
+        ).hexdigest())
     problem = SignatureMismatch(MESSAGES.get(lang, MESSAGES["vi"]))
     if not isinstance(signed, dict):
         raise ValidationFailed("`device_signature` must be an object.",
@@ -115,16 +127,24 @@ def check_submission(session: Session, user: User, dossier: Dossier, signed: Any
         key_id = uuid.UUID(str(signed.get("key_id")))
         captured_at = str(signed["captured_at"])
         raw = _b64url(str(signed["signature"]))
+        claimed = signed.get("documents", {})
+        if not isinstance(claimed, dict) or not all(
+                v is None or isinstance(v, str) for v in claimed.values()):
+            raise ValueError("documents")
     except (KeyError, ValueError, TypeError):
-        raise ValidationFailed("`device_signature` needs key_id, captured_at and signature.",
-                               errors={"device_signature": ["key_id, captured_at, signature"]}
-                               ) from None
+        raise ValidationFailed(
+            "`device_signature` needs key_id, captured_at, documents and signature.",
+            errors={"device_signature": ["key_id, captured_at, documents, signature"]}
+        ) from None
     key = session.get(DeviceKey, key_id)
     if key is None or key.user_id != user.id:
         raise NotFound("No such device key.")
-    if key.revoked_at is not None or len(raw) != 64:
+    held = document_hashes(dossier.documents)
+    if key.revoked_at is not None or len(raw) != 64 or any(
+            code not in held or (value is not None and value != held[code])
+            for code, value in claimed.items()):
         raise problem
-    message = canonical_form(dossier.id, dossier.fields, dossier.documents, captured_at)
+    message = canonical_form(dossier.id, dossier.fields, claimed, captured_at)
     der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
     try:
         _public_key(key.public_key).verify(der, message, ec.ECDSA(hashes.SHA256()))
@@ -151,8 +171,8 @@ def submitted_hash(session: Session, dossier: Dossier) -> str:
     record = session.get(SubmissionSignature, dossier.id)
     if record is not None:
         return record.canonical_sha256
-    return hashlib.sha256(canonical_form(dossier.id, dossier.fields, dossier.documents,
-                                         "")).hexdigest()
+    return hashlib.sha256(canonical_form(
+        dossier.id, dossier.fields, document_hashes(dossier.documents), "")).hexdigest()
 
 
 def signature_dict(session: Session, dossier_id: uuid.UUID) -> dict[str, Any]:

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Font families in order of preference, each as (regular, bold) file names.
 FONT_CANDIDATES: tuple[tuple[str, str], ...] = (
@@ -211,7 +214,7 @@ def check_signature(data: bytes, trust_roots: Sequence[object],
         context = ValidationContext(trust_roots=[_asn1(c) for c in trust_roots],
                                     other_certs=[_asn1(c) for c in other_certs],
                                     allow_fetching=False)
-        status = validate_pdf_signature(signatures[0], context)
+        status = _outside_event_loop(lambda: validate_pdf_signature(signatures[0], context))
     except Exception as exc:  # a damaged file is an invalid document, not a server error
         return SignatureCheck(False, False, False, "", None, False,
                               f"{type(exc).__name__}: {exc}")
@@ -226,6 +229,20 @@ def check_signature(data: bytes, trust_roots: Sequence[object],
         timestamped=status.timestamp_validity is not None,
         problem="" if status.bottom_line and whole_file else status.pretty_print_details(),
     )
+
+
+def _outside_event_loop(call: Callable[[], T]) -> T:
+    """pyHanko's validator runs its own asyncio loop: from a thread that already runs one
+    (an async caller, Playwright's sync API in tests) it runs in a short-lived thread."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def _asn1(cert: object) -> object:

@@ -202,6 +202,12 @@ def documents_of(session: Session, dossier_id: uuid.UUID) -> list[IssuedDocument
         IssuedDocument.dossier_id == dossier_id).order_by(IssuedDocument.issued_at)))
 
 
+def documents_of_owner(session: Session, user: User) -> list[IssuedDocument]:
+    """A citizen's signed documents, newest first (the warehouse lists them)."""
+    return list(session.scalars(select(IssuedDocument).where(
+        IssuedDocument.owner_id == user.id).order_by(IssuedDocument.issued_at.desc())))
+
+
 def owned_document(session: Session, user: User, document_id: Any) -> IssuedDocument:
     """The citizen's own document (an official's: one of their agency); else 404."""
     try:

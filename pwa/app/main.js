@@ -35,7 +35,11 @@ const app = {
   async signedIn(user) {
     await openUser(user);
     renderNav(user, await counts());
-    if (user.kind !== 'official') sync.start();
+    if (user.kind !== 'official') {
+      sync.start();
+      // This phone's signing key, made and registered at sign-in (docs/results.md).
+      import('./devicekey.js').then((m) => m.ensureDeviceKey()).catch(() => {});
+    }
     const next = new URLSearchParams(location.hash.split('?')[1] || '').get('next');
     location.hash = user.kind === 'official' ? '#/office' : next || '#/dossiers';
   },
@@ -184,6 +188,10 @@ async function boot() {
   window.addEventListener('hoso:counts', refreshNav);
   window.addEventListener('hoso:data', (e) => {
     refreshNav();
+    // Signed receipts and results of the dossiers that changed: kept on the phone for offline.
+    if ((e.detail.dossiers || []).length && navigator.onLine) {
+      import('./results.js').then((m) => m.prefetchChanged(e.detail.dossiers)).catch(() => {});
+    }
     if (e.detail.submitted) offerPushOnce();
   });
   api.onSession((s) => { if (s && !s.access_token && !s.refresh_token) toast(t('auth.expired'), 'warn'); });

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,15 +13,20 @@ from app.models.accounts import Agency
 from app.services import pki, signed_documents
 
 
-@pytest.fixture(scope="session")
-def demo_keys(app: Any, tmp_path_factory: pytest.TempPathFactory) -> pki.AgencyKeys:
-    keys = pki.AgencyKeys(tmp_path_factory.mktemp("agency-pki"))
+def make_demo_keys(app: Any, directory: Path) -> pki.AgencyKeys:
+    """What `flask pki init` does: a demo CA and a key for every agency of the catalog."""
+    keys = pki.AgencyKeys(directory)
     with app.app_context():
         from app.extensions import db
 
         agencies = [(a.code, a.name["vi"]) for a in db.session.scalars(select(Agency))]
     pki.init_demo(keys, agencies)
     return keys
+
+
+@pytest.fixture(scope="session")
+def demo_keys(app: Any, tmp_path_factory: pytest.TempPathFactory) -> pki.AgencyKeys:
+    return make_demo_keys(app, tmp_path_factory.mktemp("agency-pki"))
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from app.models.dossiers import Dossier
-from app.services.device_signatures import canonical_form
+from app.services.device_signatures import canonical_form, document_hashes
 from tests.sync.helpers import Phone, documents_for, full_values, iso, save_args
 
 
@@ -35,10 +35,11 @@ class PhoneKey:
         self.id = resp.get_json()["id"]
 
     def sign(self, dossier_id, fields, documents, captured_at: str) -> dict:
-        der = self.key.sign(canonical_form(dossier_id, fields, documents, captured_at),
+        claimed = document_hashes(documents)
+        der = self.key.sign(canonical_form(dossier_id, fields, claimed, captured_at),
                             ec.ECDSA(hashes.SHA256()))
         r, s = decode_dss_signature(der)
-        return {"key_id": self.id, "captured_at": captured_at,
+        return {"key_id": self.id, "captured_at": captured_at, "documents": claimed,
                 "signature": _b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))}
 
 
@@ -113,3 +114,22 @@ def test_malformed_public_keys_are_422(client, citizen):
         resp = client.post("/api/v1/devices/keys", headers=citizen.headers,
                            json={"public_key": jwk})
         assert resp.status_code == 422, resp.get_json()
+
+
+def test_a_document_other_than_the_one_signed_is_refused(client, db, citizen):
+    key = PhoneKey()
+    key.register(client, citizen)
+    phone, did, values, documents = _ready_draft(client, db, citizen)
+    code = next(iter(documents))
+    dossier = db.session.get(Dossier, did)
+    dossier.documents = {**documents, code: {**documents[code], "sha256": "b" * 64}}
+    db.session.commit()
+    # The phone signed the file it uploaded (hash a…); the server holds another (b…).
+    signed_other = key.sign(did, values, {**documents, code: {"sha256": "a" * 64}},
+                            "2026-11-30T10:00:00+00:00")
+    r = phone.one("dossier.submit", {"dossier_id": str(did), "device_signature": signed_other})
+    assert r["status"] == "rejected" and r["error"]["type"] == "/problems/signature-mismatch"
+    signed_same = key.sign(did, values, dict(db.session.get(Dossier, did).documents),
+                           "2026-11-30T10:00:00+00:00")
+    r = phone.one("dossier.submit", {"dossier_id": str(did), "device_signature": signed_same})
+    assert r["status"] == "applied", r

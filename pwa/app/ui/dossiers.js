@@ -10,6 +10,7 @@ import { enqueue, pending } from '../outbox.js';
 import { prefillAnswer, problemsFor } from './editor.js';
 import { docStates, documentsSection, forgetDone, settled } from './documents.js';
 import { title, toast } from './shell.js';
+import { issuedSection } from './results.js';
 
 export function statusText(status) { return t(`status.${status}`); }
 
@@ -79,6 +80,8 @@ export async function renderDossier(main, { id }) {
     d && d.fee_amount != null ? [h('dt', t('procedure.fee')), h('dd', fmtMoney(d.fee_amount))] : null,
     d && d.result ? [h('dt', t('dossier.result')), h('dd', `${d.result.number} · ${t(`method.${d.result.method}`)} · ${fmtDate(d.result.issued_on)}`)] : null);
   const parts = [await problemsFor(id), facts];
+  // The signed receipt of filing and result, kept on the phone once fetched.
+  if (d && d.receipt_code) parts.push(await issuedSection(id).catch(() => null));
   if (queued.length) parts.push(h('p.notice', { role: 'status' }, t('dossier.waiting_sync', { n: queued.length })));
   const supplementing = d && d.status === 'supplement_requested' && d.supplement_request;
   if (supplementing) parts.push(await supplementBox(d));

@@ -9,7 +9,8 @@ import { store } from '../db.js';
 import { enqueue, getDraft, pending, saveDraft } from '../outbox.js';
 import { setDirty } from '../sync.js';
 import { problemText, title, toast } from './shell.js';
-import { blockers, documentsSection } from './documents.js';
+import { blockers, docStates, documentsSection } from './documents.js';
+import { signSubmission } from '../devicekey.js';
 
 const SAVE_MS = 500;
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -140,8 +141,15 @@ export async function renderEditor(main, { id }) {
     }
     summary.textContent = '';
     await flush();
+    // Signed on this phone (where it has WebCrypto) over what the citizen submits.
+    const draftNow = await getDraft(id);
+    const states = await docStates(id);
+    const hashes = Object.fromEntries(Object.entries(states)
+      .filter(([, st]) => st.local && st.local.source === 'upload' && st.local.sha256)
+      .map(([code, st]) => [code, st.local.sha256]));
+    const deviceSignature = await signSubmission(id, (draftNow && draftNow.fields) || values, hashes).catch(() => null);
     // Queued behind the uploads still going from this phone: sync.js holds it until they end.
-    await enqueue('dossier.submit', { dossier_id: id });
+    await enqueue('dossier.submit', deviceSignature ? { dossier_id: id, device_signature: deviceSignature } : { dossier_id: id });
     await store().put('drafts', { ...(await getDraft(id)), submitted_locally: true });
     toast(waiting.length ? t('editor.queued_after_uploads') : t('editor.queued'));
     location.hash = `#/d/${id}`;

@@ -44,6 +44,12 @@ export async function renderWarehouse(main) {
     if (!cached) throw err;
     data = cached.data;
   }
+  // The signed documents issued to the person (each opens from its dossier's page).
+  let signed = [];
+  try {
+    signed = (await get('/api/v1/documents')).items;
+    await store().put('kv', signed, 'issued:all');
+  } catch { signed = (await store().get('kv', 'issued:all')) || []; }
   const profile = Object.entries(data.profile || {});
   const empty = h('p.muted', t('warehouse.none'));
   title(main, t('warehouse.title'),
@@ -56,6 +62,10 @@ export async function renderWarehouse(main) {
     ])) : empty.cloneNode(true),
     h('h2', t('warehouse.records')),
     (data.records || []).length ? h('ul.cards', data.records.map(recordCard)) : empty.cloneNode(true),
+    h('h2', t('warehouse.signed_documents')),
+    signed.length ? h('ul.cards', signed.map((d) => h('li.card', { 'data-issued': d.id },
+      h('a', { href: `#/d/${d.dossier_id}` }, h('strong', d.title)),
+      h('p.meta', `${d.number} · ${fmtDate(d.issued_at)}`)))) : empty.cloneNode(true),
     h('h2', t('warehouse.documents')),
     (data.documents || []).length ? h('ul.cards', data.documents.map(recordCard)) : empty.cloneNode(true),
     h('h2', t('warehouse.log')),
