@@ -68,7 +68,7 @@ def verify(code: str) -> Response:
         _row("Văn bản", "Document", f"{info['title']} · {info['number']}"),
         _row("Thủ tục", "Procedure", info["procedure"].get("vi", "")),
         _row("Cơ quan cấp", "Issuing agency", info["agency"].get("vi", "")),
-        _row("Ngày cấp", "Issued on", info["issued_on"]),
+        _row("Ngày cấp", "Issued on", "/".join(reversed(info["issued_on"].split("-")))),
         _row("Người được cấp", "Holder", info["holder_initials"]),
         _row("Mã băm SHA-256", "SHA-256 hash", info["sha256"]),
         _row("Chữ ký số", "Digital signature", yes_no[info["signature_ok"]]),
