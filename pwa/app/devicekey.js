@@ -29,6 +29,20 @@ export function canonicalForm(dossierId, fields, documents, capturedAt) {
 const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)))
   .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
+// A short name for this phone shown to officials, e.g. "Chrome 156 · Android".
+function deviceLabel() {
+  const d = navigator.userAgentData;
+  if (d && d.brands && d.brands.length) {
+    const real = d.brands.filter((x) => !/Not.?A.?Brand/i.test(x.brand));
+    const b = real.find((x) => x.brand !== 'Chromium') || real[0] || d.brands[0];
+    return `${b.brand} ${b.version} · ${d.platform || ''}`.trim();
+  }
+  const ua = navigator.userAgent;
+  const browser = (ua.match(/(Firefox|Edg|SamsungBrowser|Chrome|Version)\/(\d+)/) || []).slice(1).join(' ');
+  const os = (ua.match(/(Android [\d.]+|iPhone OS [\d_]+|Windows NT [\d.]+|Mac OS X [\d_]+|Linux)/) || [''])[0];
+  return `${browser.replace('Version', 'Safari')} · ${os.replace(/_/g, '.')}`.slice(0, 200);
+}
+
 // Makes and registers the key once per person on this phone; quietly does nothing without
 // WebCrypto or a network (it is tried again at the next submission).
 export async function ensureDeviceKey() {
@@ -44,7 +58,7 @@ export async function ensureDeviceKey() {
     await s.put('kv', pair, 'device_key');
   }
   try {
-    const made = await api.post('/api/v1/devices/keys', { public_key: pair.jwk, label: navigator.userAgent.slice(0, 200) });
+    const made = await api.post('/api/v1/devices/keys', { public_key: pair.jwk, label: deviceLabel() });
     const registered = { ...pair, key_id: made.id };
     await s.put('kv', registered, 'device_key');
     return registered;

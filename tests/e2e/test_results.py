@@ -89,8 +89,17 @@ def test_result_opens_offline_and_share_links_open_without_an_account(
     expect(page.locator("#status")).to_have_text("Mới đăng ký", timeout=20000)
 
     official = official_of(flows.MARITAL)
-    desk = signing_server.api("GET", f"/api/v1/office/dossiers/{dossier_id}", official.access).json()
-    assert desk["submission_signature"]["signed"] is True, desk["submission_signature"]
+    # The desk shows the submission was signed on the citizen's phone, and by which device.
+    desk = phone().new_page()
+    flows.open_app(desk, "#/login")
+    desk.get_by_label("Số điện thoại hoặc email").fill(official.email)
+    desk.get_by_label("Mật khẩu").fill(official.password)
+    desk.get_by_role("button", name="Đăng nhập").click()
+    expect(desk.locator("h1")).to_have_text("Bàn làm việc")
+    desk.goto(f"/#/office/{dossier_id}")
+    expect(desk.locator("#device-signature")).to_have_attribute("data-signed", "true")
+    expect(desk.locator("#device-signature")).to_contain_text("Đã ký trên điện thoại của công dân")
+    shot(desk, "desk-device-signature", focus="#device-signature")
     for action in ("accept", "start", "complete"):
         body: dict[str, Any] = {"action": action}
         if action == "complete":

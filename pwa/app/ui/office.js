@@ -71,8 +71,9 @@ function actionForm(d, action, form, onDone) {
         form.documents.map((x) => h('label.choice', h('input', { type: 'checkbox', name: 'documents', value: x.code }), ` ${loc(x.label)}`))));
     }
   }
-  if (action === 'return_result') {
-    fields.push(h('div.field', h('label', { for: 'res-number' }, t('office.result_number')), h('input', { id: 'res-number', required: true })),
+  if (action === 'return_result' || action === 'complete') {
+    // At `complete` the number goes on the signed result document the agency issues.
+    fields.push(h('div.field', h('label', { for: 'res-number' }, t('office.result_number')), h('input', { id: 'res-number', required: action === 'return_result' })),
       select('res-method', t('office.result_method'), ['electronic', 'desk', 'post'].map((m) => [m, t(`method.${m}`)]), 'electronic'));
   }
   fields.push(h('div.field', h('label', { for: `note-${action}` }, t('office.note'), NOTE_REQUIRED.has(action) ? ' *' : ''),
@@ -88,7 +89,8 @@ function actionForm(d, action, form, onDone) {
       body.fields = [...box.querySelectorAll('input[name=fields]:checked')].map((i) => i.value);
       body.documents = [...box.querySelectorAll('input[name=documents]:checked')].map((i) => i.value);
     }
-    if (action === 'return_result') body.result = { number: box.querySelector('#res-number').value.trim(), method: box.querySelector('#res-method').value };
+    const number = action === 'return_result' || action === 'complete' ? box.querySelector('#res-number').value.trim() : '';
+    if (action === 'return_result' || number) body.result = { number, method: box.querySelector('#res-method').value };
     try {
       await api.post(`/api/v1/office/dossiers/${d.id}/transitions`, body);
       toast(t('office.done', { action: t(`action.${action}`) }));
@@ -129,7 +131,11 @@ export async function renderOfficeDossier(main, { id }) {
       h('dt', t('dossier.status')), h('dd', h('span.status', { 'data-status': d.status }, statusText(d.status)), d.overdue ? h('span.tag.warn', t('dossier.overdue')) : null),
       h('dt', t('office.citizen')), h('dd', d.owner ? `${d.owner.full_name} · ${d.owner.phone || d.owner.email || ''}` : ''),
       h('dt', t('office.submitted')), h('dd', fmtDate(d.submitted_at)),
-      d.appointment_date ? [h('dt', t('dossier.appointment')), h('dd', fmtDate(d.appointment_date))] : null),
+      d.appointment_date ? [h('dt', t('dossier.appointment')), h('dd', fmtDate(d.appointment_date))] : null,
+      d.submission_signature ? [h('dt', t('office.signature')), h('dd', { id: 'device-signature', 'data-signed': String(d.submission_signature.signed) },
+        d.submission_signature.signed
+          ? t('office.signed_on_phone', { device: [(d.submission_signature.device || {}).label, `${t('office.device_key')} ${String((d.submission_signature.device || {}).id || '').slice(0, 8)}`].filter(Boolean).join(' · ') })
+          : t('office.unsigned'))] : null),
     h('h2', t('office.actions')), actions, panel,
     h('h2', t('office.values')), values,
     h('h2', t('procedure.documents')), docs.length ? h('ul', docs.map(([code, x]) => h('li', `${code}: ${x.name || x.source} (${x.status})`))) : h('p', t('procedure.no_documents')),
