@@ -73,6 +73,7 @@ def verify(code: str) -> Response:
         _row("Mã băm SHA-256", "SHA-256 hash", info["sha256"]),
         _row("Chữ ký số", "Digital signature", yes_no[info["signature_ok"]]),
         _row("Mã băm", "Hash", yes_no[info["hash_ok"]]),
+        *([_row("Dấu thời gian", "Timestamp", "Có · RFC 3161")] if info["timestamped"] else []),
         *([_row("Lý do thu hồi", "Reason", info["revoked_reason"] or "")]
           if info["state"] == "revoked" else []),
     ])
