@@ -15,10 +15,11 @@ from api.security import BEARER, official_required, request_language
 from app.errors import Conflict
 from app.extensions import db
 from app.models.dossiers import Dossier
-from app.services import clock, device_signatures
+from app.services import clock, device_signatures, signed_documents
 from app.services import lifecycle as lc
 from app.services.dossiers import get_for_official, transition
 from app.services.representations import dossier_dict
+from app.services.signed_documents import decode_base64
 
 blp = Blueprint("office", __name__, url_prefix="/api/v1/office", description="Back office")
 
@@ -98,6 +99,9 @@ def post_transition(body: dict[str, Any], dossier_id: str) -> dict[str, Any]:
     result = body.get("result")
     if result is not None:
         result = {**result, "issued_on": (result.get("issued_on") or clock.today()).isoformat()}
+        scan = result.pop("scan", None)
+        if scan and body["action"] == "complete":
+            signed_documents.attach_scan(db.session, dossier.id, decode_base64(scan))
     transition(db.session, dossier, current_user, body["action"], note=body.get("note"),
                fields=body.get("fields_"), documents=body.get("documents"), result=result,
                lang=request_language())

@@ -21,6 +21,9 @@ class ResultIn(Schema):
     method = fields.String(load_default="electronic",
                            validate=validate.OneOf(["desk", "post", "electronic"]))
     data = fields.Dict(load_default=dict, metadata={"description": "Details of the result"})
+    scan = fields.String(load_default=None, validate=validate.Length(max=1_900_000), metadata={
+        "description": "At complete: base64 of a JPEG/PNG scan of the paper result signed by "
+                       "hand; the signed result document is made from it (docs/results.md)"})
 
 
 class TransitionIn(Schema):

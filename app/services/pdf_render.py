@@ -141,9 +141,15 @@ def render_document(doc: Document) -> bytes:
             pdf.multi_cell(width, 5.5, paragraph, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
 
-    if doc.image is not None:
-        pdf.image(io.BytesIO(doc.image), w=width)
-        pdf.ln(3)
+    if doc.image is not None:  # a scan: as large as fits, its proportions kept
+        room = pdf.h - pdf.b_margin - pdf.get_y() - (40 if doc.qr_url else 0)
+        if room < 120:
+            pdf.add_page()
+            room = pdf.h - pdf.b_margin - pdf.get_y() - (40 if doc.qr_url else 0)
+        top = pdf.get_y()
+        info = pdf.image(io.BytesIO(doc.image), x=pdf.l_margin, y=top, w=width, h=room,
+                         keep_aspect_ratio=True)
+        pdf.set_y(top + float(info.rendered_height) + 3)
 
     if doc.qr_url:
         size = 30

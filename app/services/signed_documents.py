@@ -7,6 +7,7 @@ function giving the public base URL; the transition listener does the rest. No F
 
 from __future__ import annotations
 
+import io
 import logging
 import secrets
 import uuid
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
 from app.models.accounts import Agency, User
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.signed import IssuedDocument
@@ -100,7 +101,8 @@ def _document_rows(session: Session, dossier: Dossier) -> list[tuple[str, str]]:
 
 
 def _issue(session: Session, dossier: Dossier, kind: str, number: str, title: str,
-           sections: list[pdf_render.Section], moment: datetime) -> IssuedDocument:
+           sections: list[pdf_render.Section], moment: datetime,
+           image: bytes | None = None) -> IssuedDocument:
     if settings.keys is None:
         raise pki.SignerUnavailable("signed documents are not configured")
     agency = session.get(Agency, dossier.agency_code)
@@ -115,7 +117,7 @@ def _issue(session: Session, dossier: Dossier, kind: str, number: str, title: st
         qr_url=verify_url(code),
         qr_caption="Quét mã để kiểm tra tính xác thực của văn bản (mã " + code + ")",
         footer=(f"Văn bản điện tử được ký số bởi {agency_name}.",),
-        author=agency_name, created_at=moment,
+        author=agency_name, created_at=moment, image=image,
     )
     signer = pki.load_signer(settings.keys, dossier.agency_code)
     signed = pdf_render.sign_pdf(pdf_render.render_document(doc), signer,
@@ -160,23 +162,70 @@ def issue_receipt(session: Session, dossier: Dossier, moment: datetime) -> Issue
                   sections, moment)
 
 
+MAX_SCAN_BYTES = 1_400_000  # base64 in a JSON body under MAX_BODY_BYTES (2 MB)
+MAX_SCAN_PIXELS = 40_000_000
+
+
+class ScanRefused(ValidationFailed):
+    """The uploaded scan is not a readable JPEG or PNG image of a sensible size."""
+
+
+def decode_base64(text: str) -> bytes:
+    """A scan sent as base64 (standard or URL-safe, with or without a data: prefix)."""
+    import base64
+    import binascii
+
+    payload = text.split(",", 1)[1] if text.startswith("data:") else text
+    try:
+        return base64.b64decode(payload.replace("-", "+").replace("_", "/") + "==", validate=False)
+    except (binascii.Error, ValueError):
+        raise ScanRefused("The scan is not valid base64.",
+                          errors={"result.scan": ["base64"]}) from None
+
+
+def attach_scan(session: Session, dossier_id: uuid.UUID, data: bytes) -> None:
+    """Use this scan of the paper result, signed by hand, as the result document of the
+    next `complete` of this dossier in this transaction (instead of the template)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MAX_SCAN_BYTES:
+        raise ScanRefused("The scan is too large.", errors={"result.scan": ["≤ 1.4 MB"]})
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("JPEG", "PNG"):
+                raise ValueError(image.format)
+            if image.width * image.height > MAX_SCAN_PIXELS:
+                raise ValueError("too many pixels")
+            image.verify()
+    except (UnidentifiedImageError, ValueError, OSError, Image.DecompressionBombError):
+        raise ScanRefused("The scan must be a JPEG or PNG image.",
+                          errors={"result.scan": ["JPEG, PNG"]}) from None
+    session.info.setdefault("result_scans", {})[dossier_id] = data
+
+
 def issue_result(session: Session, dossier: Dossier, moment: datetime) -> IssuedDocument:
     """The result from the procedure's result template: its label as the title, the
-    result's own data, then the dossier's answers (`result.template.fields` narrows them)."""
+    result's own data, then the dossier's answers (`result.template.fields` narrows them);
+    or, when the agency attached one, the scan of the signed paper result."""
     template = dossier.procedure.result or {}
     title = ((template.get("label") or {}).get("vi") or "Kết quả giải quyết").upper()
     result = dossier.result or {}
     number = str(result.get("number") or dossier.receipt_code or "")
     data_rows = [(str(k), _text(v)) for k, v in (result.get("data") or {}).items()]
     wanted = (template.get("template") or {}).get("fields")
+    scan = session.info.get("result_scans", {}).pop(dossier.id, None)
     sections = [
         pdf_render.Section("Thông tin kết quả", rows=[
             ("Số", number), ("Mã hồ sơ", dossier.receipt_code or ""),
             ("Thủ tục", (dossier.procedure.name or {}).get("vi", dossier.procedure_code)),
             ("Ngày cấp", _local(moment)), *data_rows]),
-        pdf_render.Section("Nội dung", rows=_field_rows(session, dossier, wanted)),
     ]
-    return _issue(session, dossier, RESULT, number, title, sections, moment)
+    if scan is None:
+        sections.append(pdf_render.Section("Nội dung", rows=_field_rows(session, dossier, wanted)))
+    else:
+        sections.append(pdf_render.Section("Bản quét kết quả giấy đã ký", paragraphs=[
+            "Bản điện tử này gồm bản quét kết quả giấy do người có thẩm quyền ký."]))
+    return _issue(session, dossier, RESULT, number, title, sections, moment, image=scan)
 
 
 def _on_transition(session: Session, dossier: Dossier, event: DossierEvent) -> None:

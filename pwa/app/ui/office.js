@@ -76,6 +76,12 @@ function actionForm(d, action, form, onDone) {
     fields.push(h('div.field', h('label', { for: 'res-number' }, t('office.result_number')), h('input', { id: 'res-number', required: action === 'return_result' })),
       select('res-method', t('office.result_method'), ['electronic', 'desk', 'post'].map((m) => [m, t(`method.${m}`)]), 'electronic'));
   }
+  if (action === 'complete') {
+    // Optional: the scan of the paper result signed by hand becomes the signed result.
+    fields.push(h('div.field', h('label', { for: 'res-scan' }, t('office.result_scan')),
+      h('input', { id: 'res-scan', type: 'file', accept: 'image/jpeg,image/png' }),
+      h('p.hint', t('office.result_scan_hint'))));
+  }
   fields.push(h('div.field', h('label', { for: `note-${action}` }, t('office.note'), NOTE_REQUIRED.has(action) ? ' *' : ''),
     h('textarea', { id: `note-${action}`, rows: 2, 'aria-required': NOTE_REQUIRED.has(action) ? 'true' : null })));
   const err = h('p.summary', { role: 'alert' });
@@ -91,6 +97,16 @@ function actionForm(d, action, form, onDone) {
     }
     const number = action === 'return_result' || action === 'complete' ? box.querySelector('#res-number').value.trim() : '';
     if (action === 'return_result' || number) body.result = { number, method: box.querySelector('#res-method').value };
+    const scanFile = action === 'complete' ? box.querySelector('#res-scan').files[0] : null;
+    if (scanFile) {
+      body.result = { number: number || d.receipt_code, method: box.querySelector('#res-method').value, ...(body.result || {}) };
+      body.result.scan = await new Promise((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        reader.onerror = () => reject(reader.error);
+        reader.readAsDataURL(scanFile);
+      });
+    }
     try {
       await api.post(`/api/v1/office/dossiers/${d.id}/transitions`, body);
       toast(t('office.done', { action: t(`action.${action}`) }));
