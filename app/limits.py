@@ -41,6 +41,8 @@ DEFAULTS = {
     "RATELIMIT_REFRESH_SESSION": "10/minute",
     "RATELIMIT_UPLOADS_USER": "600/minute",
     "RATELIMIT_PUSH_USER": "30/hour",
+    # Public pages of signed documents (/verify, /s): each validates or serves a PDF.
+    "RATELIMIT_PUBLIC_DOCUMENTS_IP": "120/minute",
 }
 
 
@@ -85,6 +87,11 @@ def register_limits(fn: Any) -> Any:
 def refresh_limits(fn: Any) -> Any:
     fn = limiter.limit(_setting("RATELIMIT_REFRESH_IP"))(fn)
     return limiter.limit(_setting("RATELIMIT_REFRESH_SESSION"), key_func=_session_key)(fn)
+
+
+def per_address(setting: str) -> Callable[[Any], Any]:
+    """A per-address limit for a public route (document verification, share links)."""
+    return limiter.limit(_setting(setting))
 
 
 def per_user(setting: str) -> Callable[[Any], Any]:

@@ -12,6 +12,7 @@ from markupsafe import escape
 from api.documents import pdf_response
 from app.errors import DomainError
 from app.extensions import db
+from app.limits import per_address
 from app.services import document_shares, signed_documents
 
 bp = Blueprint("public_documents", __name__)
@@ -51,6 +52,7 @@ def _row(label_vi: str, label_en: str, value: Any) -> str:
 
 
 @bp.get("/verify/<code>")
+@per_address("RATELIMIT_PUBLIC_DOCUMENTS_IP")
 def verify(code: str) -> Response:
     """Anyone holding the document (a bank, a school) checks it here, without signing in."""
     info = signed_documents.verification(db.session, code[:64])
@@ -90,6 +92,7 @@ def verify(code: str) -> Response:
 
 
 @bp.get("/s/<token>")
+@per_address("RATELIMIT_PUBLIC_DOCUMENTS_IP")
 def shared(token: str) -> Response:
     """A document shared by its holder; a revoked or expired link says so (410)."""
     try:
