@@ -12,7 +12,18 @@ from flask import Response, current_app
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from api.documents.schemas import PDF_OK, DeviceKeyIn, RevokeIn, ShareIn
+from api.documents.schemas import (
+    PDF_OK,
+    DeviceKeyIn,
+    DeviceKeyOut,
+    DocumentListOut,
+    IssuedListOut,
+    IssuedOut,
+    RevokeIn,
+    ShareIn,
+    ShareListOut,
+    ShareOut,
+)
 from api.security import BEARER, citizen_required, official_required, user_required
 from app.errors import NotFound
 from app.extensions import db
@@ -36,6 +47,7 @@ def pdf_response(document: Any, *, cache: str = "private, no-store") -> Response
 
 
 @blp.get("/dossiers/<dossier_id>/issued")
+@blp.response(200, IssuedListOut)
 @blp.doc(security=BEARER)
 @user_required
 def list_issued(dossier_id: str) -> dict[str, Any]:
@@ -51,6 +63,7 @@ def list_issued(dossier_id: str) -> dict[str, Any]:
 
 
 @blp.get("/documents")
+@blp.response(200, DocumentListOut)
 @blp.doc(security=BEARER)
 @citizen_required
 def my_documents() -> dict[str, Any]:
@@ -68,7 +81,7 @@ def document_pdf(document_id: str) -> Response:
 
 @blp.post("/documents/<document_id>/shares")
 @blp.arguments(ShareIn)
-@blp.response(201)
+@blp.response(201, ShareOut)
 @blp.doc(security=BEARER)
 @citizen_required
 def create_share(body: dict[str, Any], document_id: str) -> dict[str, Any]:
@@ -83,6 +96,7 @@ def create_share(body: dict[str, Any], document_id: str) -> dict[str, Any]:
 
 
 @blp.get("/documents/<document_id>/shares")
+@blp.response(200, ShareListOut)
 @blp.doc(security=BEARER)
 @citizen_required
 def list_shares(document_id: str) -> dict[str, Any]:
@@ -92,6 +106,7 @@ def list_shares(document_id: str) -> dict[str, Any]:
 
 
 @blp.delete("/documents/<document_id>/shares/<share_id>")
+@blp.response(200, ShareOut)
 @blp.doc(security=BEARER)
 @citizen_required
 def revoke_share(document_id: str, share_id: str) -> dict[str, Any]:
@@ -103,6 +118,7 @@ def revoke_share(document_id: str, share_id: str) -> dict[str, Any]:
 
 @blp.post("/documents/<document_id>/revoke")
 @blp.arguments(RevokeIn)
+@blp.response(200, IssuedOut)
 @blp.doc(security=BEARER)
 @official_required
 def revoke_document(body: dict[str, Any], document_id: str) -> dict[str, Any]:
@@ -117,7 +133,7 @@ def revoke_document(body: dict[str, Any], document_id: str) -> dict[str, Any]:
 
 @blp.post("/devices/keys")
 @blp.arguments(DeviceKeyIn)
-@blp.response(201)
+@blp.response(201, DeviceKeyOut)
 @blp.doc(security=BEARER)
 @citizen_required
 def register_device_key(body: dict[str, Any]) -> dict[str, Any]:

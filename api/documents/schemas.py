@@ -21,6 +21,57 @@ class DeviceKeyIn(Schema):
                           metadata={"description": "The device, e.g. its user agent"})
 
 
-PDF_OK = {200: {"description": "The signed PDF",
+PDF_OK = {"200": {"description": "The signed PDF",
                 "content": {"application/pdf": {"schema": {"type": "string",
                                                            "format": "binary"}}}}}
+
+
+class IssuedOut(Schema):
+    id = fields.String()
+    code = fields.String(metadata={"description": "The public code of /verify/<code>"})
+    kind = fields.String(metadata={"enum": ["receipt", "result"]})
+    title = fields.String()
+    number = fields.String()
+    dossier_id = fields.String()
+    agency_code = fields.String()
+    sha256 = fields.String()
+    size = fields.Integer()
+    issued_at = fields.String()
+    revoked_at = fields.String(allow_none=True)
+    replaced_by = fields.String(allow_none=True)
+    verify_url = fields.String()
+    pdf_url = fields.String()
+
+
+class SubmissionSignatureOut(Schema):
+    signed = fields.Boolean()
+    canonical_sha256 = fields.String(allow_none=True)
+    captured_at = fields.String(allow_none=True)
+    device = fields.Dict(allow_none=True)
+
+
+class IssuedListOut(Schema):
+    items = fields.List(fields.Nested(IssuedOut))
+    submission_signature = fields.Nested(SubmissionSignatureOut)
+
+
+class DocumentListOut(Schema):
+    items = fields.List(fields.Nested(IssuedOut))
+
+
+class ShareOut(Schema):
+    id = fields.String()
+    created_at = fields.String()
+    expires_at = fields.String()
+    revoked_at = fields.String(allow_none=True)
+    active = fields.Boolean()
+    url = fields.String(metadata={"description": "Only when the link is made: /s/<token>"})
+
+
+class ShareListOut(Schema):
+    items = fields.List(fields.Nested(ShareOut))
+
+
+class DeviceKeyOut(Schema):
+    id = fields.String()
+    created_at = fields.String()

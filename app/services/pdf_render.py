@@ -184,7 +184,8 @@ def sign_pdf(data: bytes, signer: object, *, timestamp_url: str | None = None,
         use_pades_lta=False, embed_validation_info=False,
     )
     timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
-    out = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper)  # type: ignore[arg-type]
+    out = _outside_event_loop(lambda: signers.sign_pdf(
+        writer, meta, signer=signer, timestamper=timestamper))  # type: ignore[arg-type]
     return out.getvalue()
 
 
