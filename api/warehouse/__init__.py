@@ -85,8 +85,8 @@ def record_content(record_id: str) -> Response:
     record, dossier_id = warehouse.get_record_for(db.session, current_user, record_id)
     if record.sha256 is None:
         raise NotFound("This record has no file.")
-    path = upload_store.Settings.from_config(current_app.config).blob(record.sha256)
-    if not path.exists():
+    path = upload_store.local_blob(upload_store.Settings.from_config(current_app.config), record.sha256)
+    if path is None:
         raise NotFound("The file is no longer stored.")
     warehouse_access.log_read(
         db.session, record.owner_id, current_user, "download", record=record, dossier_id=dossier_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.errors import Gone, NotFound
 from app.extensions import db
 from app.models.uploads import EXPIRED, UPLOADING, Upload
-from app.services import clock
+from app.services import clock, upload_store
 from app.services.upload_store import Settings
 from app.services.uploads import unlink_from_dossiers
 
@@ -85,11 +86,14 @@ def remove_orphans(session: Session, settings: Settings, now: datetime | None = 
     """
     now = now or clock.now()
     partial_dir = settings.root / "partial"
-    if not partial_dir.is_dir():
-        return 0
-    paths = list(partial_dir.iterdir())
+    remote = upload_store.remote_partials(settings)
+    paths = list(partial_dir.iterdir()) if partial_dir.is_dir() else []
     live = {u.hex for u in session.scalars(select(Upload.id).where(Upload.status == UPLOADING))}
+    session.rollback()  # nothing written; no transaction stays open during the removals
     orphans = 0
+    for upload_hex in remote - live:
+        upload_store.drop_partial(settings, uuid.UUID(hex=upload_hex))
+        orphans += 1
     for path in paths:
         # <id> is live while its upload is; <id>.<token>.part is a request's own body,
         # left behind only by a worker that died (an hour is far longer than any request).

@@ -23,7 +23,9 @@ from app.services.i18n import localise, message
 from app.services.tus import BadTusRequest, ChecksumMismatch, parse_metadata
 from app.services.upload_store import (
     Settings,
+    blob_exists,
     collect_blob,
+    drop_partial,
     head_bytes,
     partial_sha256,
     store_blob,
@@ -160,7 +162,7 @@ def _finish_from_known(
             Upload.sha256 == upload.declared_sha256,
         )
     ).first()
-    if known is None or not settings.blob(known.sha256 or "").exists():
+    if known is None or not blob_exists(settings, known.sha256 or ""):
         return
     if known.length != upload.length:
         raise BadTusRequest("Upload-Length does not match the file with this sha256.")
@@ -213,7 +215,7 @@ def finish(session: Session, settings: Settings, upload: Upload) -> None:
     """
     if upload.status != UPLOADING or upload.offset != upload.length:
         return
-    sha = partial_sha256(settings, upload.id)
+    sha = partial_sha256(settings, upload.id, upload.length)
     if upload.declared_sha256 and upload.declared_sha256 != sha:
         discard(session, settings, upload)
         raise ChecksumMismatch(
@@ -252,7 +254,7 @@ def discard(session: Session, settings: Settings, upload: Upload) -> None:
     """Forget an upload entirely: its row, its partial bytes, items that pointed at it."""
     unlink_from_dossiers(session, upload)
     sha = upload.sha256 if upload.status == COMPLETE else None
-    settings.partial(upload.id).unlink(missing_ok=True)
+    drop_partial(settings, upload.id)
     session.delete(upload)
     session.flush()
     if sha:
