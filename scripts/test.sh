@@ -14,6 +14,12 @@ if [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] \
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core >/dev/null
 fi
+# nginx (Debian's nginx-light) for the production-shape tests (tests/production/).
+if ! command -v nginx >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends nginx-light >/dev/null
+fi
 bash scripts/bootstrap.sh requirements-dev.txt
 bash scripts/services.sh
 PY=.venv/bin/python
