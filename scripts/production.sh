@@ -134,6 +134,7 @@ database() {
   # Migrations once, before any node starts (never per node).
   "$PY" -m flask db upgrade 2>&1 | tail -1 >&2
   "$PY" -m flask demo load >/dev/null
+  "$PY" -m flask pki init >/dev/null   # demo agency signing keys (instance/pki/), shared by the nodes
 }
 
 node_env() {  # node_env N PORT: the environment of one app node
