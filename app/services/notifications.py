@@ -11,6 +11,7 @@ from app.models.accounts import User
 from app.models.dossiers import Dossier
 from app.models.notifications import Notification
 from app.services import lifecycle as lc
+from app.services import links
 from app.services.i18n import localise
 from sync import feed
 
@@ -49,6 +50,18 @@ TEXTS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
 LOCK_SCREEN = {"vi": "{name}: có cập nhật mới. Mở Hồ sơ để xem.",
                "en": "{name}: there is an update. Open Hoso to see it."}
 
+def render(kind: str, params: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Title and body in both languages (the inbox shows the reader's, whatever it was when
+    the notification was made). `params["name"]` may be a {"vi", "en"} procedure name."""
+    spec = TEXTS.get(kind)
+    if spec is None:
+        return {}
+    _urgency, title, body = spec
+    return {lang: {"title": title[lang],
+                   "body": body[lang].format(**{**params, "name": localise(params.get("name"), lang)})}
+            for lang in ("vi", "en")}
+
+
 # Called with each new notification after it is flushed; push delivery registers here.
 listeners: list[Callable[[Session, Notification], None]] = []
 
@@ -58,24 +71,25 @@ def notify_status(session: Session, dossier: Dossier, owner: User) -> Notificati
     spec = TEXTS.get(dossier.status)
     if spec is None:
         return None
-    urgency, title, body = spec
+    urgency, title, _body = spec
     lang = owner.language if owner.language in ("vi", "en") else "vi"
     params: dict[str, Any] = {
-        "name": localise(dossier.procedure.name, lang),
+        "name": dossier.procedure.name,
         "receipt": dossier.receipt_code or "",
         "date": dossier.appointment_date.strftime("%d/%m/%Y") if dossier.appointment_date else "",
     }
+    texts = render(dossier.status, params)
     # The push payload shows on a lock screen: the procedure's name only, no receipt code or date.
-    lock_screen = LOCK_SCREEN[lang].format(name=params["name"])
+    lock_screen = LOCK_SCREEN[lang].format(name=localise(dossier.procedure.name, lang))
     note = Notification(
         user_id=owner.id,
         dossier_id=dossier.id,
         kind=dossier.status,
         title=title[lang],
-        body=body[lang].format(**params),
+        body=texts[lang]["body"],
         urgency=urgency,
         data={"dossier_id": str(dossier.id), "status": dossier.status,
-              "url": f"/#/dossiers/{dossier.id}", "lock_screen": lock_screen},
+              "url": links.dossier(dossier.id), "lock_screen": lock_screen, "params": params},
     )
     session.add(note)
     session.flush()

@@ -31,7 +31,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.models.notifications import Notification
 from app.models.push import FAILED, GONE, PENDING, SENDING, SENT, PushAttempt, PushDelivery, PushSubscription
-from app.services import notifications
+from app.services import links, notifications
 from app.services.push_subscriptions import endpoint_problem
 from app.services.vapid import keys
 
@@ -141,7 +141,7 @@ def payload(note: Notification) -> bytes:
     """What the lock screen may show: the status and the procedure's name (no receipt code,
     date or personal data; the app shows those), where to go, and the dossier id."""
     dossier_id = str(note.dossier_id) if note.dossier_id else None
-    url = (note.data or {}).get("url") or (f"/#/dossiers/{dossier_id}" if dossier_id else "/")
+    url = links.dossier(dossier_id)
     body = (note.data or {}).get("lock_screen") or note.title
     data = {
         "title": note.title[:120],

@@ -9,7 +9,7 @@ from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.notifications import Notification
-from app.services import clock
+from app.services import clock, links, notifications
 from app.services import lifecycle as lc
 from app.services.dossiers import is_overdue
 
@@ -90,6 +90,13 @@ def dossier_dict(d: Dossier | Any, *, history: bool = True, for_official: bool =
 
 
 def notification_dict(n: Notification) -> dict[str, Any]:
+    """`texts` holds the title and body in both languages when they can be rendered again
+    (the reader's language wins over the one at creation); `data.url` always comes from the
+    route table, so rows stored with an older link open the right screen too."""
+    data = {**(n.data or {}), "url": links.dossier(n.dossier_id)}
+    params = data.get("params")
+    texts = notifications.render(n.kind, params) if isinstance(params, dict) else {}
     return {"id": str(n.id), "dossier_id": str(n.dossier_id) if n.dossier_id else None,
             "kind": n.kind, "title": n.title, "body": n.body, "urgency": n.urgency,
-            "data": n.data, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}
+            "texts": texts or {lang: {"title": n.title, "body": n.body} for lang in ("vi", "en")},
+            "data": data, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}

@@ -66,6 +66,9 @@ async function route() {
   const seq = ++renderSeq;
   const [path, query] = (location.hash.slice(1) || '/').split('?');
   if (!path.startsWith('/')) return; // an in-page anchor such as the skip link
+  // Links made before the route table (app/services/links.py) said #/dossiers/<id>.
+  const legacy = /^\/dossiers\/([\w-]+)$/.exec(path);
+  if (legacy) { location.replace(`#/d/${legacy[1]}`); return; }
   if (cleanup) { const c = cleanup; cleanup = null; await c(); }
   const main = document.getElementById('main');
   const focused = document.activeElement && document.activeElement.id;

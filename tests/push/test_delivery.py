@@ -78,7 +78,7 @@ def test_supplement_request_pushes_once_to_each_device(
         assert got.claims["aud"] == service.origin and got.claims["sub"] == "mailto:ops@hoso.test"
         assert got.message == {
             "title": title, "body": body.format(name=name),
-            "url": f"/#/dossiers/{dossier.id}", "dossier_id": str(dossier.id),
+            "url": f"/#/d/{dossier.id}", "dossier_id": str(dossier.id),
             "notification_id": got.message["notification_id"], "tag": f"dossier-{dossier.id}"}
         assert dossier.receipt_code not in str(got.message)
         assert got.headers["urgency"] == "high"

@@ -3,7 +3,7 @@
 import * as api from '../api.js';
 import { getForm } from '../catalog.js';
 import { h } from '../dom.js';
-import { loc, t, fmtDate, fmtMoney } from '../i18n.js';
+import { currentLang, loc, t, fmtDate, fmtMoney } from '../i18n.js';
 import { renderForm } from '../forms.js';
 import { store } from '../db.js';
 import { enqueue, pending } from '../outbox.js';
@@ -168,17 +168,30 @@ function rateBox(d) {
   return form;
 }
 
+// A notification's title and body in the reader's language (the server sends both).
+function noteText(n) {
+  const texts = (n.texts && (n.texts[currentLang()] || n.texts.vi)) || {};
+  return { title: texts.title || n.title, body: texts.body || n.body };
+}
+
 export async function renderInbox(main) {
   const items = (await store().all('notifications')).sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
   const list = h('ul.cards');
   for (const n of items) {
+    const text = noteText(n);
     list.append(h('li.card', { 'data-id': n.id, class: n.read_at ? 'read' : 'unread' },
-      h('a', { href: (n.data && n.data.url) || '#/inbox', onclick: () => markRead(n) },
-        h('strong', n.title)), n.read_at ? null : h('span.tag', t('inbox.unread')),
-      h('p', n.body), h('p.meta', fmtDate(n.created_at))));
+      h('a.card-link', { href: (n.data && n.data.url) || '#/inbox', onclick: () => markRead(n) },
+        h('strong', text.title)), n.read_at ? null : h('span.tag', t('inbox.unread')),
+      h('p', text.body), h('p.meta', fmtDate(n.created_at))));
   }
   if (!items.length) list.append(h('li.empty', t('inbox.none')));
-  title(main, t('nav.inbox'), list);
+  const unread = items.filter((n) => !n.read_at);
+  const markAll = unread.length ? h('button.secondary', { type: 'button', onclick: async () => {
+    for (const n of unread) await markRead(n);
+    toast(t('inbox.all_read'));
+    window.dispatchEvent(new CustomEvent('hoso:rerender'));
+  } }, t('inbox.mark_all')) : null;
+  title(main, t('nav.inbox'), markAll, list);
   return rerenderOnData((d) => d.pulled);
 }
 
@@ -188,4 +201,3 @@ async function markRead(n) {
   await enqueue('notification.read', { notification_id: n.id });
   window.dispatchEvent(new CustomEvent('hoso:counts'));
 }
-
