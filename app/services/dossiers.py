@@ -261,11 +261,13 @@ def _apply_supplement(session: Session, dossier: Dossier, values: dict[str, Any]
     if outside:
         raise ValidationFailed("Only the requested fields can be changed.",
                                errors={k: [message("unknown_field", lang)] for k in outside})
+    # What the citizen changed, for the official's what-changed view (the event's data).
+    before = {k: dossier.fields.get(k) for k in values}
     dossier.fields = {**dossier.fields, **values}
     stamp = moment.isoformat()
     dossier.field_stamps = {**dossier.field_stamps, **{k: stamp for k in values}}
     check_complete(session, dossier, lang, today)
-    return {"fields": sorted(values), "request": request}
+    return {"fields": sorted(values), "request": request, "before": before}
 
 
 def _result(result: dict[str, Any] | None, lang: str) -> dict[str, Any]:

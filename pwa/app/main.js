@@ -14,6 +14,7 @@ const screen = (path, name) => () => import(path).then((m) => m[name]);
 const ROUTES = [
   [/^\/$/, screen('./ui/catalog.js', 'renderCatalog')],
   [/^\/p\/([\w-]+)$/, screen('./ui/catalog.js', 'renderProcedure'), ['code']],
+  [/^\/p\/([\w-]+)\/start$/, screen('./ui/catalog.js', 'renderStart'), ['code'], true],
   [/^\/d\/([\w-]+)\/edit$/, screen('./ui/editor.js', 'renderEditor'), ['id'], true],
   [/^\/d\/([\w-]+)$/, screen('./ui/dossiers.js', 'renderDossier'), ['id'], true],
   [/^\/dossiers$/, screen('./ui/dossiers.js', 'renderDossiers'), [], true],
@@ -25,6 +26,8 @@ const ROUTES = [
   [/^\/account$/, screen('./ui/auth.js', 'renderAccount')],
   [/^\/office$/, screen('./ui/office.js', 'renderOffice')],
   [/^\/office\/([\w-]+)$/, screen('./ui/office.js', 'renderOfficeDossier'), ['id']],
+  [/^\/view\/(upload|record)\/([\w-]+)$/, screen('./ui/viewer.js', 'renderViewer'), ['kind', 'id'], true],
+  [/^\/welcome$/, screen('./ui/intro.js', 'renderIntro')],
 ];
 const openConflicts = (all) => all.filter((c) => !c.resolved_at && !c.local_choice);
 
@@ -40,6 +43,7 @@ const app = {
     location.hash = user.kind === 'official' ? '#/office' : next || '#/dossiers';
   },
   async signedOut() {
+    sync.stop();
     renderNav(null);
     location.hash = '#/login';
   },
@@ -69,6 +73,8 @@ async function route() {
   // Links made before the route table (app/services/links.py) said #/dossiers/<id>.
   const legacy = /^\/dossiers\/([\w-]+)$/.exec(path);
   if (legacy) { location.replace(`#/d/${legacy[1]}`); return; }
+  // A newcomer's first visit starts with what Hoso is (once per phone, never for someone known).
+  if (path === '/' && !hasStore() && !localStorage.getItem('hoso.introSeen')) { location.replace('#/welcome'); return; }
   if (cleanup) { const c = cleanup; cleanup = null; await c(); }
   const main = document.getElementById('main');
   const focused = document.activeElement && document.activeElement.id;

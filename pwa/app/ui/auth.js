@@ -5,32 +5,50 @@ import { t } from '../i18n.js';
 import { count } from '../outbox.js';
 import { problemText, title } from './shell.js';
 
-function input(id, label, attrs = {}) {
+function input(id, label, attrs = {}, help = null) {
   return h('div.field', h('label', { for: id }, label),
-    h('input', { id, name: id, required: true, 'aria-describedby': `${id}-err`, ...attrs }),
-    h('p.error', { id: `${id}-err`, role: 'alert' }));
+    help ? h('p.help', { id: `${id}-help` }, help) : null,
+    h('input', { id, name: id, required: true, 'aria-describedby': help ? `${id}-help ${id}-err` : `${id}-err`, ...attrs }),
+    h('p.error', { id: `${id}-err` }));
 }
 
+// Each message once: a field's own message under the field, the rest in the summary.
 function showErrors(form, err) {
   const summary = form.querySelector('.summary');
-  summary.textContent = problemText(err);
   const errors = (err && err.body && err.body.errors) || {};
+  const shown = new Set();
   for (const el of form.querySelectorAll('p.error')) {
     const key = el.id.replace(/-err$/, '').replace(/^(login|signup)-/, '');
     el.textContent = (errors[key] || []).join(' ');
+    if (errors[key]) shown.add(key);
   }
+  const rest = Object.entries(errors).filter(([k]) => !shown.has(k)).flatMap(([, v]) => v);
+  summary.textContent = err && (err.offline || !err.body) ? problemText(err)
+    : [err.body.detail || err.body.title, ...rest].filter(Boolean).join(' ');
 }
 
-export async function renderLogin(main, _params, app) {
+// Why a sign-in is asked for, when the person came from a procedure: they return there after.
+function whyNotice(params) {
+  const next = new URLSearchParams(params.query || '').get('next') || '';
+  return next.startsWith('#/p/') || next.startsWith('#/d/') ? h('p.notice', { id: 'why' }, t('auth.why_start')) : null;
+}
+
+function withNext(hash, params) {
+  const next = new URLSearchParams(params.query || '').get('next');
+  return next ? `${hash}?next=${encodeURIComponent(next)}` : hash;
+}
+
+export async function renderLogin(main, params, app) {
   const last = await api.lastUser();
   const waiting = last && !api.hasTokens() ? await app.waitingFor(last) : 0;
   const form = h('form', { novalidate: true },
+    whyNotice(params),
     waiting ? h('p.notice', t('auth.queue_kept', { n: waiting })) : null,
     input('login-login', t('auth.phone_or_email'), { autocomplete: 'username', value: last ? last.phone || last.email || '' : '' }),
     input('login-password', t('auth.password'), { type: 'password', autocomplete: 'current-password' }),
     h('p.summary', { role: 'alert' }),
     h('button.primary', { type: 'submit' }, t('auth.sign_in')),
-    h('p', t('auth.no_account'), ' ', h('a', { href: '#/signup' }, t('auth.sign_up'))));
+    h('p', t('auth.no_account'), ' ', h('a', { href: withNext('#/signup', params) }, t('auth.sign_up'))));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const btn = form.querySelector('button[type=submit]');
@@ -48,16 +66,17 @@ export async function renderLogin(main, _params, app) {
   title(main, t('auth.sign_in'), form);
 }
 
-export async function renderSignup(main, _params, app) {
+export async function renderSignup(main, params, app) {
   const form = h('form', { novalidate: true },
+    whyNotice(params),
     input('signup-full_name', t('auth.full_name'), { autocomplete: 'name' }),
     input('signup-phone', t('auth.phone'), { type: 'tel', autocomplete: 'tel', required: false }),
     input('signup-email', t('auth.email'), { type: 'email', autocomplete: 'email', required: false }),
     h('p.help', t('auth.phone_or_email_hint')),
-    input('signup-password', t('auth.password'), { type: 'password', autocomplete: 'new-password', minlength: 8 }),
+    input('signup-password', t('auth.password'), { type: 'password', autocomplete: 'new-password', minlength: 8 }, t('auth.password_rules')),
     h('p.summary', { role: 'alert' }),
     h('button.primary', { type: 'submit' }, t('auth.sign_up')),
-    h('p', t('auth.have_account'), ' ', h('a', { href: '#/login' }, t('auth.sign_in'))));
+    h('p', t('auth.have_account'), ' ', h('a', { href: withNext('#/login', params) }, t('auth.sign_in'))));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const val = (id) => form.querySelector(`#signup-${id}`).value.trim();

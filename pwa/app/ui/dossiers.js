@@ -9,7 +9,7 @@ import { store } from '../db.js';
 import { enqueue, pending } from '../outbox.js';
 import { prefillAnswer, problemsFor } from './editor.js';
 import { docStates, documentsSection, forgetDone, settled } from './documents.js';
-import { title, toast } from './shell.js';
+import { queuedText, title, toast } from './shell.js';
 
 export function statusText(status) { return t(`status.${status}`); }
 
@@ -52,10 +52,12 @@ function rerenderOnData(filter = () => true) {
   return () => window.removeEventListener('hoso:data', onData);
 }
 
-function timeline(history) {
-  return h('ol.timeline', (history || []).map((e) => h('li',
+// What happened, in one phrase per step ("Nộp hồ sơ", "Cơ quan đã tiếp nhận"), not the
+// action and the state it led to side by side.
+export function timeline(history) {
+  return h('ol.timeline', (history || []).map((e) => h('li', { 'data-action': e.action },
     h('time', { datetime: e.at }, fmtDate(e.at)), ' ',
-    h('strong', t(`action.${e.action}`)), ' → ', h('span.status', { 'data-status': e.to_status }, statusText(e.to_status)),
+    h('strong', t(`timeline.${e.action}`)),
     e.note ? h('p.note', e.note) : null)));
 }
 
@@ -79,7 +81,7 @@ export async function renderDossier(main, { id }) {
     d && d.fee_amount != null ? [h('dt', t('procedure.fee')), h('dd', fmtMoney(d.fee_amount))] : null,
     d && d.result ? [h('dt', t('dossier.result')), h('dd', `${d.result.number} · ${t(`method.${d.result.method}`)} · ${fmtDate(d.result.issued_on)}`)] : null);
   const parts = [await problemsFor(id), facts];
-  if (queued.length) parts.push(h('p.notice', { role: 'status' }, t('dossier.waiting_sync', { n: queued.length })));
+  if (queued.length) parts.push(h('p.notice', { role: 'status' }, t('dossier.waiting_sync')));
   const supplementing = d && d.status === 'supplement_requested' && d.supplement_request;
   if (supplementing) parts.push(await supplementBox(d));
   // The documents and where each stands (uploads still going from this phone show progress).
@@ -100,7 +102,7 @@ export async function renderDossier(main, { id }) {
       const note = prompt(t('dossier.withdraw_reason'));
       if (note === null) return;
       await enqueue('dossier.withdraw', { dossier_id: id, note });
-      toast(t('editor.queued'));
+      toast(queuedText());
       window.dispatchEvent(new CustomEvent('hoso:rerender'));
     } }, t('action.withdraw')));
   }
@@ -145,7 +147,7 @@ async function supplementBox(d) {
     const values = Object.fromEntries(fields.map((f) => [f, ctl.values()[f] ?? null]));
     // Held in the outbox while a requested document is still uploading from this phone.
     await enqueue('dossier.supplement', { dossier_id: d.id, fields: values });
-    toast(t('editor.queued'));
+    toast(queuedText());
     window.dispatchEvent(new CustomEvent('hoso:rerender'));
   } }, t('supplement.send')));
   return box;
@@ -162,7 +164,7 @@ function rateBox(d) {
     const picked = form.querySelector('input[name=rating]:checked');
     if (!picked) return;
     await enqueue('dossier.rate', { dossier_id: d.id, rating: Number(picked.value), comment: form.querySelector('#rate-comment').value });
-    toast(t('editor.queued'));
+    toast(queuedText());
     form.remove();
   });
   return form;
