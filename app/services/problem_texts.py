@@ -178,6 +178,17 @@ VI: dict[str, str] = {
         "{}: tệp là {} nhưng được gửi như {} ({}); hãy gửi đúng loại tệp.",
     "At most {} bytes.": "Tối đa {} byte.",
     "Send at most {} bytes per request.": "Mỗi lần gửi tối đa {} byte.",
+    # Signed documents, share links and phone signatures
+    "No such document.": "Không tìm thấy giấy tờ.",
+    "No such device key.": "Không tìm thấy khoá của thiết bị.",
+    "No such share link.": "Không tìm thấy đường dẫn chia sẻ.",
+    "This share link has expired.": "Đường dẫn chia sẻ đã hết hạn.",
+    "This share link was revoked.": "Đường dẫn chia sẻ đã bị thu hồi.",
+    "Not an ECDSA P-256 public key.": "Không phải khoá công khai ECDSA P-256.",
+    "Signature does not match": "Chữ ký không khớp",
+    "`device_signature` must be an object.": "Chữ ký của thiết bị không đúng dạng.",
+    "`device_signature` needs key_id, captured_at and signature.":
+        "Chữ ký của thiết bị cần có key_id, captured_at và signature.",
     # Sync, push and input hygiene
     "The JSON body is nested too deeply.": "Dữ liệu gửi lồng nhau quá sâu.",
     "Text may not contain NUL characters.": "Văn bản không được chứa ký tự NUL.",

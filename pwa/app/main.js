@@ -26,7 +26,7 @@ const ROUTES = [
   [/^\/account$/, screen('./ui/auth.js', 'renderAccount')],
   [/^\/office$/, screen('./ui/office.js', 'renderOffice')],
   [/^\/office\/([\w-]+)$/, screen('./ui/office.js', 'renderOfficeDossier'), ['id']],
-  [/^\/view\/(upload|record)\/([\w-]+)$/, screen('./ui/viewer.js', 'renderViewer'), ['kind', 'id'], true],
+  [/^\/view\/(upload|record|issued)\/([\w-]+)$/, screen('./ui/viewer.js', 'renderViewer'), ['kind', 'id'], true],
   [/^\/welcome$/, screen('./ui/intro.js', 'renderIntro')],
 ];
 const openConflicts = (all) => all.filter((c) => !c.resolved_at && !c.local_choice);

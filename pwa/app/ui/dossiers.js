@@ -10,6 +10,7 @@ import { enqueue, pending } from '../outbox.js';
 import { prefillAnswer, problemsFor } from './editor.js';
 import { docStates, documentsSection, forgetDone, settled } from './documents.js';
 import { queuedText, title, toast } from './shell.js';
+import { viewLink } from './viewer.js';
 
 export function statusText(status) { return t(`status.${status}`); }
 
@@ -81,6 +82,7 @@ export async function renderDossier(main, { id }) {
     d && d.fee_amount != null ? [h('dt', t('procedure.fee')), h('dd', fmtMoney(d.fee_amount))] : null,
     d && d.result ? [h('dt', t('dossier.result')), h('dd', `${d.result.number} · ${t(`method.${d.result.method}`)} · ${fmtDate(d.result.issued_on)}`)] : null);
   const parts = [await problemsFor(id), facts];
+  if (d && d.receipt_code) parts.push(await issuedBox(id));
   if (queued.length) parts.push(h('p.notice', { role: 'status' }, t('dossier.waiting_sync')));
   const supplementing = d && d.status === 'supplement_requested' && d.supplement_request;
   if (supplementing) parts.push(await supplementBox(d));
@@ -110,6 +112,23 @@ export async function renderDossier(main, { id }) {
   const onData = (e) => { if ((e.detail.dossiers || []).includes(id) || e.detail.results) window.dispatchEvent(new CustomEvent('hoso:rerender')); };
   window.addEventListener('hoso:data', onData);
   return () => window.removeEventListener('hoso:data', onData);
+}
+
+// The signed papers the agency issued for this dossier (receipt of filing, the result), each
+// one opened in the viewer. Needs the network; offline the list is the last one seen.
+async function issuedBox(id) {
+  let items = null;
+  try {
+    items = (await api.get(`/api/v1/dossiers/${id}/issued`)).items || [];
+    await store().put('kv', items, `issued-${id}`);
+  } catch {
+    items = (await store().get('kv', `issued-${id}`)) || [];
+  }
+  if (!items.length) return null;
+  return h('section', { 'aria-labelledby': 'issued-h' }, h('h2', { id: 'issued-h' }, t('dossier.issued')),
+    h('ul.docs-list', items.map((x) => h('li.doc', { 'data-issued': x.kind },
+      h('h3', t(`issued.${x.kind}`)), h('p.meta', [x.number, fmtDate(x.issued_at)].filter(Boolean).join(' · ')),
+      h('div.doc-actions', viewLink('issued', x.id, t(`issued.${x.kind}`)))))));
 }
 
 async function supplementBox(d) {

@@ -1,7 +1,8 @@
 // Opens one document for whoever may read it: an upload (its owner, or an official of the
 // agency handling a dossier that uses it) or a warehouse record (its owner, or an official
 // handling a dossier that uses it, logged). The server decides; this screen only shows.
-// `#/view/upload/<id>` and `#/view/record/<id>`, with `?name=<label>` for the heading.
+// A signed document the agency issued (receipt, result) opens for its holder or the agency.
+// `#/view/upload/<id>`, `#/view/record/<id>`, `#/view/issued/<id>`, with `?name=<label>`.
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
@@ -10,6 +11,7 @@ import { problemText, title } from './shell.js';
 const PATHS = {
   upload: (id) => `/api/v1/uploads/${id}/content`,
   record: (id) => `/api/v1/warehouse/records/${id}/content`,
+  issued: (id) => `/api/v1/documents/${id}/pdf`, // a signed receipt or result (PDF)
 };
 
 // A link to the viewer, for lists of documents.
