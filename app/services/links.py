@@ -14,7 +14,6 @@ ROUTES: dict[str, str] = {
     "inbox": "/#/inbox",
     "dossiers": "/#/dossiers",
     "warehouse": "/#/warehouse",
-    "office_dossier": "/#/office/{id}",
 }
 
 

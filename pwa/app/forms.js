@@ -110,7 +110,12 @@ function fieldBox(field, key, value, readonly, onInput) {
   if (!readonly) {
     box.addEventListener('input', () => onInput(key, readControl(field, box)));
     box.addEventListener('change', () => onInput(key, readControl(field, box)));
-    box.addEventListener('focusout', () => onInput(key, readControl(field, box), true));
+    box.addEventListener('focusout', () => {
+      const value = readControl(field, box);
+      // A date typed any accepted way is shown back as ngày/tháng/năm once the person moves on.
+      if (field.type === 'date' && value && /^\d{4}-\d{2}-\d{2}$/.test(value)) box.querySelector('input').value = dateForDisplay(value);
+      onInput(key, value, true);
+    });
   }
   return box;
 }

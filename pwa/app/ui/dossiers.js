@@ -69,8 +69,9 @@ export async function renderDossier(main, { id }) {
   const { queued, submitting } = await localState(id);
   if (!d && draft && !submitting) { location.hash = `#/d/${id}/edit`; return null; }
   if (d && d.status === 'draft' && !submitting) { location.hash = `#/d/${id}/edit`; return null; }
-  if (d && !d.history && navigator.onLine) {
-    // Pull copies may come without the history: fetch it once when online.
+  if (d && navigator.onLine) {
+    // Online, the server's copy (with its history): a person who tapped a notification sees
+    // the status it announced, not the one of the last sync.
     try { d = await api.get(`/api/v1/dossiers/${id}`); await s.put('dossiers', d); } catch { /* offline: show what we have */ }
   }
   const name = d ? loc(d.procedure_name) : draft ? loc(draft.procedure_name) : id;
@@ -131,6 +132,8 @@ async function issuedBox(id) {
       h('div.doc-actions', viewLink('issued', x.id, t(`issued.${x.kind}`)))))));
 }
 
+const answers = new Map(); // dossier id → the supplement's fields as typed, until sent
+
 async function supplementBox(d) {
   const req = d.supplement_request;
   const form = (await getForm(d.procedure_code, d.form_version)).form;
@@ -138,7 +141,10 @@ async function supplementBox(d) {
   if (req.note) box.append(h('p', req.note));
   const body = h('form', { novalidate: true });
   const fields = req.fields || [];
-  const ctl = renderForm(body, form, d.fields, { only: fields });
+  // What the person typed survives a redraw of the screen (a sync or an upload finishing).
+  const typed = answers.get(d.id) || {};
+  const ctl = renderForm(body, form, { ...d.fields, ...typed }, { only: fields,
+    onChange: (v) => answers.set(d.id, Object.fromEntries(fields.map((f) => [f, v[f]]))) });
   if ((req.documents || []).length) {
     const labels = new Map((form.documents || []).map((x) => [x.code, loc(x.label)]));
     box.append(h('p', t('supplement.documents'), ' ', req.documents.map((c) => labels.get(c) || c).join(', ')));
@@ -166,6 +172,7 @@ async function supplementBox(d) {
     const values = Object.fromEntries(fields.map((f) => [f, ctl.values()[f] ?? null]));
     // Held in the outbox while a requested document is still uploading from this phone.
     await enqueue('dossier.supplement', { dossier_id: d.id, fields: values });
+    answers.delete(d.id);
     toast(queuedText());
     window.dispatchEvent(new CustomEvent('hoso:rerender'));
   } }, t('supplement.send')));
