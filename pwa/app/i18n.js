@@ -22,6 +22,8 @@ export async function setLang(next) {
   const nav = document.getElementById('nav');
   if (nav) nav.setAttribute('aria-label', t('nav.label'));
   document.title = t('app.title');
+  const ready = document.getElementById('offline-ready');
+  if (ready && document.documentElement.dataset.offlineReady) ready.textContent = t('app.offline_ready');
   try { localStorage.setItem('hoso.lang', lang); } catch { /* private mode */ }
 }
 

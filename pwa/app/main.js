@@ -169,8 +169,11 @@ async function offerPushOnce() {
   localStorage.setItem('hoso.pushOffered', '1');
   try {
     const mod = await import('./push.js');
-    await mod.offerPush(api);
-  } catch { /* no push module, or the person said no */ }
+    // Say what happened either way: a tap on "Turn on" must not end in silence.
+    const outcome = await mod.offerPush(api);
+    if (outcome === 'subscribed') toast(t('push.on'));
+    else if (outcome === 'denied') toast(t('push.denied'), 'warn');
+  } catch { toast(t('push.error'), 'warn'); }
 }
 
 async function boot() {

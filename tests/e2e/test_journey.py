@@ -28,7 +28,7 @@ from tests.e2e.journey_checks import ROOT, audit, t
 from tests.servers import browser_sleep, wait_for
 
 PHONE_360 = {"width": 360, "height": 740}
-SHOWN = """async (id) => (await self.registration.getNotifications())
+SHOWN = """async (id) => (await (await navigator.serviceWorker.ready).getNotifications())
     .some((n) => n.data && n.data.notification_id === id)"""
 SCREENS = ROOT / "docs" / "screens"
 # The key screens of docs/screens.md: step name → one line about it.
@@ -43,6 +43,7 @@ KEY_SCREENS = {
     "11-push-opened": "The push notification's tap opens the dossier with the request.",
     "13-desk-changed": "After the answer the official sees what changed, before and after.",
     "14-result": "The citizen opens the signed result.",
+    "16-account": "Account: notifications with their real state, password, sign out everywhere.",
 }
 
 
@@ -238,6 +239,17 @@ def test_a_newcomer_does_it_alone(lang: str, new_context: Any, live_server: Any,
     with context.expect_page() as opened:
         page.locator("a[data-pdf]").click()
     assert opened.value.url.startswith("blob:")
+    opened.value.close()
+
+    # The inbox in the reader's language, all marked read at once; the account's settings.
+    page.goto("/#/inbox")
+    expect(page.locator(".card.unread").first).to_be_visible()
+    step(page, lang, "15-inbox", allowed=(receipt,))
+    page.locator("main button.secondary", has_text=t(lang, "inbox.mark_all")).click()
+    expect(page.locator(".card.unread")).to_have_count(0)
+    page.goto("/#/account")
+    expect(page.locator("#push-state")).to_be_visible()
+    step(page, lang, "16-account", allowed=(name, phone))
     if os.environ.get("HOSO_SCREENS") and lang == "en":
         write_screens_doc()
 
@@ -250,7 +262,8 @@ def test_every_link_the_server_and_the_worker_make_opens_a_real_screen(
     from app.services import links, notifications
     from tests.factories import make_dossier
 
-    citizen = make_citizen()
+    phone = flows.new_phone()
+    citizen = make_citizen(phone=phone)
     officer = official_of(docs.BIRTH)
     payloads: list[dict[str, Any]] = []
     for status in notifications.TEXTS:
@@ -268,7 +281,11 @@ def test_every_link_the_server_and_the_worker_make_opens_a_real_screen(
     context = new_context(viewport=PHONE_360)
     context.grant_permissions(["notifications"], origin=live_server.url)
     page = context.new_page()
-    flows.sign_in(page, citizen.user.phone)
+    flows.open_app(page, "#/login")
+    page.locator("#login-login").fill(phone)
+    page.locator("#login-password").fill(citizen.password)
+    page.locator("main button.primary").click()
+    expect(page.locator("main h1")).to_have_text(t("vi", "nav.dossiers"))
 
     def real_screen() -> None:
         heading = page.locator("main h1")
@@ -282,14 +299,13 @@ def test_every_link_the_server_and_the_worker_make_opens_a_real_screen(
     # Through the worker: each kind's payload, tapped, opens its screen.
     page.goto("/#/")
     cdp, registration = worker_registration(context, page)
-    worker = context.service_workers[0]
     for message in payloads:
         page.goto("/#/")
         cdp.send("ServiceWorker.deliverPushMessage", {
             "origin": live_server.url, "registrationId": registration, "data": json.dumps(message)})
-        wait_for(lambda m=message: worker.evaluate(SHOWN, m["notification_id"]),
+        wait_for(lambda m=message: page.evaluate(SHOWN, m["notification_id"]),
                  15, "the notification", 0.05, browser_sleep(page))
-        worker.evaluate("""async (id) => {
+        context.service_workers[-1].evaluate("""async (id) => {
           const n = (await self.registration.getNotifications()).find((x) => x.data.notification_id === id);
           self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));
         }""", message["notification_id"])
