@@ -27,7 +27,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Không được quá {max_length} ký tự.",
         "en": "Must have at most {max_length} characters.",
     },
-    "pattern": {"vi": "Giá trị không đúng định dạng.", "en": "Has the wrong format."},
+    # Every `pattern` in the catalog is a name's (letters, spaces, hyphens, apostrophes): say
+    # what is wrong in those words rather than "wrong format".
+    "pattern": {"vi": "Chỉ dùng chữ cái và dấu cách, không dùng chữ số hay ký hiệu (như @, #, $).",
+                "en": "Use letters and spaces only, no digits or symbols (such as @, #, $)."},
     "nul": {"vi": "Có ký tự không hợp lệ (NUL).", "en": "Contains an invalid character (NUL)."},
     "phone": {
         "vi": "Số điện thoại di động không hợp lệ.",
