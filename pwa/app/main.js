@@ -6,6 +6,7 @@ import { h, clear } from './dom.js';
 import { initialLang, setLang, t } from './i18n.js';
 import { clientId } from './outbox.js';
 import * as sync from './sync.js';
+import { explainNoPush, mountDevice } from './device.js';
 import { markCurrent, mountSync, offerUpdate, problemText, renderNav, toast } from './ui/shell.js';
 
 // Screens load on first use (the catalog's is preloaded): a first visit on a slow network
@@ -165,6 +166,7 @@ async function offlineReady() {
 }
 
 async function offerPushOnce() {
+  if (explainNoPush()) return; // no push here (an iPhone outside the Home Screen): say where news appears
   if (localStorage.getItem('hoso.pushOffered')) return;
   localStorage.setItem('hoso.pushOffered', '1');
   try {
@@ -182,6 +184,7 @@ async function boot() {
   const user = (session && session.user) || (await api.lastUser());
   if (user) await openUser(user);
   mountSync();
+  mountDevice(); // asks to keep the storage; the banner while something waits only on the phone
   renderNav(session && session.user, await counts());
   document.getElementById('lang').addEventListener('click', async () => {
     await setLang(document.documentElement.lang === 'vi' ? 'en' : 'vi');
@@ -200,7 +203,6 @@ async function boot() {
   });
   api.onSession((s) => { if (s && !s.access_token && !s.refresh_token) toast(t('auth.expired'), 'warn'); });
   await route();
-  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   setupWorker().then(offlineReady).catch(() => {});
   if (user && user.kind !== 'official') sync.start();
   window.__hoso = { sync, api, store: () => store() };

@@ -96,22 +96,42 @@ def live_server(app: Any, db: Any, tmp_path: Path) -> Iterator[LiveServer]:
     yield server
     server.stop()
 
+IPHONE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+             "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+
+
 @pytest.fixture()
-def webkit(display: str) -> Iterator[Any]:
-    """A fresh WebKitGTK (MiniBrowser in automation mode: its own empty storage), phone-sized."""
+def new_webkit(display: str) -> Iterator[Any]:
+    """Makes fresh WebKitGTKs (MiniBrowser in automation mode: each with its own empty
+    storage), phone-sized; `user_agent=IPHONE_UA` makes it say it is Safari on an iPhone."""
     from selenium import webdriver
     from selenium.webdriver.webkitgtk.options import Options
     from selenium.webdriver.webkitgtk.service import Service
 
-    options = Options()
-    options.binary_location = MINIBROWSER
-    options.add_argument("--automation")
-    service = Service(executable_path=WEBDRIVER, env={**os.environ, "DISPLAY": display})
-    driver = webdriver.WebKitGTK(options=options, service=service)
-    driver.set_window_size(*PHONE)
-    driver.set_script_timeout(WAIT)
-    yield driver
-    driver.quit()
+    made: list[Any] = []
+
+    def make(user_agent: str | None = None) -> Any:
+        options = Options()
+        options.binary_location = MINIBROWSER
+        options.add_argument("--automation")
+        if user_agent:
+            options.add_argument(f"--user-agent={user_agent}")
+        service = Service(executable_path=WEBDRIVER, env={**os.environ, "DISPLAY": display})
+        driver = webdriver.WebKitGTK(options=options, service=service)
+        made.append(driver)
+        driver.set_window_size(*PHONE)
+        driver.set_script_timeout(WAIT)
+        return driver
+
+    yield make
+    for driver in made:
+        driver.quit()
+
+
+@pytest.fixture()
+def webkit(new_webkit: Any) -> Any:
+    return new_webkit()
+
 
 def shot(driver: Any, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -6,9 +6,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from selenium.common.exceptions import (
+    ElementNotInteractableException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from tests.servers import wait_for
 from tests.webkit.conftest import until
 
 MARITAL = "marital-status-confirmation"
@@ -38,17 +44,28 @@ def type_into(driver: Any, element_id: str, text: str) -> None:
     el.send_keys(text)
 
 
+def _click(driver: Any, by: str, target: str, what: str) -> None:
+    """Clicks the element once it is there and enabled; found again if the screen redrew it
+    in between (a sync brought news)."""
+    def attempt() -> bool:
+        try:
+            el = driver.find_element(by, target)
+            if not el.is_enabled():
+                return False
+            el.click()
+            return True
+        except (NoSuchElementException, StaleElementReferenceException, ElementNotInteractableException):
+            return False
+    wait_for(attempt, 20, what, 0.1)
+
+
 def click(driver: Any, css: str) -> None:
-    until(driver, "const e = document.querySelector(arguments[0]); return e && !e.disabled", css, css)
-    driver.find_element(By.CSS_SELECTOR, css).click()
+    _click(driver, By.CSS_SELECTOR, css, css)
 
 
 def click_text(driver: Any, tag: str, text: str) -> None:
     """Clicks the `tag` (a, button…) whose text is `text`."""
-    xpath = f"//{tag}[normalize-space()='{text}']"
-    until(driver, "return document.evaluate(arguments[0], document, null, 9, null).singleNodeValue",
-          f"{tag} {text!r}", xpath)
-    driver.find_element(By.XPATH, xpath).click()
+    _click(driver, By.XPATH, f"//{tag}[normalize-space()='{text}']", f"{tag} {text!r}")
 
 
 def sign_up(driver: Any, base: str, name: str = "Trần Thị Bình") -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.webkit import flows
-from tests.webkit.conftest import shot
+from tests.webkit.conftest import shot, until
 
 
 def test_submission_queued_offline_goes_when_the_app_is_opened_again(webkit: Any, live_server: Any) -> None:
@@ -27,6 +27,9 @@ def test_submission_queued_offline_goes_when_the_app_is_opened_again(webkit: Any
     flows.wait_status(webkit, "Chờ gửi (đã nộp trên máy)")
     badge = flows.wait_badge(webkit, "offline")  # the server cannot be reached
     assert badge["waiting"] >= 2  # the draft's save and the submission
+    told = until(webkit, """const p = document.querySelector('#device [data-device=open-to-send]');
+        return p && p.innerText;""", "the person told how the queue goes on this phone")
+    assert "chỉ được gửi đi khi ứng dụng Hồ sơ đang mở và có mạng" in told
     shot(webkit, "offline-queued")
 
     # The app is closed (the page left), the server comes back, the person opens the app.
