@@ -31,7 +31,8 @@ XVFB = shutil.which("Xvfb")
 MINIBROWSER = next(iter(sorted(glob.glob("/usr/lib/*/webkit2gtk-4.*/MiniBrowser"))), None)
 # The phone's screen (the window is a little wider than its page: WebKitGTK keeps a minimum).
 PHONE = (360, 740)
-WAIT = 20.0
+# Waits as long as the Chromium tests' (a screen can take seconds on a loaded 2-core machine).
+WAIT = 30.0
 
 def _missing() -> list[str]:
     return [name for name, path in (("WebKitWebDriver", WEBDRIVER), ("Xvfb", XVFB),
@@ -100,8 +101,16 @@ IPHONE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit
              "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_call = report.failed
+
+
 @pytest.fixture()
-def new_webkit(display: str) -> Iterator[Any]:
+def new_webkit(display: str, request: pytest.FixtureRequest) -> Iterator[Any]:
     """Makes fresh WebKitGTKs (MiniBrowser in automation mode: each with its own empty
     storage), phone-sized; `user_agent=IPHONE_UA` makes it say it is Safari on an iPhone."""
     from selenium import webdriver
@@ -124,7 +133,9 @@ def new_webkit(display: str) -> Iterator[Any]:
         return driver
 
     yield make
-    for driver in made:
+    for i, driver in enumerate(made):
+        if getattr(request.node, "failed_call", False):  # what the phone showed when it failed
+            print("screenshot:", shot(driver, f"failed-{request.node.name}-{i}"))
         driver.quit()
 
 

@@ -4,6 +4,7 @@ speaks Playwright): sign up, open a procedure, fill and submit the marital-statu
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from selenium.common.exceptions import (
@@ -15,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests.servers import wait_for
-from tests.webkit.conftest import until
+from tests.webkit.conftest import WAIT, until
 
 MARITAL = "marital-status-confirmation"
 PASSWORD = "Mat-khau-rat-kho-2026"
@@ -37,26 +38,33 @@ def open_app(driver: Any, base: str, hash_: str = "#/") -> None:
     heading(driver)
 
 
+def _retry(action: Callable[[], Any], what: str) -> None:
+    """Does `action` once its element is there and enabled; again with the element found anew
+    if the screen redrew it in between (a sync brought news, the first render was replaced)."""
+    def attempt() -> bool:
+        try:
+            return action() is not False
+        except (NoSuchElementException, StaleElementReferenceException, ElementNotInteractableException):
+            return False
+    wait_for(attempt, WAIT, what, 0.1)
+
+
 def type_into(driver: Any, element_id: str, text: str) -> None:
-    until(driver, "return document.getElementById(arguments[0])", f"#{element_id}", element_id)
-    el = driver.find_element(By.ID, element_id)
-    el.clear()
-    el.send_keys(text)
+    def action() -> None:
+        el = driver.find_element(By.ID, element_id)
+        el.clear()
+        el.send_keys(text)
+    _retry(action, f"typing into #{element_id}")
 
 
 def _click(driver: Any, by: str, target: str, what: str) -> None:
-    """Clicks the element once it is there and enabled; found again if the screen redrew it
-    in between (a sync brought news)."""
-    def attempt() -> bool:
-        try:
-            el = driver.find_element(by, target)
-            if not el.is_enabled():
-                return False
-            el.click()
-            return True
-        except (NoSuchElementException, StaleElementReferenceException, ElementNotInteractableException):
+    def action() -> bool:
+        el = driver.find_element(by, target)
+        if not el.is_enabled():
             return False
-    wait_for(attempt, 20, what, 0.1)
+        el.click()
+        return True
+    _retry(action, what)
 
 
 def click(driver: Any, css: str) -> None:
@@ -99,10 +107,11 @@ def fill_marital(driver: Any) -> None:
     until(driver, "return document.getElementById('f-applicant_full_name')", "the form")
     for element_id, text in FORM.items():
         if element_id == "f-other_purpose":
-            Select(driver.find_element(By.ID, "f-purpose")).select_by_value("other")
+            _retry(lambda: Select(driver.find_element(By.ID, "f-purpose")).select_by_value("other"),
+                   "choosing the purpose")
         type_into(driver, element_id, text)
-    driver.find_element(By.CSS_SELECTOR, "input[name=f-applicant_sex][value=female]").click()
-    driver.find_element(By.CSS_SELECTOR, "input[name=f-marital_status][value=never_married]").click()
+    click(driver, "input[name=f-applicant_sex][value=female]")
+    click(driver, "input[name=f-marital_status][value=never_married]")
     driver.execute_script("""const d = document.getElementById('f-applicant_birth_date');
         d.value = '1990-05-17';
         d.dispatchEvent(new Event('input', {bubbles: true}));
@@ -114,7 +123,7 @@ def submit(driver: Any) -> None:
     until(driver, "return /#\\/d\\/[0-9a-f-]+$/.test(location.hash)", "the dossier's page after submitting")
 
 
-def wait_status(driver: Any, text: str, timeout: float = 20) -> None:
+def wait_status(driver: Any, text: str, timeout: float = WAIT) -> None:
     """Waits for the dossier page's status to read `text`."""
     until(driver, """const s = document.getElementById('status');
         return s && s.textContent.trim() === arguments[0];""", f"the status {text!r}", text, timeout=timeout)

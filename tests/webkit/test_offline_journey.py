@@ -37,7 +37,7 @@ def test_submission_queued_offline_goes_when_the_app_is_opened_again(webkit: Any
     live_server.start()
     assert live_server.api("GET", "/api/v1/dossiers", token).json()["total"] == 0
     flows.open_app(webkit, base, f"#/d/{dossier_id}")
-    flows.wait_status(webkit, "Mới đăng ký", timeout=30)
+    flows.wait_status(webkit, "Mới đăng ký", timeout=45)
     flows.wait_badge(webkit, "saved")
     shot(webkit, "sent-on-reopening")
     items = live_server.api("GET", "/api/v1/dossiers?per_page=100", token).json()["items"]
