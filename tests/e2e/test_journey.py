@@ -75,6 +75,10 @@ def write_screens_doc() -> None:
     (ROOT / "docs" / "screens.md").write_text("\n".join(lines))
 
 
+def detail_receipt(live: Any, token: str, dossier_id: str) -> str:
+    return str(live.api("GET", f"/api/v1/dossiers/{dossier_id}", token).json().get("receipt_code") or "")
+
+
 def desk_action(desk: Page, lang: str, action: str) -> None:
     desk.locator(f".actions button[data-action={action}]").click()
     desk.locator(f"form.action[data-action={action}] button[type=submit]").click()
@@ -158,12 +162,14 @@ def test_a_newcomer_does_it_alone(lang: str, new_context: Any, live_server: Any,
     desk.locator("#login-password").fill(official.password)
     desk.locator("main button.primary").click()
     expect(desk.locator("main h1")).to_have_text(t(lang, "nav.office"))
+    expect(desk.locator(f"tr[data-id='{dossier_id}']")).to_be_visible()
+    step(desk, lang, "08-desk-list", allowed=typed + (detail_receipt(live_server, token, dossier_id),))
     desk.goto(f"/#/office/{dossier_id}")
     desk_action(desk, lang, "accept")
     expect(desk.locator(".status").first).to_have_text(t(lang, "status.accepted"))
     receipt = live_server.api("GET", f"/api/v1/dossiers/{dossier_id}", token).json()["receipt_code"]
     shown = typed + (receipt,)
-    step(desk, lang, "08-desk", allowed=shown)
+    step(desk, lang, "08-desk-dossier", allowed=shown)
     desk.locator("[data-doc=birth_notice] a.view").click()
     image = desk.locator(".viewer img")
     expect(image).to_be_visible()
