@@ -29,6 +29,7 @@ bash scripts/bootstrap.sh requirements-dev.txt
 bash scripts/services.sh
 PY=.venv/bin/python
 $PY -m ruff check .
+.venv/bin/lint-imports   # the layer contracts in .importlinter
 status=0
 echo "== SQLite =="
 HOSO_TEST_DATABASE_URL="" $PY -m pytest -q "$@" || status=$?
