@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.sessions import SessionInterface
 from werkzeug.routing import IntegerConverter
 
@@ -43,6 +43,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         database.tune(db.engine, app.config["DB_IDLE_PING_SECONDS"])
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     jwt.init_app(app)
+    from app.services import accounts
+    from app.tokens import JwtTokenCodec
+
+    accounts.configure(JwtTokenCodec(), lambda: current_app.config)
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}})
 

@@ -34,8 +34,8 @@ from app.models.accounts import User
 from app.models.catalog import FormVersion
 from app.models.dossiers import Dossier, DossierVersion
 from app.models.sync import ClientState, ClientWrite, ConflictRecord
-from app.services import clock, forms
-from app.services import lifecycle as lc
+from app.services import clock, forms, lifecycle
+from app.services.ids import as_uuid
 from app.services.representations import dossier_dict
 from sync import reads, writes
 from sync.conflicts import brief
@@ -46,13 +46,6 @@ from sync.mutations import CONFLICT, LOCKED, REJECTED
 # maps, keyed with their ETag.
 _FORMS: dict[tuple[str, int, str], tuple[dict[str, Any], dict[str, dict[str, Any]]]] = {}
 _MISSING = object()
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 def _opt_int(value: Any) -> Any:
@@ -109,14 +102,14 @@ class SaveBatch:
             args = m.get("args")
             if not isinstance(args, dict):
                 continue
-            did = _uuid(args.get("dossier_id")) if "dossier_id" in args else None
+            did = as_uuid(args.get("dossier_id")) if "dossier_id" in args else None
             if did is not None:
                 ids.add(did)
                 base = _opt_int(args.get("base_version"))
                 # A base past what an integer column holds cannot exist (and must not reach SQL).
                 if m.get("name") == "dossier.save" and isinstance(base, int) and 1 <= base < 2**31:
                     wanted.add((did, base))
-            cid = _uuid(args.get("conflict_id")) if "conflict_id" in args else None
+            cid = as_uuid(args.get("conflict_id")) if "conflict_id" in args else None
             if cid is not None:
                 conflict_ids.add(cid)
         if conflict_ids:
@@ -203,7 +196,7 @@ class SaveBatch:
         stamp = m.get("captured_at")
         if stamp is not None and parse_stamp(stamp) is None:
             return None
-        dossier_id = _uuid(args.get("dossier_id"))
+        dossier_id = as_uuid(args.get("dossier_id"))
         changes = args.get("fields", {})
         base_version = _opt_int(args.get("base_version"))
         phone_version = _opt_int(args.get("form_version"))
@@ -211,7 +204,7 @@ class SaveBatch:
                 or phone_version is _MISSING):
             return None
         row = self._row(dossier_id)
-        if row is None or row.owner_id != self.user.id or row.status != lc.DRAFT:
+        if row is None or row.owner_id != self.user.id or row.status != lifecycle.DRAFT:
             return None
         if base_version is not None and base_version > row.version:
             # What sync.drafts.save answers, without redoing the batch with savepoints.

@@ -7,7 +7,6 @@ replaces stays in the record).
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -17,11 +16,9 @@ from sqlalchemy.orm import Session
 from app.errors import NotFound, TransitionNotAllowed, ValidationFailed
 from app.models.dossiers import Dossier
 from app.models.sync import ConflictRecord
-from app.services import clock, forms
-from app.services import dossiers as svc
-from app.services import lifecycle as lc
+from app.services import change_feed, clock, dossiers, forms, lifecycle
+from app.services.ids import as_uuid
 from app.services.representations import dossier_dict
-from sync import feed
 from sync.merge import Clash, parse_stamp
 from sync.mutations import APPLIED, Context, Outcome, mutation
 
@@ -53,7 +50,7 @@ def brief(record: ConflictRecord) -> dict[str, Any]:
 def _add(session: Session, dossier: Dossier, record: ConflictRecord) -> ConflictRecord:
     session.add(record)
     session.flush()
-    feed.record(session, dossier.owner_id, "conflict", record.id)
+    change_feed.record(session, dossier.owner_id, "conflict", record.id)
     return record
 
 
@@ -88,10 +85,9 @@ def record_refused_values(session: Session, dossier: Dossier, values: dict[str, 
 
 def get_own(session: Session, user_id: int, conflict_id: Any, *, lock: bool = False
             ) -> ConflictRecord:
-    try:
-        key = conflict_id if isinstance(conflict_id, uuid.UUID) else uuid.UUID(str(conflict_id))
-    except ValueError:
-        raise NotFound("No such conflict.") from None
+    key = as_uuid(conflict_id)
+    if key is None:
+        raise NotFound("No such conflict.")
     stmt = select(ConflictRecord).where(ConflictRecord.id == key)
     if lock:
         stmt = stmt.with_for_update()
@@ -108,24 +104,24 @@ def resolve(ctx: Context, args: dict[str, Any]) -> Outcome:
     if use not in ("kept", "other"):
         raise ValidationFailed("`use` must be \"kept\" or \"other\".",
                                errors={"use": ["kept | other"]})
-    dossier = svc.get_owned(ctx.session, ctx.user, record.dossier_id, lock=True)
+    dossier = dossiers.get_owned(ctx.session, ctx.user, record.dossier_id, lock=True)
     if record.resolved_at is not None:
         return Outcome(APPLIED, entity=dossier_dict(dossier), extra={"conflict": conflict_dict(record)})
     if use == "other":
         _put_back(ctx, dossier, record)
     record.resolved_at, record.resolution = clock.now(), use
     record.version += 1
-    feed.record(ctx.session, ctx.user.id, "conflict", record.id)
+    change_feed.record(ctx.session, ctx.user.id, "conflict", record.id)
     ctx.session.flush()
     return Outcome(APPLIED, entity=dossier_dict(dossier), extra={"conflict": conflict_dict(record)})
 
 
 def _put_back(ctx: Context, dossier: Dossier, record: ConflictRecord) -> None:
     """Reverse a clash: the other value stands; the value it replaces is kept in the record."""
-    if dossier.status != lc.DRAFT:
+    if dossier.status != lifecycle.DRAFT:
         raise TransitionNotAllowed("Only a draft's fields can be changed here.",
                                    extra={"current_status": dossier.status})
-    form = svc.form_version(ctx.session, dossier.procedure_code, dossier.form_version).form
+    form = dossiers.form_version(ctx.session, dossier.procedure_code, dossier.form_version).form
     values = {**dossier.fields}
     if record.other is None:
         values.pop(record.field, None)
@@ -144,4 +140,4 @@ def _put_back(ctx: Context, dossier: Dossier, record: ConflictRecord) -> None:
     # The record now holds the value that was standing, so reversing loses nothing.
     record.other, record.other_captured_at = current, parse_stamp(current_at)
     record.kept, record.kept_captured_at = values.get(record.field), ctx.captured_at
-    svc.bump(ctx.session, dossier, clock.now())
+    dossiers.bump(ctx.session, dossier, clock.now())

@@ -25,7 +25,7 @@ from app.errors import Conflict, DomainError, Forbidden, PayloadTooLarge, Valida
 from app.models.accounts import TokenUser, User
 from app.models.sync import MutationResult
 from app.services import clock
-from sync import actions, conflicts, drafts, reads  # noqa: F401  (register the v1 mutations)
+from sync import actions, conflicts, documents, drafts, reads  # noqa: F401  (register the v1 mutations)
 from sync.batch import SaveBatch
 from sync.merge import parse_stamp
 from sync.mutations import LOCKED, REJECTED, Context, Outcome, UnknownUser, account, client_uuid, get_handler

@@ -6,7 +6,7 @@ psycopg's pipeline mode: one round trip for the whole batch. `core` does the sam
 one SQLAlchemy Core statement per table (SQLite; the engine commits).
 
 The feed's sequence numbers are allocated by ONE update of the user's row (`change_seq =
-change_seq + n`), which locks it until commit like `sync.feed.record` does, so the feed
+change_seq + n`), which locks it until commit like `app.services.change_feed.record` does, so the feed
 stays gap-free.
 """
 
@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 from app import compactjson
 from app.models.dossiers import Dossier, DossierVersion
 from app.models.sync import ClientState, ClientWrite, MutationResult
-from app.services import clock
-from sync import feed
+from app.services import change_feed, clock
 from sync.reads import driver
 
 Rows = list[dict[str, Any]]
@@ -112,7 +111,7 @@ def core(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers: Rows
     if versions:
         session.execute(DossierVersion.__table__.insert(), versions)
     if changes:
-        feed.record_many(session, user_id, changes)
+        change_feed.record_many(session, user_id, changes)
     if results:
         session.execute(MutationResult.__table__.insert(), results)
     if client:

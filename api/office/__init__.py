@@ -15,8 +15,7 @@ from api.security import BEARER, official_required, request_language
 from app.errors import Conflict
 from app.extensions import db
 from app.models.dossiers import Dossier
-from app.services import clock, device_signatures
-from app.services import lifecycle as lc
+from app.services import clock, device_signatures, lifecycle
 from app.services.dossiers import get_for_official, transition
 from app.services.representations import dossier_dict
 
@@ -47,7 +46,7 @@ def list_dossiers(query: dict[str, Any]) -> dict[str, Any]:
     """Dossiers of my agency, oldest submission first, with filters."""
     today = clock.today()
     stmt = select(Dossier).where(Dossier.agency_code == current_user.agency_code,
-                                 Dossier.status != lc.DRAFT)
+                                 Dossier.status != lifecycle.DRAFT)
     if query.get("status"):
         stmt = stmt.where(Dossier.status == query["status"])
     if query.get("procedure"):
@@ -78,7 +77,7 @@ def list_dossiers(query: dict[str, Any]) -> dict[str, Any]:
 def get_dossier(dossier_id: str) -> dict[str, Any]:
     dossier = get_for_official(db.session, current_user, dossier_id)
     data = dossier_dict(dossier, for_official=True)
-    data["allowed_actions"] = lc.allowed_actions(dossier.status, lc.OFFICIAL, current_user.role)
+    data["allowed_actions"] = lifecycle.allowed_actions(dossier.status, lifecycle.OFFICIAL, current_user.role)
     # Signed on the citizen's phone (which device) or not: the desk shows it.
     data["submission_signature"] = device_signatures.signature_dict(db.session, dossier.id)
     return data
@@ -103,5 +102,5 @@ def post_transition(body: dict[str, Any], dossier_id: str) -> dict[str, Any]:
                lang=request_language())
     db.session.commit()
     data = dossier_dict(dossier, for_official=True)
-    data["allowed_actions"] = lc.allowed_actions(dossier.status, lc.OFFICIAL, current_user.role)
+    data["allowed_actions"] = lifecycle.allowed_actions(dossier.status, lifecycle.OFFICIAL, current_user.role)
     return data

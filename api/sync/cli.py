@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from sync.feed import prune
+from app.services.change_feed import prune
 
 sync_cli = AppGroup("sync", help="Offline sync maintenance.")
 

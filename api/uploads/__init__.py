@@ -26,7 +26,6 @@ from app.extensions import db
 from app.limits import per_user
 from app.models.uploads import COMPLETE, Upload
 from app.services import (
-    documents,  # noqa: F401  (registers dossier.attach / dossier.detach)
     push_worker,
     tus,
     upload_expiry,
@@ -34,6 +33,7 @@ from app.services import (
     uploads,
     warehouse_access,
 )
+from app.services.ids import as_uuid
 
 # These views answer with Responses of their own; this is what the OpenAPI document says.
 NO_CONTENT = {"204": {"description": "Done (the tus headers say where the upload stands)"}}
@@ -328,7 +328,7 @@ def content(upload_id: str) -> Response:
     """The stored file: for its owner, or an official of the agency handling a dossier using it."""
     verify_jwt_in_request()
     user = current_user
-    key = uploads.parse_uuid(upload_id)
+    key = as_uuid(upload_id)
     upload = db.session.get(Upload, key) if key is not None else None
     use = uploads.official_use(db.session, user, upload) if upload is not None and user.is_official else None
     allowed = upload is not None and (upload.owner_id == user.id if not user.is_official else use is not None)

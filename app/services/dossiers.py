@@ -14,13 +14,12 @@ from app.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFail
 from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion
-from app.services import clock, forms
-from app.services import lifecycle as lc
+from app.services import change_feed, clock, forms, lifecycle
 from app.services.i18n import message
+from app.services.ids import as_uuid
 from app.services.notifications import notify_status
 from app.services.receipts import next_receipt_code
 from app.services.workdays import add_working_days, holidays, working_days_between
-from sync import feed
 
 # Called after each transition is applied (session, dossier, event): e.g. the data
 # warehouse stores a returned result.
@@ -38,15 +37,14 @@ def get_owned(session: Session, user: User, dossier_id: Any, *, lock: bool = Fal
 def get_for_official(session: Session, official: User, dossier_id: Any, *, lock: bool = False
                      ) -> Dossier:
     dossier = _get(session, dossier_id, lock)
-    if dossier is None or dossier.agency_code != official.agency_code or dossier.status == lc.DRAFT:
+    if dossier is None or dossier.agency_code != official.agency_code or dossier.status == lifecycle.DRAFT:
         raise NotFound("No such dossier in your agency.")
     return dossier
 
 
 def _get(session: Session, dossier_id: Any, lock: bool) -> Dossier | None:
-    try:
-        key = dossier_id if isinstance(dossier_id, uuid.UUID) else uuid.UUID(str(dossier_id))
-    except ValueError:
+    key = as_uuid(dossier_id)
+    if key is None:
         return None
     stmt = select(Dossier).where(Dossier.id == key)
     if lock:
@@ -72,14 +70,14 @@ def bump(session: Session, dossier: Dossier, moment: datetime) -> None:
     dossier.updated_at = moment
     session.add(DossierVersion(dossier_id=dossier.id, version=dossier.version,
                                fields=dict(dossier.fields), stamps=dict(dossier.field_stamps)))
-    feed.record(session, dossier.owner_id, "dossier", dossier.id)
+    change_feed.record(session, dossier.owner_id, "dossier", dossier.id)
 
 
 def create_draft(session: Session, owner: User, dossier_id: uuid.UUID, procedure: Procedure,
                  version: int, moment: datetime) -> Dossier:
     dossier = Dossier(
         id=dossier_id, owner_id=owner.id, procedure_code=procedure.code,
-        agency_code=procedure.agency_code, form_version=version, status=lc.DRAFT,
+        agency_code=procedure.agency_code, form_version=version, status=lifecycle.DRAFT,
         version=1, fields={}, field_stamps={}, documents={}, created_at=moment,
         updated_at=moment,
     )
@@ -88,8 +86,8 @@ def create_draft(session: Session, owner: User, dossier_id: uuid.UUID, procedure
     session.flush()
     session.add(DossierVersion(dossier_id=dossier.id, version=1, fields={}, stamps={}))
     session.add(DossierEvent(dossier_id=dossier.id, at=moment, actor_id=owner.id,
-                             actor_kind=lc.CITIZEN, action="create", to_status=lc.DRAFT))
-    feed.record(session, owner.id, "dossier", dossier.id)
+                             actor_kind=lifecycle.CITIZEN, action="create", to_status=lifecycle.DRAFT))
+    change_feed.record(session, owner.id, "dossier", dossier.id)
     return dossier
 
 
@@ -144,16 +142,16 @@ def transition(
     """Apply one action of the state machine, log it, and queue what the phones must pull."""
     moment = moment or clock.now()
     today = clock.local_date(moment)
-    action = lc.ACTIONS.get(action_name)
+    action = lifecycle.ACTIONS.get(action_name)
     if action is None:
         raise ValidationFailed(f"Unknown action {action_name!r}.",
-                               errors={"action": [f"One of: {', '.join(lc.ACTIONS)}."]})
+                               errors={"action": [f"One of: {', '.join(lifecycle.ACTIONS)}."]})
     _check_actor(dossier, actor, action)
     if dossier.status not in action.sources:
         raise TransitionNotAllowed(
             f"Cannot {action.name} a dossier that is {dossier.status}.",
             extra={"current_status": dossier.status,
-                   "allowed_actions": lc.allowed_actions(dossier.status, action.actor, actor.role)},
+                   "allowed_actions": lifecycle.allowed_actions(dossier.status, action.actor, actor.role)},
         )
     if action.note_required and not (note or "").strip():
         raise ValidationFailed("A note is required for this action.",
@@ -203,7 +201,7 @@ def transition(
 
     if action.target is not None:
         dossier.status = action.target
-    if dossier.status in lc.FINISHED and dossier.finished_on is None:
+    if dossier.status in lifecycle.FINISHED and dossier.finished_on is None:
         dossier.finished_at, dossier.finished_on = moment, today
     if action.name == "resume":
         dossier.finished_at = dossier.finished_on = None
@@ -212,7 +210,7 @@ def transition(
                          to_status=dossier.status, note=note, data=data)
     dossier.events.append(event)
     bump(session, dossier, moment)
-    if action.actor == lc.OFFICIAL:
+    if action.actor == lifecycle.OFFICIAL:
         notify_status(session, dossier, dossier.owner)
     for listener in transition_listeners:
         listener(session, dossier, event)
@@ -220,8 +218,8 @@ def transition(
     return event
 
 
-def _check_actor(dossier: Dossier, actor: User, action: lc.Action) -> None:
-    if action.actor == lc.CITIZEN:
+def _check_actor(dossier: Dossier, actor: User, action: lifecycle.Action) -> None:
+    if action.actor == lifecycle.CITIZEN:
         if actor.is_official or dossier.owner_id != actor.id:
             raise Forbidden("Only the citizen who owns the dossier can do this.")
         return

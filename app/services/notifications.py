@@ -10,38 +10,36 @@ from sqlalchemy.orm import Session
 from app.models.accounts import User
 from app.models.dossiers import Dossier
 from app.models.notifications import Notification
-from app.services import lifecycle as lc
-from app.services import links
+from app.services import change_feed, lifecycle, links
 from app.services.i18n import localise
-from sync import feed
 
 # Status → (urgency, title, body) per language; {name}, {receipt}, {date} are filled in.
 TEXTS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
-    lc.ACCEPTED: ("normal",
+    lifecycle.ACCEPTED: ("normal",
                   {"vi": "Hồ sơ đã được tiếp nhận", "en": "Application accepted"},
                   {"vi": "{name}: mã hồ sơ {receipt}, hẹn trả kết quả ngày {date}.",
                    "en": "{name}: receipt {receipt}, result due on {date}."}),
-    lc.REFUSED: ("high",
+    lifecycle.REFUSED: ("high",
                  {"vi": "Hồ sơ không được tiếp nhận", "en": "Application not accepted"},
                  {"vi": "{name}: hồ sơ không được tiếp nhận. Xem lý do trong ứng dụng.",
                   "en": "{name}: the application was not accepted. See why in the app."}),
-    lc.SUPPLEMENT_REQUESTED: ("high",
+    lifecycle.SUPPLEMENT_REQUESTED: ("high",
                               {"vi": "Cần bổ sung hồ sơ", "en": "More information needed"},
                               {"vi": "{name} ({receipt}): cán bộ yêu cầu bổ sung thông tin.",
                                "en": "{name} ({receipt}): the office asks you to add or fix items."}),
-    lc.AWAITING_FEE: ("high",
+    lifecycle.AWAITING_FEE: ("high",
                       {"vi": "Cần nộp phí, lệ phí", "en": "Fee payment needed"},
                       {"vi": "{name} ({receipt}): vui lòng nộp phí, lệ phí.",
                        "en": "{name} ({receipt}): please pay the fee."}),
-    lc.STOPPED: ("normal",
+    lifecycle.STOPPED: ("normal",
                  {"vi": "Hồ sơ bị dừng xử lý", "en": "Handling stopped"},
                  {"vi": "{name} ({receipt}): hồ sơ bị dừng xử lý.",
                   "en": "{name} ({receipt}): handling of the application stopped."}),
-    lc.RESULT_READY: ("high",
+    lifecycle.RESULT_READY: ("high",
                       {"vi": "Đã có kết quả", "en": "Result ready"},
                       {"vi": "{name} ({receipt}): đã có kết quả giải quyết.",
                        "en": "{name} ({receipt}): the result is ready."}),
-    lc.RETURNED: ("normal",
+    lifecycle.RETURNED: ("normal",
                   {"vi": "Đã trả kết quả", "en": "Result returned"},
                   {"vi": "{name} ({receipt}): đã trả kết quả. Mời bạn đánh giá.",
                    "en": "{name} ({receipt}): the result was returned. Please rate the service."}),
@@ -93,7 +91,7 @@ def notify_status(session: Session, dossier: Dossier, owner: User) -> Notificati
     )
     session.add(note)
     session.flush()
-    feed.record(session, owner.id, "notification", note.id)
+    change_feed.record(session, owner.id, "notification", note.id)
     for listener in listeners:
         listener(session, note)
     return note

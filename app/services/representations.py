@@ -9,8 +9,7 @@ from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.notifications import Notification
-from app.services import clock, links, notifications
-from app.services import lifecycle as lc
+from app.services import clock, lifecycle, links, notifications
 from app.services.dossiers import is_overdue
 
 
@@ -69,7 +68,7 @@ def dossier_dict(d: Dossier | Any, *, history: bool = True, for_official: bool =
         "id": str(d.id), "procedure_code": d.procedure_code,
         "procedure_name": d.procedure.name if procedure_name is None else procedure_name,
         "agency_code": d.agency_code, "form_version": d.form_version, "status": d.status,
-        "status_code": lc.STATUS_CODES.get(d.status), "version": d.version,
+        "status_code": lifecycle.STATUS_CODES.get(d.status), "version": d.version,
         "fields": d.fields, "field_stamps": d.field_stamps, "documents": d.documents,
         "receipt_code": d.receipt_code, "submitted_at": _iso(d.submitted_at),
         "accepted_at": _iso(d.accepted_at), "appointment_date": _iso(d.appointment_date),
@@ -78,7 +77,7 @@ def dossier_dict(d: Dossier | Any, *, history: bool = True, for_official: bool =
         "result": d.result, "fee_amount": d.fee_amount, "rating": d.rating,
         "rating_comment": d.rating_comment, "created_at": _iso(d.created_at),
         "updated_at": _iso(d.updated_at),
-        "allowed_actions": lc.allowed_actions(d.status, lc.CITIZEN),
+        "allowed_actions": lifecycle.allowed_actions(d.status, lifecycle.CITIZEN),
     }
     if for_official:
         data["owner"] = {"id": d.owner.id, "full_name": d.owner.full_name,

@@ -17,9 +17,9 @@ from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier
 from app.models.uploads import COMPLETE, UPLOADING, DocumentLink, Upload
-from app.services import clock
-from app.services import lifecycle as lc
+from app.services import clock, lifecycle
 from app.services.i18n import localise, message
+from app.services.ids import as_uuid
 from app.services.tus import BadTusRequest, ChecksumMismatch, parse_metadata
 from app.services.upload_store import (
     Settings,
@@ -71,16 +71,9 @@ def _doc_limits(doc: dict[str, Any], settings: Settings) -> tuple[int, list[str]
 # ---- Lookups -----------------------------------------------------------------------------
 
 
-def parse_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def get_owned(session: Session, user: User, upload_id: Any) -> Upload:
     """The caller's own upload; another user's id is answered exactly like a missing one."""
-    key = parse_uuid(upload_id)
+    key = as_uuid(upload_id)
     upload = session.get(Upload, key) if key is not None else None
     if upload is None or upload.owner_id != user.id:
         raise NotFound("No such upload.")
@@ -285,7 +278,8 @@ def terminate(session: Session, settings: Settings, upload: Upload) -> None:
         select(Dossier.id)
         .join(DocumentLink, DocumentLink.dossier_id == Dossier.id)
         .where(
-            DocumentLink.upload_id == upload.id, Dossier.status.not_in([lc.DRAFT, lc.SUPPLEMENT_REQUESTED])
+            DocumentLink.upload_id == upload.id,
+            Dossier.status.not_in([lifecycle.DRAFT, lifecycle.SUPPLEMENT_REQUESTED]),
         )
     ).first()
     kept = session.scalars(select(WarehouseRecord.id).where(WarehouseRecord.upload_id == upload.id)).first()
@@ -304,7 +298,7 @@ def agency_link(session: Session, official: User, link: Any) -> tuple[uuid.UUID,
     row = session.execute(
         select(Dossier.id, DocumentLink.document_code)
         .join(DocumentLink, DocumentLink.dossier_id == Dossier.id)
-        .where(link, Dossier.agency_code == official.agency_code, Dossier.status != lc.DRAFT)
+        .where(link, Dossier.agency_code == official.agency_code, Dossier.status != lifecycle.DRAFT)
     ).first()
     return (row[0], row[1]) if row is not None else None
 
