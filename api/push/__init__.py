@@ -11,14 +11,10 @@ from flask_smorest import Blueprint
 from api.push.schemas import SubscriptionIn, SubscriptionOut, UnsubscribeIn, VapidKeyOut
 from api.security import BEARER, citizen_required
 from app.extensions import db
+from app.jobs import push_worker  # noqa: F401  (hooks the commit: deliveries go out after it)
 from app.limits import per_user
 from app.models.push import PushSubscription
-from app.services import (  # noqa: F401 - push_worker hooks the commit
-    push,
-    push_subscriptions,
-    push_worker,
-    vapid,
-)
+from app.services import push, push_subscriptions, vapid
 
 blp = Blueprint("push", __name__, url_prefix="/api/v1/push", description="Web Push")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import click
 from flask import Response, current_app, request, send_file, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user, verify_jwt_in_request
@@ -23,10 +22,10 @@ from werkzeug.http import http_date
 from api.security import BEARER, citizen_required, request_language
 from app.errors import DomainError, Forbidden, Gone, NotFound, PayloadTooLarge, ValidationFailed
 from app.extensions import db
+from app.jobs import push_worker
 from app.limits import per_user
 from app.models.uploads import COMPLETE, Upload
 from app.services import (
-    push_worker,
     tus,
     upload_expiry,
     upload_store,
@@ -350,16 +349,3 @@ def content(upload_id: str) -> Response:
     )
     resp.headers["Cache-Control"] = "private, no-cache"
     return resp
-
-
-@blp.cli.command("expire")
-def expire_command() -> None:
-    """Expire unfinished uploads past their time and remove bytes nothing uses any more.
-
-    The periodic sweep does this on its own; the command is for operators who want it now.
-    """
-    counts = upload_expiry.run(current_app)
-    click.echo(
-        f"Expired {counts['expired']} unfinished uploads, forgot {counts['forgotten']} "
-        f"old ones, removed {counts['orphan_files']} orphaned partial files."
-    )

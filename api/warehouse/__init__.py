@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 from flask import Response, current_app, send_file
 from flask_jwt_extended import current_user, verify_jwt_in_request
 from flask_smorest import Blueprint
@@ -123,17 +122,3 @@ def reuse_stats(query: dict[str, Any]) -> Response:
             "procedures": rows,
         }
     )
-
-
-@blp.cli.command("seed-demo-citizen")
-@click.option("--phone", default="0912000001", show_default=True)
-def seed_demo_citizen(phone: str) -> None:
-    """Create (or refresh) a demo citizen with a verified profile and print the login."""
-    from app.cli import _demo_password
-
-    password = _demo_password()
-    user = warehouse.seed_demo_citizen(db.session, phone, password)
-    db.session.commit()
-    click.echo(f"Demo citizen #{user.id} {user.full_name}: login {user.phone}, password {password}")
-    for key, field in sorted(warehouse.ensure_profile(db.session, user).items()):
-        click.echo(f"  {key}: {field.value}  ({field.source}, verified={field.verified})")

@@ -7,19 +7,13 @@ nothing, and a partial file is removed only after the commit that says no upload
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
-from flask import Flask
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.errors import Gone, NotFound
-from app.extensions import db
 from app.models.uploads import EXPIRED, UPLOADING, Upload
 from app.services import clock, upload_store
 from app.services.upload_store import Settings
@@ -107,38 +101,3 @@ def remove_orphans(session: Session, settings: Settings, now: datetime | None = 
         except FileNotFoundError:
             continue  # another sweeper or the request itself removed it
     return orphans
-
-
-def run(app: Flask) -> dict[str, int]:
-    """One expiry pass, as the CLI and the periodic sweep run it (inside an app context)."""
-    settings = Settings.from_config(app.config)
-    session = db.session
-    try:
-        counts = expire(session, settings)
-        session.commit()
-        counts["orphan_files"] = remove_orphans(session, settings)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return counts
-
-
-_last_run: dict[int, tuple[int, float]] = {}
-_last_run_lock = threading.Lock()
-
-
-def run_if_due(app: Flask) -> dict[str, Any] | None:
-    """`run`, at most once every UPLOAD_EXPIRE_EVERY_SECONDS in this process (None if not due)."""
-    every = float(
-        app.config.get("UPLOAD_EXPIRE_EVERY_SECONDS")
-        or os.environ.get("UPLOAD_EXPIRE_EVERY_SECONDS")
-        or EXPIRE_EVERY_SECONDS
-    )
-    now = time.monotonic()
-    with _last_run_lock:
-        pid, last = _last_run.get(id(app), (0, 0.0))
-        if pid == os.getpid() and now - last < every:
-            return None
-        _last_run[id(app)] = (os.getpid(), now)
-    return run(app)

@@ -29,6 +29,18 @@ def test_importing_the_engine_and_the_domain_loads_no_flask(module: str) -> None
     assert not {m for m in loaded if m.split(".")[0] in FLASKISH}
 
 
+def test_every_service_and_engine_module_imports_without_flask() -> None:
+    code = ("import importlib, pkgutil, sys, app.services, sync\n"
+            "for pkg in (app.services, sync):\n"
+            "    for info in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + '.'):\n"
+            "        importlib.import_module(info.name)\n"
+            "print('\\n'.join(sorted(sys.modules)))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True,
+                                text=True, timeout=120).stdout.split())
+    assert {"app.services.dossiers", "app.services.push", "sync.documents"} <= loaded
+    assert not {m for m in loaded if m.split(".")[0] in FLASKISH}
+
+
 def test_import_contracts_are_kept() -> None:
     linter = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run([str(linter)], cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -11,10 +11,10 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import select
 
+from app.jobs import push_worker
 from app.models.catalog import Procedure
 from app.models.push import GONE, PENDING, SENDING, SENT, PushAttempt, PushDelivery, PushSubscription
 from app.services import lifecycle as lc
-from app.services import push_worker
 from tests.factories import make_dossier
 from tests.push.conftest import release, subscribe, transition, wait_idle
 
