@@ -85,5 +85,5 @@ class TooManyRequests(DomainError):
 class UnsupportedMediaType(DomainError):
     status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 
-    def __init__(self) -> None:
-        super().__init__("Send the body as application/json.")
+    def __init__(self, detail: str = "Send the body as application/json.") -> None:
+        super().__init__(detail)

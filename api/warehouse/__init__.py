@@ -12,6 +12,7 @@ from flask_jwt_extended import current_user, verify_jwt_in_request
 from flask_smorest import Blueprint
 
 from api.security import BEARER, citizen_required, official_required
+from api.transactions import commits
 from api.warehouse.schemas import FILE_OK, JSON_OK, PrefillQuery, StatsQuery
 from app.errors import NotFound
 from app.extensions import db
@@ -37,10 +38,10 @@ def _no_store(data: dict[str, Any]) -> Response:
 @blp.get("")
 @blp.doc(security=BEARER, responses=JSON_OK)
 @citizen_required
+@commits
 def overview() -> Response:
     """My profile, results, reusable documents, and who read them when."""
     data = warehouse_access.overview(db.session, current_user)
-    db.session.commit()
     return _no_store(data)
 
 
@@ -48,16 +49,17 @@ def overview() -> Response:
 @blp.arguments(PrefillQuery, location="query")
 @blp.doc(security=BEARER, responses=JSON_OK)
 @citizen_required
+@commits
 def prefill(query: dict[str, Any]) -> Response:
     """Values the state already holds for a form, with their source; records to reuse."""
     version = query["version"] or catalog.get_procedure(db.session, query["procedure"]).current_version
     data = warehouse_reuse.prefill(db.session, current_user, query["procedure"], version)
-    db.session.commit()
     return _no_store(data)
 
 
 @blp.get("/records/<record_id>")
 @blp.doc(security=BEARER, responses=JSON_OK)
+@commits
 def get_record(record_id: str) -> Response:
     """One record: for its owner, or an official handling a dossier that uses it (logged)."""
     verify_jwt_in_request()
@@ -72,12 +74,12 @@ def get_record(record_id: str) -> Response:
         dossier_id=dossier_id,
     )
     data = warehouse.record_dict(record)
-    db.session.commit()
     return _no_store(data)
 
 
 @blp.get("/records/<record_id>/content")
 @blp.doc(security=BEARER, responses=FILE_OK)
+@commits
 def record_content(record_id: str) -> Response:
     """A document record's file (same access rules as the record; logged)."""
     verify_jwt_in_request()
@@ -90,7 +92,6 @@ def record_content(record_id: str) -> Response:
     warehouse_access.log_read(
         db.session, record.owner_id, current_user, "download", record=record, dossier_id=dossier_id
     )
-    db.session.commit()
     resp = send_file(
         path,
         mimetype=record.content_type or "application/octet-stream",

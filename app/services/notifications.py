@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models.accounts import User
@@ -12,6 +13,7 @@ from app.models.dossiers import Dossier
 from app.models.notifications import Notification
 from app.services import change_feed, lifecycle, links
 from app.services.i18n import localise
+from app.services.pagination import page_of
 
 # Status → (urgency, title, body) per language; {name}, {receipt}, {date} are filled in.
 TEXTS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
@@ -95,3 +97,17 @@ def notify_status(session: Session, dossier: Dossier, owner: User) -> Notificati
     for listener in listeners:
         listener(session, note)
     return note
+
+
+def inbox(session: Session, user: User, *, unread: bool | None, page: int, per_page: int
+          ) -> dict[str, Any]:
+    """A page of the user's notifications, newest first, and how many are unread."""
+    mine = Notification.user_id == user.id
+    stmt = select(Notification).where(mine)
+    if unread is not None:
+        stmt = stmt.where(Notification.read_at.is_(None) if unread else Notification.read_at.is_not(None))
+    found = page_of(session, stmt, Notification.created_at.desc(), Notification.id.desc(),
+                    page=page, per_page=per_page)
+    found["unread"] = session.scalar(select(func.count()).select_from(Notification)
+                                     .where(mine, Notification.read_at.is_(None)))
+    return found

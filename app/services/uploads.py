@@ -313,6 +313,25 @@ def readable_by_official(session: Session, official: User, upload: Upload) -> bo
     return official_use(session, official, upload) is not None
 
 
+def list_owned(session: Session, user: User, limit: int = 200) -> list[Upload]:
+    """The user's uploads, newest first (finished and unfinished)."""
+    return list(session.scalars(select(Upload).where(Upload.owner_id == user.id)
+                                .order_by(Upload.created_at.desc()).limit(limit)))
+
+
+def readable_by(session: Session, user: User, upload_id: Any
+                ) -> tuple[Upload, tuple[uuid.UUID, str] | None]:
+    """An upload its owner may read, or an official of the agency handling a dossier that
+    uses it (with that use: dossier id and document code, for the access log); else 404."""
+    key = as_uuid(upload_id)
+    upload = session.get(Upload, key) if key is not None else None
+    use = official_use(session, user, upload) if upload is not None and user.is_official else None
+    allowed = upload is not None and (upload.owner_id == user.id if not user.is_official else use is not None)
+    if not allowed:
+        raise NotFound("No such upload.")
+    return upload, use
+
+
 def upload_dict(upload: Upload) -> dict[str, Any]:
     return {
         "id": str(upload.id),
