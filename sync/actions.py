@@ -17,7 +17,7 @@ from app.models.sync import ConflictRecord
 from app.services import change_feed, clock, device_signatures, dossiers, lifecycle
 from app.services.ids import require_uuid
 from app.services.representations import dossier_dict, notification_dict
-from sync.conflicts import brief, record_refused_values
+from sync.conflicts import record_refused_values, result_conflict
 from sync.drafts import drift_outcome, move_if_outdated
 from sync.mutations import APPLIED, REJECTED, Context, Outcome, mutation, own_dossier
 
@@ -40,8 +40,8 @@ def _citizen_transition(ctx: Context, name: str, args: dict[str, Any], action: s
     except TransitionNotAllowed as exc:
         values = {k: v for k, v in (typed or {}).items() if v not in (None, "", {}, [])}
         records = record_refused_values(ctx.session, dossier, values, ctx.captured_at, name)
-        return Outcome(REJECTED, entity=dossier_dict(dossier), conflicts=[brief(r) for r in records],
-                       error=exc.to_problem())
+        return Outcome(REJECTED, entity=dossier_dict(dossier),
+                       conflicts=[result_conflict(r) for r in records], error=exc.to_problem())
     except DomainError as exc:  # e.g. incomplete: nothing applied, the phone shows why
         return Outcome(REJECTED, entity=dossier_dict(dossier), error=exc.to_problem())
     return Outcome(APPLIED, entity=dossier_dict(dossier))

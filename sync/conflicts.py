@@ -7,6 +7,7 @@ replaces stays in the record).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -23,27 +24,23 @@ from sync.merge import Clash, parse_stamp
 from sync.mutations import APPLIED, Context, Outcome, mutation
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def conflict_dict(record: ConflictRecord) -> dict[str, Any]:
     """The pull `data` of a conflict (and the items of a result's `conflicts`)."""
     return {
         "id": str(record.id), "dossier_id": str(record.dossier_id), "field": record.field,
         "reason": record.reason, "mutation": record.mutation,
-        "kept": record.kept, "kept_captured_at": _iso(record.kept_captured_at),
-        "other": record.other, "other_captured_at": _iso(record.other_captured_at),
+        "kept": record.kept, "kept_captured_at": clock.iso(record.kept_captured_at),
+        "other": record.other, "other_captured_at": clock.iso(record.other_captured_at),
         "dossier_version": record.dossier_version, "version": record.version,
-        "created_at": _iso(record.created_at),
-        "resolved_at": _iso(record.resolved_at), "resolution": record.resolution,
+        "created_at": clock.iso(record.created_at),
+        "resolved_at": clock.iso(record.resolved_at), "resolution": record.resolution,
     }
 
 
-def brief(record: ConflictRecord) -> dict[str, Any]:
+def result_conflict(record: ConflictRecord) -> dict[str, Any]:
     """What a push result lists: `{field, kept, other, other_captured_at}` plus the record id."""
     return {"id": str(record.id), "field": record.field, "kept": record.kept,
-            "other": record.other, "other_captured_at": _iso(record.other_captured_at),
+            "other": record.other, "other_captured_at": clock.iso(record.other_captured_at),
             "reason": record.reason}
 
 
@@ -57,14 +54,20 @@ def _add(session: Session, dossier: Dossier, record: ConflictRecord) -> Conflict
 def record_clashes(session: Session, dossier: Dossier, clashes: list[Clash], mutation_name: str
                    ) -> list[ConflictRecord]:
     """One record per clashing field of a merge."""
-    return [
-        _add(session, dossier, ConflictRecord(
-            user_id=dossier.owner_id, dossier_id=dossier.id, field=c.field, reason="edit",
-            mutation=mutation_name, kept=c.kept, kept_captured_at=c.kept_captured_at,
-            other=c.other, other_captured_at=c.other_captured_at,
-            dossier_version=dossier.version, created_at=clock.now()))
-        for c in clashes
-    ]
+    return [_add(session, dossier, clash_record(dossier.owner_id, dossier.id, dossier.version, c,
+                                                mutation_name))
+            for c in clashes]
+
+
+def clash_record(owner_id: int, dossier_id: uuid.UUID, dossier_version: int, clash: Clash,
+                 mutation_name: str) -> ConflictRecord:
+    """The record of one clashing field (its id set now: the save fast path lists it before
+    any flush)."""
+    return ConflictRecord(
+        id=uuid.uuid4(), user_id=owner_id, dossier_id=dossier_id, field=clash.field, reason="edit",
+        mutation=mutation_name, kept=clash.kept, kept_captured_at=clash.kept_captured_at,
+        other=clash.other, other_captured_at=clash.other_captured_at,
+        dossier_version=dossier_version, version=1, created_at=clock.now())
 
 
 def record_refused_values(session: Session, dossier: Dossier, values: dict[str, Any],

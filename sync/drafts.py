@@ -20,7 +20,7 @@ from app.models.sync import ClientWrite
 from app.services import catalog, clock, dossiers, forms, lifecycle
 from app.services.ids import require_uuid
 from app.services.representations import dossier_dict
-from sync.conflicts import brief, record_clashes, record_refused_values
+from sync.conflicts import record_clashes, record_refused_values, result_conflict
 from sync.merge import merge
 from sync.mutations import CONFLICT, LOCKED, REJECTED, Context, Outcome, mutation
 
@@ -99,7 +99,7 @@ def drift_outcome(ctx: Context, dossier: Dossier, from_version: int, dropped: di
     records = record_refused_values(ctx.session, dossier, dropped, ctx.captured_at, name,
                                     reason="form_outdated")
     return Outcome(CONFLICT, entity=dossier_dict(dossier, history=history),
-                   conflicts=[*(conflicts or []), *(brief(r) for r in records)],
+                   conflicts=[*(conflicts or []), *(result_conflict(r) for r in records)],
                    extra={"reason": "form_outdated", "from_form_version": from_version,
                           "form_version": dossier.form_version,
                           "missing": _new_required(old, new, dossier.fields or {}, ctx.lang,
@@ -184,14 +184,14 @@ def save(ctx: Context, args: dict[str, Any]) -> Outcome:
         dossiers.bump(session, dossier, clock.now())
         records = record_clashes(session, dossier, result.clashes, "dossier.save")
     _remember(session, ctx, dossier, own, changes)
-    conflicts = [brief(r) for r in records]
+    conflicts = [result_conflict(r) for r in records]
     if from_version is not None:
         outcome = drift_outcome(ctx, dossier, from_version, dropped, "dossier.save", conflicts,
                                 history=False)
     else:
         lost = record_refused_values(session, dossier, dropped, ctx.captured_at, "dossier.save",
                                      reason="form_outdated")
-        conflicts += [brief(r) for r in lost]
+        conflicts += [result_conflict(r) for r in lost]
         status = CONFLICT if conflicts else result.status
         # The current server copy without its history (pull carries the history).
         outcome = Outcome(status, entity=dossier_dict(dossier, history=False), conflicts=conflicts)
@@ -228,4 +228,4 @@ def refused_by_status(ctx: Context, dossier: Dossier, name: str, values: dict[st
         "current_status": dossier.status,
         "allowed_actions": lifecycle.allowed_actions(dossier.status, lifecycle.CITIZEN)})
     return Outcome(REJECTED, entity=dossier_dict(dossier, history=history),
-                   conflicts=[brief(r) for r in records], error=error.to_problem())
+                   conflicts=[result_conflict(r) for r in records], error=error.to_problem())

@@ -70,6 +70,20 @@ class Outcome:
 
 Handler = Callable[[Context, dict[str, Any]], Outcome]
 
+
+def result_of(mutation_id: int, status: str, entity: dict[str, Any] | None,
+              conflicts: list[dict[str, Any]], error: dict[str, Any] | None = None,
+              extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One mutation's result as the push answer lists it (the handler path and the save
+    fast path both build it here)."""
+    result: dict[str, Any] = {"id": mutation_id, "status": status, "entity": entity,
+                              "conflicts": conflicts}
+    if error is not None:
+        result["error"] = error
+    if extra:
+        result.update(extra)
+    return result
+
 handlers: dict[str, Handler] = {}
 
 

@@ -2,7 +2,7 @@
 
 `pipelined` (PostgreSQL) writes every table in ONE statement on the session's own
 connection and transaction, followed by the COMMIT when it is the batch's last write, in
-psycopg's pipeline mode: one round trip for the whole batch. `core` does the same with
+psycopg's pipeline mode: one round trip for the whole batch. `on_sqlite` does the same with
 one SQLAlchemy Core statement per table (SQLite; the engine commits).
 
 The feed's sequence numbers are allocated by ONE update of the user's row (`change_seq =
@@ -80,8 +80,8 @@ def pipelined(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers:
                      "at": r["created_at"].isoformat()} for r in results],
         "client": None if client is None else {
             "last_mutation_id": client["last_mutation_id"],
-            "last_captured_at": _iso(client["last_captured_at"]),
-            "updated_at": _iso(client["updated_at"])},
+            "last_captured_at": clock.iso(client["last_captured_at"]),
+            "updated_at": clock.iso(client["updated_at"])},
     }
     with driver(session) as conn, conn.pipeline(), conn.cursor() as cur:
         cur.execute(_WRITE, {"doc": compactjson.dumps(doc), "user_id": user_id, "now": clock.now()})
@@ -89,11 +89,8 @@ def pipelined(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers:
             conn.commit()
 
 
-def _iso(moment: Any) -> str | None:
-    return None if moment is None else moment.isoformat()
 
-
-def core(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers: Rows, own: Rows,
+def on_sqlite(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers: Rows, own: Rows,
          versions: Rows, changes: list[tuple[str, Any, str]], results: Rows,
          client: dict[str, Any] | None, commit: bool = False) -> None:
     if dossiers:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from app.models.accounts import User
@@ -11,10 +11,6 @@ from app.models.dossiers import Dossier, DossierEvent
 from app.models.notifications import Notification
 from app.services import clock, lifecycle, links, notifications
 from app.services.dossiers import is_overdue
-
-
-def _iso(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def user_dict(user: User) -> dict[str, Any]:
@@ -36,8 +32,8 @@ def procedure_dict(proc: Procedure, *, brief: bool = False) -> dict[str, Any]:
     }
     if not brief:
         data["versions"] = [
-            {"version": v.version, "published_at": _iso(v.published_at),
-             "accepted_until": _iso(v.accepted_until), "etag": v.etag}
+            {"version": v.version, "published_at": clock.iso(v.published_at),
+             "accepted_until": clock.iso(v.accepted_until), "etag": v.etag}
             for v in proc.versions
         ]
     return data
@@ -46,11 +42,11 @@ def procedure_dict(proc: Procedure, *, brief: bool = False) -> dict[str, Any]:
 def form_dict(fv: FormVersion) -> dict[str, Any]:
     # Only immutable parts: the body must match its strong ETag forever.
     return {"procedure_code": fv.procedure_code, "version": fv.version,
-            "published_at": _iso(fv.published_at), "form": fv.form}
+            "published_at": clock.iso(fv.published_at), "form": fv.form}
 
 
 def event_dict(e: DossierEvent | Any, *, with_actor: bool = False) -> dict[str, Any]:
-    data = {"at": _iso(e.at), "actor_kind": e.actor_kind, "action": e.action,
+    data = {"at": clock.iso(e.at), "actor_kind": e.actor_kind, "action": e.action,
             "from_status": e.from_status, "to_status": e.to_status, "note": e.note,
             "data": e.data or {}}
     if with_actor:
@@ -70,13 +66,13 @@ def dossier_dict(d: Dossier | Any, *, history: bool = True, for_official: bool =
         "agency_code": d.agency_code, "form_version": d.form_version, "status": d.status,
         "status_code": lifecycle.STATUS_CODES.get(d.status), "version": d.version,
         "fields": d.fields, "field_stamps": d.field_stamps, "documents": d.documents,
-        "receipt_code": d.receipt_code, "submitted_at": _iso(d.submitted_at),
-        "accepted_at": _iso(d.accepted_at), "appointment_date": _iso(d.appointment_date),
+        "receipt_code": d.receipt_code, "submitted_at": clock.iso(d.submitted_at),
+        "accepted_at": clock.iso(d.accepted_at), "appointment_date": clock.iso(d.appointment_date),
         "overdue": is_overdue(d, today), "paused": d.paused_on is not None,
-        "finished_at": _iso(d.finished_at), "supplement_request": d.supplement_request,
+        "finished_at": clock.iso(d.finished_at), "supplement_request": d.supplement_request,
         "result": d.result, "fee_amount": d.fee_amount, "rating": d.rating,
-        "rating_comment": d.rating_comment, "created_at": _iso(d.created_at),
-        "updated_at": _iso(d.updated_at),
+        "rating_comment": d.rating_comment, "created_at": clock.iso(d.created_at),
+        "updated_at": clock.iso(d.updated_at),
         "allowed_actions": lifecycle.allowed_actions(d.status, lifecycle.CITIZEN),
     }
     if for_official:
@@ -98,4 +94,4 @@ def notification_dict(n: Notification) -> dict[str, Any]:
     return {"id": str(n.id), "dossier_id": str(n.dossier_id) if n.dossier_id else None,
             "kind": n.kind, "title": n.title, "body": n.body, "urgency": n.urgency,
             "texts": texts or {lang: {"title": n.title, "body": n.body} for lang in ("vi", "en")},
-            "data": data, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}
+            "data": data, "created_at": clock.iso(n.created_at), "read_at": clock.iso(n.read_at)}
