@@ -18,7 +18,7 @@ from app.services import change_feed, clock, device_signatures, dossiers, lifecy
 from app.services.ids import require_uuid
 from app.services.representations import dossier_dict, notification_dict
 from sync.conflicts import record_refused_values, result_conflict
-from sync.drafts import drift_outcome, move_if_outdated
+from sync.form_drift import drift_outcome, move_if_outdated
 from sync.mutations import APPLIED, REJECTED, Context, Outcome, mutation, own_dossier
 
 
