@@ -17,8 +17,9 @@ import pytest
 
 from app import create_app
 from app.extensions import db as _db
+from app.jobs import push_worker, upload_sweep
 from app.models.uploads import Upload
-from app.services import clock, push_worker, upload_expiry
+from app.services import clock
 from tests.uploads.helpers import TUS, create, doc_meta, jpeg, patch, problem, sha256, upload
 
 
@@ -106,7 +107,7 @@ def test_known_files_deletion_and_expiry_are_reflected_in_the_bucket(
 
     db.session.get(Upload, stale_id).expires_at = clock.now() - timedelta(minutes=1)
     db.session.commit()
-    assert upload_expiry.run(app)["expired"] == 1
+    assert upload_sweep.run(app)["expired"] == 1
     assert _keys(s3_server, s3_bucket) == [f"blobs/{sha256(data)}"]
 
     headers = {**citizen.headers, **TUS}
