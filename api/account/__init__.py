@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.security import BEARER, user_required
+from api.transactions import commits
 from app.extensions import db
 from app.services import account_settings
 
@@ -44,11 +45,11 @@ def _family(token: str | None) -> str | None:
 @blp.response(204)
 @blp.doc(security=BEARER)
 @user_required
+@commits
 def change_password(body: dict[str, Any]) -> None:
     """Change my password; my other sessions end."""
     account_settings.change_password(db.session, current_user, body["current_password"],
                                      body["new_password"], _family(body.get("refresh_token")))
-    db.session.commit()
 
 
 @blp.post("/sign-out-everywhere")
@@ -56,7 +57,7 @@ def change_password(body: dict[str, Any]) -> None:
 @blp.response(204)
 @blp.doc(security=BEARER)
 @user_required
+@commits
 def sign_out_everywhere(body: dict[str, Any]) -> None:
     """End my sessions on every device (all but this one when its refresh token is given)."""
     account_settings.sign_out_everywhere(db.session, current_user, _family(body.get("refresh_token")))
-    db.session.commit()
