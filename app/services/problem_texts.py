@@ -194,6 +194,7 @@ VI: dict[str, str] = {
     "Text may not contain NUL characters.": "Văn bản không được chứa ký tự NUL.",
     "NUL (\\u0000) is not allowed.": "Không được dùng ký tự NUL (\\u0000).",
     "Send the body as application/json.": "Hãy gửi dữ liệu dạng application/json.",
+    "Send the bytes as {}.": "Hãy gửi dữ liệu dạng {}.",
     "The push subscription was refused.": "Đăng ký nhận thông báo bị từ chối.",
     "This device subscribed at the same time from elsewhere; retry.":
         "Thiết bị này vừa đăng ký ở nơi khác cùng lúc; vui lòng thử lại.",
