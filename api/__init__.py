@@ -37,3 +37,9 @@ def register(api: Api, app: Flask) -> None:
 
     api.register_blueprint(documents_blp)
     app.register_blueprint(public_documents)
+    from api.account import blp as account_blp
+
+    api.register_blueprint(account_blp)
+    from api import problem_language
+
+    problem_language.init_app(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from app.errors import problem_response
+from api.problems import problem_response
 from app.extensions import db
 
 bp = Blueprint("health", __name__)

@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
-from app.errors import Forbidden, problem_response
+from api.problems import problem_response
+from app.errors import Forbidden
 from app.extensions import db, jwt
 from app.models.accounts import TokenUser, User
 from app.services.i18n import pick_language

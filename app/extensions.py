@@ -3,7 +3,7 @@
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-from app.errors import ProblemApi
+from api.problems import ProblemApi
 from app.models.base import Base
 from app.tokens import JWTManager
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import jwt as pyjwt
 from flask_jwt_extended import JWTManager as _JWTManager
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from flask_jwt_extended.config import config
 
 # Entries are a few hundred bytes; the cache is emptied when full (tokens are short-lived).
@@ -54,3 +55,17 @@ class JWTManager(_JWTManager):
                     self._verified.clear()
                 self._verified[encoded_token] = entry
         return dict(claims)
+
+
+class JwtTokenCodec:
+    """The accounts service's token codec (`app.services.accounts.TokenCodec`):
+    flask-jwt-extended's signing and reading, in the running app's context."""
+
+    def encode_access(self, identity: str, claims: dict[str, Any]) -> str:
+        return create_access_token(identity=identity, additional_claims=claims)
+
+    def encode_refresh(self, identity: str, claims: dict[str, Any]) -> str:
+        return create_refresh_token(identity=identity, additional_claims=claims)
+
+    def decode(self, token: str, allow_expired: bool) -> dict[str, Any]:
+        return decode_token(token, allow_expired=allow_expired)

@@ -30,9 +30,10 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.jobs import push_worker  # noqa: E402
 from app.models import Base, Procedure, User  # noqa: E402
 from app.models.push import SENT, PushDelivery, PushSubscription  # noqa: E402
-from app.services import accounts, catalog, push_worker, vapid  # noqa: E402
+from app.services import accounts, catalog, vapid  # noqa: E402
 from app.services import lifecycle as lc  # noqa: E402
 from tests.factories import make_dossier  # noqa: E402
 from tests.push.pushservice import PushService  # noqa: E402

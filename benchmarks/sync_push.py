@@ -3,7 +3,7 @@ over PostgreSQL, and the same rows are written with bare psycopg for comparison.
 
     .venv/bin/python benchmarks/sync_push.py [--phones 50] [--seconds 10] [--batches 20,1]
         [--workers 4] [--threads 4] [--client-procs 2] [--raw-procs 2] [--py-spy DIR]
-        [--database-url postgresql://postgres@127.0.0.1:5432/hoso_sync_bench]
+        [--database-url postgresql://postgres@127.0.0.1:5432/hoso_sync_bench] [--in-process]
 
 The database is wiped and rebuilt (create_all + demo catalog). Each phone has its own
 account, client id and 5 drafts (created in an untimed warm-up, at version 2) and sends
@@ -15,6 +15,8 @@ Hoso's rate as a share of it, and the CPU each part used (cores busy and per mut
 gunicorn workers, every postgres process on the machine, the load generator; for raw,
 PostgreSQL's). `--py-spy DIR` records each
 gunicorn worker during each timed run (py-spy raw collapsed stacks, one file per worker).
+`--in-process` measures only the CPU per mutation of a push in-process (Flask test client,
+one thread): the figure to compare two versions of the code on a busy machine.
 Not part of the test suite.
 """
 
@@ -356,6 +358,52 @@ def _spy(master: int, out: str, batch: int, seconds: float) -> list[subprocess.P
             for pid in workers]
 
 
+def in_process(url: str, batches: list[int]) -> None:
+    """CPU per mutation in-process (Flask test client, one thread, `time.process_time`): the
+    figure that is stable enough to compare two versions of the code on a busy machine. One
+    phone with 5 drafts; 20 untimed pushes first, then the best of 3 runs of 50 pushes at
+    batch 20 and of 200 pushes at batch 1."""
+    import logging
+
+    from app import create_app
+
+    tokens = setup(url, 1)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": KEY, "JWT_SECRET_KEY": KEY,
+                      "RATELIMIT_ENABLED": False})
+    logging.getLogger("hoso.access").disabled = True
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {tokens[0]}", "Accept-Language": "vi",
+               "Content-Type": "application/json"}
+    cid, drafts = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in range(DRAFTS_PER_PHONE)]
+    counter = {"id": 1, "n": 0}
+
+    def body(batch: int, base: int | None) -> bytes:
+        muts = []
+        for _ in range(batch):
+            n = counter["n"]
+            args = {"dossier_id": drafts[n % DRAFTS_PER_PHONE], "procedure_code": "birth-registration",
+                    "form_version": 2, "fields": {"child_home_town": f"Thôn {n}"}}
+            if base is not None:
+                args["base_version"] = base
+            muts.append({"id": counter["id"], "name": "dossier.save", "captured_at": _now(), "args": args})
+            counter["id"], counter["n"] = counter["id"] + 1, n + 1
+        return json.dumps({"client_id": cid, "mutations": muts}).encode()
+
+    def run(batch: int, pushes: int) -> float:
+        bodies = [body(batch, 2) for _ in range(pushes)]
+        start = time.process_time()
+        for data in bodies:
+            assert client.post("/api/v1/sync/push", data=data, headers=headers).status_code == 200
+        return (time.process_time() - start) / (pushes * batch)
+
+    assert client.post("/api/v1/sync/push", data=body(DRAFTS_PER_PHONE, None),
+                       headers=headers).status_code == 200
+    run(20, 20)
+    for b in batches:
+        best = min(run(b, 50 if b > 1 else 200) for _ in range(3))
+        print(f"in-process push batch {b:>3}: {best * 1e6:6.0f} µs of CPU per mutation")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phones", type=int, default=50)
@@ -368,6 +416,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/hoso_sync_bench"))
     parser.add_argument("--skip-raw", action="store_true")
+    parser.add_argument("--in-process", action="store_true",
+                        help="only the CPU per mutation in-process (Flask test client), no gunicorn")
     parser.add_argument("--raw-procs", type=int, default=2,
                         help="processes the raw psycopg phones are spread over")
     parser.add_argument("--pull-every", type=int, default=10,
@@ -384,6 +434,9 @@ def main() -> None:
     print(f"# sync push: {args.phones} phones, {args.seconds:.0f}s per run, {os.cpu_count()} cores, "
           f"gunicorn {args.workers} workers x {args.threads} threads")
     ensure_database(dsn)
+    if args.in_process:
+        in_process(url, batches)
+        return
     tokens = setup(url, args.phones)
     raw: dict[int, dict[str, Any]] = {}
     if not args.skip_raw:

@@ -6,16 +6,15 @@
 
 (() => {
   const ICON = '/icons/icon-192.png';
-  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-  // Only ever open a page of this app, whatever the payload says.
+  // The screen to open is the `url` the server built from its route table
+  // (app/services/links.py); only ever a page of this app, whatever the payload says.
   function targetUrl(data) {
-    if (data.dossier_id && UUID.test(data.dossier_id)) return `/#/dossiers/${data.dossier_id}`;
     try {
-      const url = new URL(data.url || '/', self.location.origin);
+      const url = new URL(data.url || '/#/inbox', self.location.origin);
       if (url.origin === self.location.origin) return url.pathname + url.search + url.hash;
     } catch (e) { /* fall through */ }
-    return '/';
+    return '/#/inbox';
   }
 
   function readPayload(event) {

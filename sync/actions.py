@@ -14,14 +14,12 @@ from sqlalchemy import select
 from app.errors import DomainError, NotFound, TransitionNotAllowed, ValidationFailed
 from app.models.notifications import Notification
 from app.models.sync import ConflictRecord
-from app.services import clock, device_signatures
-from app.services import dossiers as svc
-from app.services import lifecycle as lc
+from app.services import change_feed, clock, device_signatures, dossiers, lifecycle
+from app.services.ids import require_uuid
 from app.services.representations import dossier_dict, notification_dict
-from sync import feed
-from sync.conflicts import brief, record_refused_values
-from sync.drafts import drift_outcome, move_if_outdated, parse_uuid
-from sync.mutations import APPLIED, REJECTED, Context, Outcome, mutation
+from sync.conflicts import record_refused_values, result_conflict
+from sync.form_drift import drift_outcome, move_if_outdated
+from sync.mutations import APPLIED, REJECTED, Context, Outcome, mutation, own_dossier
 
 
 def _note(args: dict[str, Any], name: str = "note") -> str | None:
@@ -34,16 +32,16 @@ def _note(args: dict[str, Any], name: str = "note") -> str | None:
 def _citizen_transition(ctx: Context, name: str, args: dict[str, Any], action: str,
                         typed: dict[str, Any] | None = None, **kwargs: Any) -> Outcome:
     """Run one citizen action through the state machine, in its own savepoint."""
-    dossier = svc.get_owned(ctx.session, ctx.user, parse_uuid(args.get("dossier_id")), lock=True)
+    dossier = own_dossier(ctx, args)
     try:
         with ctx.session.begin_nested():
-            svc.transition(ctx.session, dossier, ctx.user, action, lang=ctx.lang,
+            dossiers.transition(ctx.session, dossier, ctx.user, action, lang=ctx.lang,
                            moment=clock.now(), **kwargs)
     except TransitionNotAllowed as exc:
         values = {k: v for k, v in (typed or {}).items() if v not in (None, "", {}, [])}
         records = record_refused_values(ctx.session, dossier, values, ctx.captured_at, name)
-        return Outcome(REJECTED, entity=dossier_dict(dossier), conflicts=[brief(r) for r in records],
-                       error=exc.to_problem())
+        return Outcome(REJECTED, entity=dossier_dict(dossier),
+                       conflicts=[result_conflict(r) for r in records], error=exc.to_problem())
     except DomainError as exc:  # e.g. incomplete: nothing applied, the phone shows why
         return Outcome(REJECTED, entity=dossier_dict(dossier), error=exc.to_problem())
     return Outcome(APPLIED, entity=dossier_dict(dossier))
@@ -51,15 +49,15 @@ def _citizen_transition(ctx: Context, name: str, args: dict[str, Any], action: s
 
 @mutation("dossier.submit")
 def submit(ctx: Context, args: dict[str, Any]) -> Outcome:
-    dossier = svc.get_owned(ctx.session, ctx.user, parse_uuid(args.get("dossier_id")), lock=True)
-    if dossier.status == lc.DRAFT:
+    dossier = own_dossier(ctx, args)
+    if dossier.status == lifecycle.DRAFT:
         moved = move_if_outdated(ctx, dossier)
         if moved is not None:
             # The draft stays a draft: the citizen must see the new form before submitting.
-            svc.bump(ctx.session, dossier, clock.now())
+            dossiers.bump(ctx.session, dossier, clock.now())
             return drift_outcome(ctx, dossier, moved[0], moved[1], "dossier.submit")
     signature = None
-    if dossier.status == lc.DRAFT:  # a replay of an applied submit has nothing to check
+    if dossier.status == lifecycle.DRAFT:  # a replay of an applied submit has nothing to check
         try:  # signed on the phone: refused if the dossier is not what was signed
             signature = device_signatures.check_submission(
                 ctx.session, ctx.user, dossier, args.get("device_signature"), ctx.lang)
@@ -99,17 +97,17 @@ def rate(ctx: Context, args: dict[str, Any]) -> Outcome:
 @mutation("dossier.delete_draft")
 def delete_draft(ctx: Context, args: dict[str, Any]) -> Outcome:
     session = ctx.session
-    dossier = svc.get_owned(session, ctx.user, parse_uuid(args.get("dossier_id")), lock=True)
-    if dossier.status != lc.DRAFT:
+    dossier = own_dossier(ctx, args)
+    if dossier.status != lifecycle.DRAFT:
         error = TransitionNotAllowed(f"Cannot delete a dossier that is {dossier.status}.", extra={
             "current_status": dossier.status,
-            "allowed_actions": lc.allowed_actions(dossier.status, lc.CITIZEN)})
+            "allowed_actions": lifecycle.allowed_actions(dossier.status, lifecycle.CITIZEN)})
         return Outcome(REJECTED, entity=dossier_dict(dossier), error=error.to_problem())
     for record in session.scalars(select(ConflictRecord)
                                   .where(ConflictRecord.dossier_id == dossier.id)):
-        feed.record(session, ctx.user.id, "conflict", record.id, "delete")
+        change_feed.record(session, ctx.user.id, "conflict", record.id, "delete")
         session.delete(record)
-    feed.record(session, ctx.user.id, "dossier", dossier.id, "delete")
+    change_feed.record(session, ctx.user.id, "dossier", dossier.id, "delete")
     session.delete(dossier)
     session.flush()
     return Outcome(APPLIED, entity=None, extra={"deleted": {"entity": "dossier",
@@ -118,12 +116,12 @@ def delete_draft(ctx: Context, args: dict[str, Any]) -> Outcome:
 
 @mutation("notification.read")
 def notification_read(ctx: Context, args: dict[str, Any]) -> Outcome:
-    key = parse_uuid(args.get("notification_id"), "notification_id")
+    key = require_uuid(args.get("notification_id"), "notification_id")
     note = ctx.session.get(Notification, key)
     if note is None or note.user_id != ctx.user.id:
         raise NotFound("No such notification.")
     if note.read_at is None:
         note.read_at = ctx.captured_at
-        feed.record(ctx.session, ctx.user.id, "notification", note.id)
+        change_feed.record(ctx.session, ctx.user.id, "notification", note.id)
         ctx.session.flush()
     return Outcome(APPLIED, entity=notification_dict(note))

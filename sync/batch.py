@@ -34,25 +34,18 @@ from app.models.accounts import User
 from app.models.catalog import FormVersion
 from app.models.dossiers import Dossier, DossierVersion
 from app.models.sync import ClientState, ClientWrite, ConflictRecord
-from app.services import clock, forms
-from app.services import lifecycle as lc
+from app.services import clock, forms, lifecycle
+from app.services.ids import as_uuid
 from app.services.representations import dossier_dict
 from sync import reads, writes
-from sync.conflicts import brief
+from sync.conflicts import clash_record, result_conflict
 from sync.merge import merge, parse_stamp
-from sync.mutations import CONFLICT, LOCKED, REJECTED
+from sync.mutations import CONFLICT, LOCKED, REJECTED, result_of
 
 # Form bodies are immutable once published: parsed once per process, with their field
 # maps, keyed with their ETag.
 _FORMS: dict[tuple[str, int, str], tuple[dict[str, Any], dict[str, dict[str, Any]]]] = {}
 _MISSING = object()
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 def _opt_int(value: Any) -> Any:
@@ -64,7 +57,7 @@ def _opt_int(value: Any) -> Any:
     return value
 
 
-class SaveBatch:
+class PushBatch:
     """The state of one push batch (one attempt): rows read up front, rows waiting to be written.
 
     The fast path works on plain rows, not ORM objects. Before a registry handler runs, the
@@ -109,14 +102,14 @@ class SaveBatch:
             args = m.get("args")
             if not isinstance(args, dict):
                 continue
-            did = _uuid(args.get("dossier_id")) if "dossier_id" in args else None
+            did = as_uuid(args.get("dossier_id")) if "dossier_id" in args else None
             if did is not None:
                 ids.add(did)
                 base = _opt_int(args.get("base_version"))
                 # A base past what an integer column holds cannot exist (and must not reach SQL).
                 if m.get("name") == "dossier.save" and isinstance(base, int) and 1 <= base < 2**31:
                     wanted.add((did, base))
-            cid = _uuid(args.get("conflict_id")) if "conflict_id" in args else None
+            cid = as_uuid(args.get("conflict_id")) if "conflict_id" in args else None
             if cid is not None:
                 conflict_ids.add(cid)
         if conflict_ids:
@@ -129,13 +122,13 @@ class SaveBatch:
                                         self.received, in_order, wanted)
             self._keep(in_order, loaded)
             return state
-        state = reads.lock_client_core(self.session, self.client_id, self.user.id, self.received)
+        state = reads.lock_client_on_sqlite(self.session, self.client_id, self.user.id, self.received)
         if state is not None and in_order:
             self._load(in_order, wanted)
         return state
 
     def _load(self, ids: list[uuid.UUID], wanted: set[tuple[uuid.UUID, int]]) -> None:
-        load = reads.postgres if self.pg else reads.core
+        load = reads.postgres if self.pg else reads.on_sqlite
         self._keep(ids, load(self.session, self.client_id, ids, wanted))
 
     def _keep(self, ids: list[uuid.UUID], loaded: reads.Loaded) -> None:
@@ -203,7 +196,7 @@ class SaveBatch:
         stamp = m.get("captured_at")
         if stamp is not None and parse_stamp(stamp) is None:
             return None
-        dossier_id = _uuid(args.get("dossier_id"))
+        dossier_id = as_uuid(args.get("dossier_id"))
         changes = args.get("fields", {})
         base_version = _opt_int(args.get("base_version"))
         phone_version = _opt_int(args.get("form_version"))
@@ -211,7 +204,7 @@ class SaveBatch:
                 or phone_version is _MISSING):
             return None
         row = self._row(dossier_id)
-        if row is None or row.owner_id != self.user.id or row.status != lc.DRAFT:
+        if row is None or row.owner_id != self.user.id or row.status != lifecycle.DRAFT:
             return None
         if base_version is not None and base_version > row.version:
             # What sync.drafts.save answers, without redoing the batch with savepoints.
@@ -244,29 +237,22 @@ class SaveBatch:
         if result.taken or result.clashes:
             self._bump(row, result.fields, result.stamps)
             for c in result.clashes:
-                record = ConflictRecord(
-                    id=uuid.uuid4(), user_id=row.owner_id, dossier_id=row.id,
-                    field=c.field, reason="edit", mutation="dossier.save", kept=c.kept,
-                    kept_captured_at=c.kept_captured_at, other=c.other,
-                    other_captured_at=c.other_captured_at, dossier_version=row.version,
-                    version=1, created_at=clock.now())
+                record = clash_record(row.owner_id, row.id, row.version, c, "dossier.save")
                 self.session.add(record)
                 self.changes.append(("conflict", record.id, "put"))
-                conflicts.append(brief(record))
+                conflicts.append(result_conflict(record))
         if changes:
             written = {k: [v, row.version] for k, v in changes.items()}
             self.own[row.id] = {**(own or {}), **written}
             self.own_dirty.add(row.id)
         status = CONFLICT if conflicts else result.status
-        return {"id": m["id"], "status": status,
-                "entity": dossier_dict(row, history=False, today=self.today),  # type: ignore[arg-type]
-                "conflicts": conflicts}
+        return result_of(m["id"], status, dossier_dict(row, history=False, today=self.today),  # type: ignore[arg-type]
+                         conflicts)
 
     @staticmethod
     def _rejected(m: dict[str, Any], error: ValidationFailed) -> dict[str, Any]:
         """A `rejected` result exactly as the engine makes it from the handler's exception."""
-        return {"id": m["id"], "status": REJECTED, "entity": None, "conflicts": [],
-                "error": error.to_problem()}
+        return result_of(m["id"], REJECTED, None, [], error.to_problem())
 
     def _bump(self, row: SimpleNamespace, fields: dict[str, Any], stamps: dict[str, Any]) -> None:
         """`app.services.dossiers.bump`, with its rows queued for the end of the batch."""
@@ -307,7 +293,7 @@ class SaveBatch:
         own = [{"client_id": self.client_id, "dossier_id": k, "fields": self.own[k]}
                for k in self.own_dirty]
         if dossiers or own or self.versions or self.changes or self.results or client:
-            write = writes.pipelined if self.pg else writes.core
+            write = writes.pipelined if self.pg else writes.on_sqlite
             write(session, self.user.id, self.client_id, dossiers=dossiers, own=own,
                   versions=self.versions, changes=self.changes, results=self.results,
                   client=client, commit=commit)

@@ -17,20 +17,13 @@ from app.errors import NotFound, TransitionNotAllowed, ValidationFailed
 from app.models.catalog import FormVersion
 from app.models.dossiers import Dossier, DossierVersion
 from app.models.sync import ClientWrite
-from app.services import catalog, clock, forms
-from app.services import dossiers as svc
-from app.services import lifecycle as lc
+from app.services import catalog, clock, dossiers, forms, lifecycle
+from app.services.ids import require_uuid
 from app.services.representations import dossier_dict
-from sync.conflicts import brief, record_clashes, record_refused_values
+from sync.conflicts import record_clashes, record_refused_values, result_conflict
+from sync.form_drift import drift_outcome, map_values, move_if_outdated, move_to_version
 from sync.merge import merge
 from sync.mutations import CONFLICT, LOCKED, REJECTED, Context, Outcome, mutation
-
-
-def parse_uuid(value: Any, name: str = "dossier_id") -> uuid.UUID:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        raise ValidationFailed(f"`{name}` must be a UUID.", errors={name: ["UUID"]}) from None
 
 
 def load_dossier(session: Session, dossier_id: uuid.UUID) -> Dossier | None:
@@ -51,70 +44,6 @@ def _int_arg(args: dict[str, Any], name: str, *, required: bool) -> int | None:
     return value
 
 
-def map_values(form: dict[str, Any], values: dict[str, Any], lang: str, today: date
-               ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split values into those that fit `form` (same name, valid there) and those that do not."""
-    known = forms.field_map(form)
-    kept: dict[str, Any] = {}
-    dropped: dict[str, Any] = {}
-    for name, value in values.items():
-        if name in known and not forms.validate(form, {name: value}, lang, complete=False,
-                                                today=today):
-            kept[name] = value
-        else:
-            dropped[name] = value
-    return kept, dropped
-
-
-def _new_required(old: dict[str, Any], new: dict[str, Any], values: dict[str, Any], lang: str,
-                  today: date) -> list[str]:
-    """Fields the new version requires that the old did not, and that have no value yet."""
-    before = forms.field_map(old)
-    fresh = {f["name"] for f in forms.iter_fields(new)
-             if f.get("required") and not before.get(f["name"], {}).get("required")}
-    errors = forms.validate(new, values, lang, complete=True, today=today)
-    return sorted(n for n in fresh if n in errors)
-
-
-def move_to_version(ctx: Context, dossier: Dossier, version: int) -> dict[str, Any]:
-    """Move a draft's fields onto another form version; returns the values that do not fit."""
-    target = svc.form_version(ctx.session, dossier.procedure_code, version)
-    kept, dropped = map_values(target.form, dossier.fields or {}, ctx.lang, clock.today())
-    dossier.fields = kept
-    dossier.field_stamps = {k: v for k, v in (dossier.field_stamps or {}).items() if k in kept}
-    dossier.form_version = version
-    return dropped
-
-
-def move_if_outdated(ctx: Context, dossier: Dossier) -> tuple[int, dict[str, Any]] | None:
-    """A draft on a form version no longer accepted moves to the current one (flushes, no bump).
-
-    Returns (the version it was on, the values that did not map over), or None if accepted.
-    """
-    proc = dossier.procedure
-    fv = svc.form_version(ctx.session, dossier.procedure_code, dossier.form_version)
-    if catalog.is_accepted(fv, proc.current_version, clock.today()):
-        return None
-    return fv.version, move_to_version(ctx, dossier, proc.current_version)
-
-
-def drift_outcome(ctx: Context, dossier: Dossier, from_version: int, dropped: dict[str, Any],
-                  name: str, conflicts: list[dict[str, Any]] | None = None, *,
-                  history: bool = True) -> Outcome:
-    """`conflict` / `form_outdated`: new required fields listed, values that did not fit kept."""
-    old = svc.form_version(ctx.session, dossier.procedure_code, from_version).form
-    new = svc.form_version(ctx.session, dossier.procedure_code, dossier.form_version).form
-    records = record_refused_values(ctx.session, dossier, dropped, ctx.captured_at, name,
-                                    reason="form_outdated")
-    return Outcome(CONFLICT, entity=dossier_dict(dossier, history=history),
-                   conflicts=[*(conflicts or []), *(brief(r) for r in records)],
-                   extra={"reason": "form_outdated", "from_form_version": from_version,
-                          "form_version": dossier.form_version,
-                          "missing": _new_required(old, new, dossier.fields or {}, ctx.lang,
-                                                   clock.today()),
-                          "dropped": dropped})
-
-
 def _create(ctx: Context, dossier_id: uuid.UUID, args: dict[str, Any]) -> Dossier:
     code = args.get("procedure_code")
     if not isinstance(code, str):
@@ -122,8 +51,8 @@ def _create(ctx: Context, dossier_id: uuid.UUID, args: dict[str, Any]) -> Dossie
                                errors={"procedure_code": ["required"]})
     proc = catalog.get_procedure(ctx.session, code)
     version = _int_arg(args, "form_version", required=False) or proc.current_version
-    svc.form_version(ctx.session, code, version)
-    return svc.create_draft(ctx.session, ctx.user, dossier_id, proc, version, clock.now())
+    dossiers.form_version(ctx.session, code, version)
+    return dossiers.create_draft(ctx.session, ctx.user, dossier_id, proc, version, clock.now())
 
 
 def _base_fields(session: Session, dossier: Dossier, base_version: int | None) -> dict[str, Any]:
@@ -139,7 +68,7 @@ def _base_fields(session: Session, dossier: Dossier, base_version: int | None) -
 @mutation("dossier.save")
 def save(ctx: Context, args: dict[str, Any]) -> Outcome:
     session, today = ctx.session, clock.today()
-    dossier_id = parse_uuid(args.get("dossier_id"))
+    dossier_id = require_uuid(args.get("dossier_id"), "dossier_id")
     changes = args.get("fields", {})
     if not isinstance(changes, dict):
         raise ValidationFailed("`fields` must be an object.", errors={"fields": ["object"]})
@@ -151,7 +80,7 @@ def save(ctx: Context, args: dict[str, Any]) -> Outcome:
         session.info.setdefault(LOCKED, set()).add(dossier.id)
     elif dossier.owner_id != ctx.user.id:
         raise NotFound("No such dossier.")
-    if dossier.status != lc.DRAFT:
+    if dossier.status != lifecycle.DRAFT:
         return refused_by_status(ctx, dossier, "dossier.save", changes,
                                  "The dossier is no longer a draft.", history=False)
     base = {} if created else _base_fields(session, dossier, base_version)
@@ -176,7 +105,7 @@ def save(ctx: Context, args: dict[str, Any]) -> Outcome:
             changes, lost = _onto_form(session, dossier, changes, ctx.lang, today)
             dropped.update(lost)
             from_version = from_version or phone_version
-    form = svc.form_version(session, dossier.procedure_code, dossier.form_version).form
+    form = dossiers.form_version(session, dossier.procedure_code, dossier.form_version).form
 
     candidate = {**(dossier.fields or {}), **{k: v for k, v in changes.items() if v is not None}}
     errors = forms.validate(form, candidate, ctx.lang, complete=False, today=today,
@@ -189,17 +118,17 @@ def save(ctx: Context, args: dict[str, Any]) -> Outcome:
     records = []
     if result.taken or result.clashes or from_version is not None or dropped:
         dossier.fields, dossier.field_stamps = result.fields, result.stamps
-        svc.bump(session, dossier, clock.now())
+        dossiers.bump(session, dossier, clock.now())
         records = record_clashes(session, dossier, result.clashes, "dossier.save")
     _remember(session, ctx, dossier, own, changes)
-    conflicts = [brief(r) for r in records]
+    conflicts = [result_conflict(r) for r in records]
     if from_version is not None:
         outcome = drift_outcome(ctx, dossier, from_version, dropped, "dossier.save", conflicts,
                                 history=False)
     else:
         lost = record_refused_values(session, dossier, dropped, ctx.captured_at, "dossier.save",
                                      reason="form_outdated")
-        conflicts += [brief(r) for r in lost]
+        conflicts += [result_conflict(r) for r in lost]
         status = CONFLICT if conflicts else result.status
         # The current server copy without its history (pull carries the history).
         outcome = Outcome(status, entity=dossier_dict(dossier, history=False), conflicts=conflicts)
@@ -221,7 +150,7 @@ def _remember(session: Session, ctx: Context, dossier: Dossier, own: ClientWrite
 def _onto_form(session: Session, dossier: Dossier, changes: dict[str, Any], lang: str,
                today: date) -> tuple[dict[str, Any], dict[str, Any]]:
     """The phone edited on an older form version than the draft's: keep what maps over."""
-    form = svc.form_version(session, dossier.procedure_code, dossier.form_version).form
+    form = dossiers.form_version(session, dossier.procedure_code, dossier.form_version).form
     present = {k: v for k, v in changes.items() if v is not None}
     kept, dropped = map_values(form, present, lang, today)
     kept.update({k: None for k, v in changes.items() if v is None})
@@ -234,6 +163,6 @@ def refused_by_status(ctx: Context, dossier: Dossier, name: str, values: dict[st
     records = record_refused_values(ctx.session, dossier, values, ctx.captured_at, name)
     error = TransitionNotAllowed(detail, extra={
         "current_status": dossier.status,
-        "allowed_actions": lc.allowed_actions(dossier.status, lc.CITIZEN)})
+        "allowed_actions": lifecycle.allowed_actions(dossier.status, lifecycle.CITIZEN)})
     return Outcome(REJECTED, entity=dossier_dict(dossier, history=history),
-                   conflicts=[brief(r) for r in records], error=error.to_problem())
+                   conflicts=[result_conflict(r) for r in records], error=error.to_problem())

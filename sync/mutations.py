@@ -16,8 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError
 from app.models.accounts import TokenUser, User
+from app.models.dossiers import Dossier
+from app.services import dossiers
+from app.services.ids import require_uuid
 
 APPLIED, MERGED, CONFLICT, REJECTED = "applied", "merged", "conflict", "rejected"
 STATUSES = (APPLIED, MERGED, CONFLICT, REJECTED)
@@ -41,10 +44,7 @@ def account(session: Session, user: User | TokenUser) -> User:
 
 def client_uuid(value: Any) -> uuid.UUID:
     """A phone's `client_id` (push and pull); 422 when it is not a UUID."""
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        raise ValidationFailed("`client_id` must be a UUID.", errors={"client_id": ["UUID"]}) from None
+    return require_uuid(value, "client_id")
 
 
 @dataclass
@@ -70,6 +70,20 @@ class Outcome:
 
 Handler = Callable[[Context, dict[str, Any]], Outcome]
 
+
+def result_of(mutation_id: int, status: str, entity: dict[str, Any] | None,
+              conflicts: list[dict[str, Any]], error: dict[str, Any] | None = None,
+              extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One mutation's result as the push answer lists it (the handler path and the save
+    fast path both build it here)."""
+    result: dict[str, Any] = {"id": mutation_id, "status": status, "entity": entity,
+                              "conflicts": conflicts}
+    if error is not None:
+        result["error"] = error
+    if extra:
+        result.update(extra)
+    return result
+
 handlers: dict[str, Handler] = {}
 
 
@@ -83,6 +97,12 @@ def mutation(name: str) -> Callable[[Handler], Handler]:
         return fn
 
     return register
+
+
+def own_dossier(ctx: Context, args: dict[str, Any]) -> Dossier:
+    """The caller's dossier named by `args["dossier_id"]`, locked FOR UPDATE (404 for another's)."""
+    return dossiers.get_owned(ctx.session, ctx.user, require_uuid(args.get("dossier_id"), "dossier_id"),
+                              lock=True)
 
 
 def get_handler(name: str) -> Handler | None:

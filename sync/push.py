@@ -25,10 +25,20 @@ from app.errors import Conflict, DomainError, Forbidden, PayloadTooLarge, Valida
 from app.models.accounts import TokenUser, User
 from app.models.sync import MutationResult
 from app.services import clock
-from sync import actions, conflicts, drafts, reads  # noqa: F401  (register the v1 mutations)
-from sync.batch import SaveBatch
+from sync import actions, conflicts, documents, drafts, reads  # noqa: F401  (register the v1 mutations)
+from sync.batch import PushBatch
 from sync.merge import parse_stamp
-from sync.mutations import LOCKED, REJECTED, Context, Outcome, UnknownUser, account, client_uuid, get_handler
+from sync.mutations import (
+    LOCKED,
+    REJECTED,
+    Context,
+    Outcome,
+    UnknownUser,
+    account,
+    client_uuid,
+    get_handler,
+    result_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +59,7 @@ class InternalError(DomainError):
 
 
 def push(session: Session, user: User | TokenUser, client_id: Any, mutations: Any, *, lang: str = "vi",
-         body_bytes: int | None = None, max_batch: int = MAX_BATCH,
+         max_batch: int = MAX_BATCH,
          max_bytes: int = MAX_BATCH_BYTES,
          on_applied: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, Any]:
     """Apply one batch and commit it; returns `{last_mutation_id, results}`.
@@ -61,13 +71,11 @@ def push(session: Session, user: User | TokenUser, client_id: Any, mutations: An
     then read only if a registry handler needs it; the client row's first round trip checks
     that the account exists).
 
-    Raises: PayloadTooLarge (413), ValidationFailed (422, malformed batch), Forbidden (403,
+    Raises: PayloadTooLarge (413, more than `max_batch` mutations; the byte limit is checked
+    where the body arrives, `api/sync`), ValidationFailed (422, malformed batch), Forbidden (403,
     client bound to another user), Conflict (409, the batch starts past last_mutation_id + 1),
     UnknownUser (401).
     """
-    if body_bytes is not None and body_bytes > max_bytes:
-        raise PayloadTooLarge(f"A batch holds at most {max_bytes} bytes.",
-                              extra={"max_bytes": max_bytes, "max_mutations": max_batch})
     cid = client_uuid(client_id)
     batch = _batch(mutations)
     if len(batch) > max_batch:
@@ -139,7 +147,7 @@ def _push_once(session: Session, user: User | TokenUser, cid: uuid.UUID,
     savepoint per mutation (two round trips fewer each); if any handler fails, the whole
     transaction is rolled back and the batch is redone with savepoints (`safe`)."""
     received = clock.now()
-    saves = SaveBatch(session, user, cid, lang, received)
+    saves = PushBatch(session, user, cid, lang, received)
     state = saves.begin(batch)
     if state is None:
         raise UnknownUser("The account no longer exists.")
@@ -205,12 +213,8 @@ def apply_one(session: Session, user: User, cid: uuid.UUID, m: dict[str, Any],
         ctx = Context(session=session, user=user, client_id=cid, mutation_id=m["id"],
                       captured_at=captured, lang=lang)
         outcome = _run(session, handler, ctx, args) if safe else _run_fast(handler, ctx, args)
-    result: dict[str, Any] = {"id": m["id"], "status": outcome.status, "entity": outcome.entity,
-                              "conflicts": outcome.conflicts}
-    if outcome.error is not None:
-        result["error"] = outcome.error
-    result.update(outcome.extra)
-    return result
+    return result_of(m["id"], outcome.status, outcome.entity, outcome.conflicts, outcome.error,
+                     outcome.extra)
 
 
 def _run_fast(handler: Any, ctx: Context, args: dict[str, Any]) -> Outcome:

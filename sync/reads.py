@@ -4,7 +4,7 @@ writes.
 
 `begin` (PostgreSQL) sends it as one statement in psycopg's pipeline mode on the
 session's connection, the transaction's BEGIN included: the batch's first round trip.
-`postgres` reads dossiers again later in the batch (after a registry handler ran); `core`
+`postgres` reads dossiers again later in the batch (after a registry handler ran); `on_sqlite`
 does the same with SQLAlchemy Core statements (SQLite). All return the same shapes.
 
 Errors from the driver connection are raised as SQLAlchemy's (`driver`), so the engine's
@@ -142,7 +142,7 @@ _BEGIN = (f"WITH c AS ({_CLIENT}) SELECT c.*, d.* FROM c "
           f"LEFT JOIN LATERAL ({_DOSSIERS}) AS d ON true")
 
 
-def core(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],
+def on_sqlite(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],
          wanted: set[tuple[uuid.UUID, int]]) -> Loaded:
     table = Dossier.__table__
     stmt = (select(table, Procedure.name.label("procedure_name"), Procedure.current_version,
@@ -167,7 +167,7 @@ def core(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],
     return rows, bases, own
 
 
-def lock_client_core(session: Session, client_id: uuid.UUID, user_id: int,
+def lock_client_on_sqlite(session: Session, client_id: uuid.UUID, user_id: int,
                      now: Any) -> ClientState | None:
     """SQLite: the client's row, created on first sight (None when the user does not exist)."""
     stmt = (select(ClientState).where(ClientState.client_id == client_id).with_for_update()

@@ -2,11 +2,11 @@
 
 `pipelined` (PostgreSQL) writes every table in ONE statement on the session's own
 connection and transaction, followed by the COMMIT when it is the batch's last write, in
-psycopg's pipeline mode: one round trip for the whole batch. `core` does the same with
+psycopg's pipeline mode: one round trip for the whole batch. `on_sqlite` does the same with
 one SQLAlchemy Core statement per table (SQLite; the engine commits).
 
 The feed's sequence numbers are allocated by ONE update of the user's row (`change_seq =
-change_seq + n`), which locks it until commit like `sync.feed.record` does, so the feed
+change_seq + n`), which locks it until commit like `app.services.change_feed.record` does, so the feed
 stays gap-free.
 """
 
@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 from app import compactjson
 from app.models.dossiers import Dossier, DossierVersion
 from app.models.sync import ClientState, ClientWrite, MutationResult
-from app.services import clock
-from sync import feed
+from app.services import change_feed, clock
 from sync.reads import driver
 
 Rows = list[dict[str, Any]]
@@ -81,8 +80,8 @@ def pipelined(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers:
                      "at": r["created_at"].isoformat()} for r in results],
         "client": None if client is None else {
             "last_mutation_id": client["last_mutation_id"],
-            "last_captured_at": _iso(client["last_captured_at"]),
-            "updated_at": _iso(client["updated_at"])},
+            "last_captured_at": clock.iso(client["last_captured_at"]),
+            "updated_at": clock.iso(client["updated_at"])},
     }
     with driver(session) as conn, conn.pipeline(), conn.cursor() as cur:
         cur.execute(_WRITE, {"doc": compactjson.dumps(doc), "user_id": user_id, "now": clock.now()})
@@ -90,11 +89,8 @@ def pipelined(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers:
             conn.commit()
 
 
-def _iso(moment: Any) -> str | None:
-    return None if moment is None else moment.isoformat()
 
-
-def core(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers: Rows, own: Rows,
+def on_sqlite(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers: Rows, own: Rows,
          versions: Rows, changes: list[tuple[str, Any, str]], results: Rows,
          client: dict[str, Any] | None, commit: bool = False) -> None:
     if dossiers:
@@ -112,7 +108,7 @@ def core(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers: Rows
     if versions:
         session.execute(DossierVersion.__table__.insert(), versions)
     if changes:
-        feed.record_many(session, user_id, changes)
+        change_feed.record_many(session, user_id, changes)
     if results:
         session.execute(MutationResult.__table__.insert(), results)
     if client:

@@ -75,8 +75,9 @@ class Gunicorn:
         threads: int = 4,
         env: dict[str, str] | None = None,
         metrics_dir: Path | None = None,
+        port: int | None = None,
     ) -> None:
-        self.port = free_port()
+        self.port = port or free_port()  # a given port: the same origin again after a restart
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"gunicorn-{self.port}.log"
         self.metrics_dir = metrics_dir or tmp / f"metrics-{self.port}"

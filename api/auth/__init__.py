@@ -9,7 +9,8 @@ from flask_smorest import Blueprint
 
 from api.auth.schemas import LoginIn, LogoutIn, MeIn, RefreshIn, RegisterIn, TokensOut, UserOut
 from api.security import BEARER, request_language, user_required
-from app.errors import DomainError, ValidationFailed
+from api.transactions import commits
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.limits import login_limits, refresh_limits, register_limits
 from app.services import accounts
@@ -26,48 +27,37 @@ def _tokens(result: dict[str, Any]) -> dict[str, Any]:
 @register_limits
 @blp.arguments(RegisterIn)
 @blp.response(201, TokensOut)
+@commits
 def register(body: dict[str, Any]) -> dict[str, Any]:
     """Create a citizen account (phone or email) and sign in."""
     user = accounts.register(db.session, password=body["password"], full_name=body["full_name"],
                              phone=body.get("phone"), email=body.get("email"),
                              language=body.get("language") or request_language())
-    result = _tokens(accounts.issue_tokens(db.session, user))
-    db.session.commit()
-    return result
+    return _tokens(accounts.issue_tokens(db.session, user))
 
 
 @blp.post("/login")
 @login_limits
 @blp.arguments(LoginIn)
 @blp.response(200, TokensOut)
+@commits(keep_on_refusal=True)
 def login(body: dict[str, Any]) -> dict[str, Any]:
     """Sign in with phone or email and password; repeated failures are slowed down (429)."""
     login_name = body.get("login") or body.get("phone") or body.get("email")
     if not login_name:
         raise ValidationFailed("Give a phone number or email.", errors={"login": ["Required."]})
-    try:
-        user = accounts.authenticate(db.session, login_name, body["password"])
-    except DomainError:
-        db.session.commit()  # keep the failure count even though the login failed
-        raise
-    result = _tokens(accounts.issue_tokens(db.session, user))
-    db.session.commit()
-    return result
+    user = accounts.authenticate(db.session, login_name, body["password"])  # counts failures
+    return _tokens(accounts.issue_tokens(db.session, user))
 
 
 @blp.post("/refresh")
 @refresh_limits
 @blp.arguments(RefreshIn)
 @blp.response(200, TokensOut)
+@commits(keep_on_refusal=True)
 def refresh(body: dict[str, Any]) -> dict[str, Any]:
     """Rotate the refresh token; reusing an old one revokes the whole family."""
-    try:
-        result = _tokens(accounts.rotate(db.session, body["refresh_token"]))
-    except DomainError:
-        db.session.commit()  # a detected reuse revokes the family: keep that
-        raise
-    db.session.commit()
-    return result
+    return _tokens(accounts.rotate(db.session, body["refresh_token"]))  # a reuse revokes the family
 
 
 @blp.post("/logout")
@@ -75,10 +65,10 @@ def refresh(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(204)
 @blp.doc(security=BEARER)
 @user_required
+@commits
 def logout(body: dict[str, Any]) -> None:
     """Revoke the refresh-token family of this session."""
     accounts.logout(db.session, current_user, body.get("refresh_token"))
-    db.session.commit()
 
 
 @blp.get("/me")
@@ -94,10 +84,10 @@ def me() -> dict[str, Any]:
 @blp.response(200, UserOut)
 @blp.doc(security=BEARER)
 @user_required
+@commits
 def update_me(body: dict[str, Any]) -> dict[str, Any]:
     """Change the display name or the language notifications are written in."""
     for key in ("language", "full_name"):
         if key in body:
             setattr(current_user, key, body[key])
-    db.session.commit()
     return user_dict(current_user)

@@ -25,6 +25,7 @@ from api.documents.schemas import (
     ShareOut,
 )
 from api.security import BEARER, citizen_required, official_required, user_required
+from api.transactions import commits
 from app.errors import NotFound
 from app.extensions import db
 from app.services import device_signatures, document_shares, signed_documents
@@ -84,11 +85,11 @@ def document_pdf(document_id: str) -> Response:
 @blp.response(201, ShareOut)
 @blp.doc(security=BEARER)
 @citizen_required
+@commits
 def create_share(body: dict[str, Any], document_id: str) -> dict[str, Any]:
     """A link that opens the document without an account until it expires or is revoked."""
     document = signed_documents.owned_document(db.session, current_user, document_id)
     link, token = document_shares.create(db.session, document, body["hours"])
-    db.session.commit()
     data = document_shares.link_dict(link, token)
     base = current_app.config.get("PUBLIC_URL") or ""
     data["url"] = base.rstrip("/") + data["url"]
@@ -109,10 +110,10 @@ def list_shares(document_id: str) -> dict[str, Any]:
 @blp.response(200, ShareOut)
 @blp.doc(security=BEARER)
 @citizen_required
+@commits
 def revoke_share(document_id: str, share_id: str) -> dict[str, Any]:
     document = signed_documents.owned_document(db.session, current_user, document_id)
     link = document_shares.revoke(db.session, document, share_id)
-    db.session.commit()
     return document_shares.link_dict(link)
 
 
@@ -121,13 +122,13 @@ def revoke_share(document_id: str, share_id: str) -> dict[str, Any]:
 @blp.response(200, IssuedOut)
 @blp.doc(security=BEARER)
 @official_required
+@commits
 def revoke_document(body: dict[str, Any], document_id: str) -> dict[str, Any]:
     """The issuing agency withdraws a document: /verify shows it revoked from then on."""
     document = signed_documents.owned_document(db.session, current_user, document_id)
     if document.agency_code != current_user.agency_code:
         raise NotFound("No such document.")
     signed_documents.revoke(db.session, current_user, document, body["reason"])
-    db.session.commit()
     return signed_documents.document_dict(document)
 
 
@@ -136,9 +137,9 @@ def revoke_document(body: dict[str, Any], document_id: str) -> dict[str, Any]:
 @blp.response(201, DeviceKeyOut)
 @blp.doc(security=BEARER)
 @citizen_required
+@commits
 def register_device_key(body: dict[str, Any]) -> dict[str, Any]:
     """Register this phone's public key; its submissions are then signed with it."""
     key = device_signatures.register_key(db.session, current_user, body["public_key"],
                                          body["label"])
-    db.session.commit()
     return {"id": str(key.id), "created_at": key.created_at.isoformat()}

@@ -6,13 +6,11 @@ from typing import Any
 
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
 
 from api.dossiers.schemas import DossierListQuery, DossierOut, DossierPageOut
 from api.security import BEARER, citizen_required
 from app.extensions import db
-from app.models.dossiers import Dossier
-from app.services.dossiers import get_owned
+from app.services.dossiers import get_owned, list_owned
 from app.services.representations import dossier_dict
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers",
@@ -26,17 +24,10 @@ blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers",
 @citizen_required
 def list_dossiers(query: dict[str, Any]) -> dict[str, Any]:
     """My dossiers, newest change first."""
-    stmt = select(Dossier).where(Dossier.owner_id == current_user.id)
-    if query.get("status"):
-        stmt = stmt.where(Dossier.status == query["status"])
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    page, per_page = query["page"], query["per_page"]
-    rows = db.session.scalars(
-        stmt.order_by(Dossier.updated_at.desc(), Dossier.id).limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return {"items": [dossier_dict(d, history=False) for d in rows], "page": page,
-            "per_page": per_page, "total": total}
+    found = list_owned(db.session, current_user, status=query.get("status"), page=query["page"],
+                       per_page=query["per_page"])
+    found["items"] = [dossier_dict(d, history=False) for d in found["items"]]
+    return found
 
 
 @blp.get("/<dossier_id>")

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.services import lifecycle as lc
+from app.services import lifecycle
 
 
 class EventOut(Schema):
@@ -29,7 +29,7 @@ class DossierOut(Schema):
     procedure_name = fields.Dict()
     agency_code = fields.String()
     form_version = fields.Integer()
-    status = fields.String(metadata={"enum": list(lc.STATUSES)})
+    status = fields.String(metadata={"enum": list(lifecycle.STATUSES)})
     status_code = fields.Integer(allow_none=True)
     version = fields.Integer()
     fields_ = fields.Dict(data_key="fields", attribute="fields")
@@ -62,7 +62,7 @@ class PageQuery(Schema):
 
 
 class DossierListQuery(PageQuery):
-    status = fields.String(load_default=None, validate=validate.OneOf(lc.STATUSES))
+    status = fields.String(load_default=None, validate=validate.OneOf(lifecycle.STATUSES))
 
 
 class DossierPageOut(Schema):

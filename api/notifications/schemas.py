@@ -17,6 +17,8 @@ class NotificationOut(Schema):
     title = fields.String()
     body = fields.String()
     urgency = fields.String()
+    texts = fields.Dict(metadata={"description": "Title and body per language: "
+                                                 "{\"vi\": {\"title\", \"body\"}, \"en\": {…}}"})
     data = fields.Dict()
     created_at = fields.String()
     read_at = fields.String(allow_none=True)

@@ -3,11 +3,11 @@
 from marshmallow import Schema, fields, validate
 
 from api.dossiers.schemas import PageQuery
-from app.services import lifecycle as lc
+from app.services import lifecycle
 
 
 class OfficeListQuery(PageQuery):
-    status = fields.String(load_default=None, validate=validate.OneOf(lc.STATUSES[1:]))
+    status = fields.String(load_default=None, validate=validate.OneOf(lifecycle.STATUSES[1:]))
     overdue = fields.Boolean(load_default=None)
     procedure = fields.String(load_default=None)
     receipt_code = fields.String(load_default=None)
@@ -27,7 +27,7 @@ class ResultIn(Schema):
 
 
 class TransitionIn(Schema):
-    action = fields.String(required=True, validate=validate.OneOf(lc.OFFICIAL_ACTIONS))
+    action = fields.String(required=True, validate=validate.OneOf(lifecycle.OFFICIAL_ACTIONS))
     note = fields.String(load_default=None, validate=validate.Length(max=4000))
     fields_ = fields.List(fields.String(validate=validate.Length(max=64)), data_key="fields",
                           load_default=list, validate=validate.Length(max=200),

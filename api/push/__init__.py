@@ -10,15 +10,12 @@ from flask_smorest import Blueprint
 
 from api.push.schemas import SubscriptionIn, SubscriptionOut, UnsubscribeIn, VapidKeyOut
 from api.security import BEARER, citizen_required
+from api.transactions import commits
 from app.extensions import db
+from app.jobs import push_worker  # noqa: F401  (hooks the commit: deliveries go out after it)
 from app.limits import per_user
 from app.models.push import PushSubscription
-from app.services import (  # noqa: F401 - push_worker hooks the commit
-    push,
-    push_subscriptions,
-    push_worker,
-    vapid,
-)
+from app.services import push, push_subscriptions, vapid
 
 blp = Blueprint("push", __name__, url_prefix="/api/v1/push", description="Web Push")
 
@@ -49,6 +46,7 @@ def vapid_public_key() -> Any:
 @blp.doc(security=BEARER)
 @citizen_required
 @per_user("RATELIMIT_PUSH_USER")
+@commits
 def subscribe(body: dict[str, Any]) -> Any:
     """Subscribe this device; the same device subscribing again replaces its old subscription."""
     sub, created = push_subscriptions.subscribe(
@@ -62,7 +60,6 @@ def subscribe(body: dict[str, Any]) -> Any:
         allowed_hosts=current_app.config["PUSH_ALLOWED_HOSTS"],
         max_devices=int(push.setting(current_app, "PUSH_MAX_DEVICES")),
     )
-    db.session.commit()
     return _subscription_dict(sub), 201 if created else 200
 
 
@@ -71,8 +68,8 @@ def subscribe(body: dict[str, Any]) -> Any:
 @blp.response(204)
 @blp.doc(security=BEARER)
 @citizen_required
+@commits
 def unsubscribe(body: dict[str, Any]) -> Response:
     """Stop pushing to this endpoint (no error if it was not subscribed)."""
     push_subscriptions.unsubscribe(db.session, current_user, body["endpoint"])
-    db.session.commit()
     return Response(status=204)

@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from app.services.ids import as_uuid
+
 
 class MutationIn(Schema):
     class Meta:
@@ -67,12 +69,9 @@ def load_push(body: Any) -> dict[str, Any]:
     elif body["client_id"] is None:
         errors["client_id"] = [_NULL]
     else:
-        client_id = body["client_id"]
-        if not isinstance(client_id, uuid.UUID):
-            try:
-                client_id = uuid.UUID(client_id)
-            except (ValueError, AttributeError, TypeError):
-                errors["client_id"] = ["Not a valid UUID."]
+        client_id = as_uuid(body["client_id"]) if isinstance(body["client_id"], str | uuid.UUID) else None
+        if client_id is None:
+            errors["client_id"] = ["Not a valid UUID."]
     mutations: list[dict[str, Any]] = []
     raw = body.get("mutations")
     if "mutations" not in body:

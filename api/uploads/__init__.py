@@ -8,26 +8,24 @@ arrive: it streams into a file of its own, then appends under a short row lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import click
 from flask import Response, current_app, request, send_file, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user, verify_jwt_in_request
 from flask_smorest import Blueprint
-from sqlalchemy import select
-from werkzeug.exceptions import ClientDisconnected
 from werkzeug.http import http_date
 
 from api.security import BEARER, citizen_required, request_language
-from app.errors import DomainError, Forbidden, Gone, NotFound, PayloadTooLarge, ValidationFailed
+from api.transactions import commit_step, commits
+from api.uploads import body
+from api.uploads.settings import settings
+from app.errors import Forbidden, Gone, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from app.extensions import db
+from app.jobs import push_worker
 from app.limits import per_user
 from app.models.uploads import COMPLETE, Upload
 from app.services import (
-    documents,  # noqa: F401  (registers dossier.attach / dossier.detach)
-    push_worker,
     tus,
     upload_expiry,
     upload_store,
@@ -49,10 +47,6 @@ FILE_OK = {
 blp = Blueprint(
     "uploads", __name__, url_prefix="/api/v1/uploads", description="Resumable document uploads (tus 1.0.0)"
 )
-
-
-def settings() -> upload_store.Settings:
-    return upload_store.Settings.from_config(current_app.config)
 
 
 @blp.before_request
@@ -99,63 +93,6 @@ def _status_headers(upload: Upload) -> dict[str, str]:
     return headers
 
 
-def _pieces(state: dict[str, Any]) -> Iterator[bytes]:
-    """The request body in pieces; a dropped connection just ends it."""
-    stream = request.stream
-    while True:
-        try:
-            piece = stream.read(upload_store.PIECE)
-        except (ClientDisconnected, OSError):
-            state["dropped"] = True
-            return
-        if not piece:
-            return
-        yield piece
-
-
-def _write_body(upload: Upload) -> Upload | None:
-    """Store one body at the upload's offset; returns the upload as stored (None if gone).
-
-    No transaction stays open while the body arrives (on SQLite one would block every
-    writer of the app for the whole transfer).
-    """
-    s = settings()
-    checksum = tus.parse_checksum(request.headers.get("Upload-Checksum"))
-    upload_id, start, room = upload.id, upload.offset, upload.length - upload.offset
-    expected = request.content_length
-    if expected is not None and expected > s.chunk_max:
-        raise PayloadTooLarge(
-            f"Send at most {s.chunk_max} bytes per request.", extra={"chunk_max_bytes": s.chunk_max}
-        )
-    if expected is not None and expected > room:
-        raise PayloadTooLarge(
-            "The body runs past Upload-Length.", extra={"upload_length": upload.length, "offset": start}
-        )
-    db.session.commit()
-    got = tus.receive(s, upload_id, start, room, _pieces({}), expected, checksum)
-    try:
-        stored = tus.locked(db.session, upload_id)
-        if stored is None:
-            return None
-        if not got.checksum_ok:
-            raise tus.ChecksumMismatch(
-                "The chunk's checksum does not match; it was not stored. Send it again.",
-                headers={"Upload-Offset": str(stored.offset)},
-            )
-        tus.append(db.session, s, stored, got)
-        uploads.check_type_early(db.session, s, stored)
-        uploads.finish(db.session, s, stored)
-        db.session.commit()
-    except DomainError:
-        db.session.commit()  # keep what was decided (a discarded upload stays discarded)
-        raise
-    finally:
-        got.path.unlink(missing_ok=True)
-    if stored.status == COMPLETE:
-        upload_store.drop_partial(s, upload_id)
-    return stored
-
-
 @blp.route("", methods=["OPTIONS", "POST"], provide_automatic_options=False)
 class UploadCollection(MethodView):
     @blp.doc(responses=CAPABILITIES)
@@ -179,20 +116,20 @@ class UploadCollection(MethodView):
         upload = uploads.create(
             db.session, s, current_user, length, request.headers.get("Upload-Metadata"), request_language()
         )
-        db.session.commit()
+        commit_step()
         with_body = (request.content_type or "").startswith(tus.OCTET_STREAM) and (
             request.content_length or request.headers.get("Transfer-Encoding")
         )
         if with_body and upload.status != COMPLETE:
             upload_id = upload.id
             try:
-                stored = _write_body(upload)
+                stored = body.write_body(upload)
             except tus.ChecksumMismatch:
                 # The client never got a Location for it: leave nothing behind.
                 gone = db.session.get(Upload, upload_id)
                 if gone is not None:
                     uploads.discard(db.session, s, gone)
-                    db.session.commit()
+                    commit_step()
                 raise
             if stored is None:
                 raise NotFound("The upload was removed meanwhile.")
@@ -218,7 +155,7 @@ class UploadItem(MethodView):
         upload = self._mine(upload_id)
         if upload.status != COMPLETE and upload.offset == upload.length:
             # A crash after the last bytes but before completion: finish it now.
-            _finish_again(upload)
+            body.finish_again(upload)
         return Response(
             status=200, headers={**_status_headers(upload), "Upload-Metadata": upload.metadata_header}
         )
@@ -237,7 +174,7 @@ class UploadItem(MethodView):
     def patch(self, upload_id: str) -> Response:
         """Append bytes at Upload-Offset (Content-Type: application/offset+octet-stream)."""
         if not (request.content_type or "").startswith(tus.OCTET_STREAM):
-            raise UnsupportedBody()
+            raise UnsupportedMediaType(f"Send the bytes as {tus.OCTET_STREAM}.")
         tus.parse_checksum(request.headers.get("Upload-Checksum"))  # 400 before anything else
         upload = self._mine(upload_id)
         offset = tus.parse_int(request.headers.get("Upload-Offset"), "Upload-Offset")
@@ -251,17 +188,17 @@ class UploadItem(MethodView):
             if request.content_length:
                 raise PayloadTooLarge("The upload is already complete.")
             return Response(status=204, headers=_status_headers(upload))
-        stored = _write_body(upload)
+        stored = body.write_body(upload)
         if stored is None:
             raise NotFound("No such upload.")
         return Response(status=204, headers=_status_headers(stored))
 
     @blp.doc(security=BEARER, responses=NO_CONTENT)
+    @commits
     def delete(self, upload_id: str) -> Response:
         """Terminate: forget the upload and its bytes."""
         upload = self._mine(upload_id, alive=False)
         uploads.terminate(db.session, settings(), upload)
-        db.session.commit()
         return Response(status=204)
 
     @blp.doc(responses=NO_CONTENT)
@@ -285,30 +222,12 @@ class UploadItem(MethodView):
             try:
                 upload_expiry.ensure_alive(db.session, s, upload)
             except Gone:
-                db.session.commit()
+                commit_step()
                 upload_store.drop_partial(s, key)  # its bytes go once the commit says expired
                 raise
             finally:
-                db.session.commit()
+                commit_step()
         return upload
-
-
-def _finish_again(upload: Upload) -> None:
-    s = settings()
-    stored = tus.locked(db.session, upload.id)
-    if stored is not None and stored.status != COMPLETE and stored.offset == stored.length:
-        try:
-            uploads.finish(db.session, s, stored)
-        finally:
-            db.session.commit()
-        upload_store.drop_partial(s, stored.id)
-
-
-class UnsupportedBody(DomainError):
-    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
-
-    def __init__(self) -> None:
-        super().__init__(f"Send the bytes as {tus.OCTET_STREAM}.")
 
 
 @blp.get("")
@@ -316,29 +235,21 @@ class UnsupportedBody(DomainError):
 @citizen_required
 def list_uploads() -> Any:
     """My uploads, newest first (finished and unfinished)."""
-    rows = db.session.scalars(
-        select(Upload).where(Upload.owner_id == current_user.id).order_by(Upload.created_at.desc()).limit(200)
-    )
-    return {"items": [uploads.upload_dict(u) for u in rows]}
+    return {"items": [uploads.upload_dict(u) for u in uploads.list_owned(db.session, current_user)]}
 
 
 @blp.get("/<upload_id>/content")
 @blp.doc(security=BEARER, responses=FILE_OK)
+@commits
 def content(upload_id: str) -> Response:
     """The stored file: for its owner, or an official of the agency handling a dossier using it."""
     verify_jwt_in_request()
     user = current_user
-    key = uploads.parse_uuid(upload_id)
-    upload = db.session.get(Upload, key) if key is not None else None
-    use = uploads.official_use(db.session, user, upload) if upload is not None and user.is_official else None
-    allowed = upload is not None and (upload.owner_id == user.id if not user.is_official else use is not None)
-    if not allowed:
-        raise NotFound("No such upload.")
+    upload, use = uploads.readable_by(db.session, user, upload_id)
     path = upload_store.content_path(settings(), upload)
     if use is not None:
         # An official reading a citizen's file is in the citizen's access log, like record reads.
         warehouse_access.log_upload_read(db.session, upload, user, dossier_id=use[0], document_code=use[1])
-        db.session.commit()
     resp = send_file(
         path,
         mimetype=upload.content_type or "application/octet-stream",
@@ -350,16 +261,3 @@ def content(upload_id: str) -> Response:
     )
     resp.headers["Cache-Control"] = "private, no-cache"
     return resp
-
-
-@blp.cli.command("expire")
-def expire_command() -> None:
-    """Expire unfinished uploads past their time and remove bytes nothing uses any more.
-
-    The periodic sweep does this on its own; the command is for operators who want it now.
-    """
-    counts = upload_expiry.run(current_app)
-    click.echo(
-        f"Expired {counts['expired']} unfinished uploads, forgot {counts['forgotten']} "
-        f"old ones, removed {counts['orphan_files']} orphaned partial files."
-    )

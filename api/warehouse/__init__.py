@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 from flask import Response, current_app, send_file
 from flask_jwt_extended import current_user, verify_jwt_in_request
 from flask_smorest import Blueprint
 
 from api.security import BEARER, citizen_required, official_required
+from api.transactions import commits
 from api.warehouse.schemas import FILE_OK, JSON_OK, PrefillQuery, StatsQuery
 from app.errors import NotFound
 from app.extensions import db
@@ -38,10 +38,10 @@ def _no_store(data: dict[str, Any]) -> Response:
 @blp.get("")
 @blp.doc(security=BEARER, responses=JSON_OK)
 @citizen_required
+@commits
 def overview() -> Response:
     """My profile, results, reusable documents, and who read them when."""
     data = warehouse_access.overview(db.session, current_user)
-    db.session.commit()
     return _no_store(data)
 
 
@@ -49,16 +49,17 @@ def overview() -> Response:
 @blp.arguments(PrefillQuery, location="query")
 @blp.doc(security=BEARER, responses=JSON_OK)
 @citizen_required
+@commits
 def prefill(query: dict[str, Any]) -> Response:
     """Values the state already holds for a form, with their source; records to reuse."""
     version = query["version"] or catalog.get_procedure(db.session, query["procedure"]).current_version
     data = warehouse_reuse.prefill(db.session, current_user, query["procedure"], version)
-    db.session.commit()
     return _no_store(data)
 
 
 @blp.get("/records/<record_id>")
 @blp.doc(security=BEARER, responses=JSON_OK)
+@commits
 def get_record(record_id: str) -> Response:
     """One record: for its owner, or an official handling a dossier that uses it (logged)."""
     verify_jwt_in_request()
@@ -73,25 +74,24 @@ def get_record(record_id: str) -> Response:
         dossier_id=dossier_id,
     )
     data = warehouse.record_dict(record)
-    db.session.commit()
     return _no_store(data)
 
 
 @blp.get("/records/<record_id>/content")
 @blp.doc(security=BEARER, responses=FILE_OK)
+@commits
 def record_content(record_id: str) -> Response:
     """A document record's file (same access rules as the record; logged)."""
     verify_jwt_in_request()
     record, dossier_id = warehouse.get_record_for(db.session, current_user, record_id)
     if record.sha256 is None:
         raise NotFound("This record has no file.")
-    path = upload_store.Settings.from_config(current_app.config).blob(record.sha256)
-    if not path.exists():
+    path = upload_store.local_blob(upload_store.Settings.from_config(current_app.config), record.sha256)
+    if path is None:
         raise NotFound("The file is no longer stored.")
     warehouse_access.log_read(
         db.session, record.owner_id, current_user, "download", record=record, dossier_id=dossier_id
     )
-    db.session.commit()
     resp = send_file(
         path,
         mimetype=record.content_type or "application/octet-stream",
@@ -123,17 +123,3 @@ def reuse_stats(query: dict[str, Any]) -> Response:
             "procedures": rows,
         }
     )
-
-
-@blp.cli.command("seed-demo-citizen")
-@click.option("--phone", default="0912000001", show_default=True)
-def seed_demo_citizen(phone: str) -> None:
-    """Create (or refresh) a demo citizen with a verified profile and print the login."""
-    from app.cli import _demo_password
-
-    password = _demo_password()
-    user = warehouse.seed_demo_citizen(db.session, phone, password)
-    db.session.commit()
-    click.echo(f"Demo citizen #{user.id} {user.full_name}: login {user.phone}, password {password}")
-    for key, field in sorted(warehouse.ensure_profile(db.session, user).items()):
-        click.echo(f"  {key}: {field.value}  ({field.source}, verified={field.verified})")

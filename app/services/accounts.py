@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
-from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -24,6 +23,31 @@ PHONE_RE = re.compile(r"^(0|\+84|84)(3|5|7|8|9)[0-9]{8}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COMMON = {"12345678", "123456789", "1234567890", "password", "matkhau", "matkhau123",
           "password1", "qwerty123", "11111111", "00000000", "abc12345", "iloveyou"}
+
+
+class TokenCodec(Protocol):
+    """Signs and reads the session's tokens (JWT, bound to the app in `app/tokens.py`)."""
+
+    def encode_access(self, identity: str, claims: dict[str, Any]) -> str: ...
+    def encode_refresh(self, identity: str, claims: dict[str, Any]) -> str: ...
+    def decode(self, token: str, allow_expired: bool) -> dict[str, Any]: ...
+
+
+_wiring: dict[str, Any] = {}
+
+
+def configure(tokens: TokenCodec, config: Callable[[], Mapping[str, Any]]) -> None:
+    """Called by the app factory: the token codec and the running app's settings
+    (LOGIN_FREE_ATTEMPTS, JWT_*_TOKEN_EXPIRES, REFRESH_REUSE_GRACE_SECONDS)."""
+    _wiring.update(tokens=tokens, config=config)
+
+
+def _tokens() -> TokenCodec:
+    return _wiring["tokens"]
+
+
+def _config() -> Mapping[str, Any]:
+    return _wiring["config"]()
 
 
 def normalise_phone(phone: str) -> str:
@@ -122,7 +146,7 @@ def authenticate(session: Session, login: str, password: str) -> User:
     if not ok:
         if user is not None:
             user.failed_logins += 1
-            free = current_app.config["LOGIN_FREE_ATTEMPTS"]
+            free = _config()["LOGIN_FREE_ATTEMPTS"]
             if user.failed_logins >= free:
                 delay = min(2 ** (user.failed_logins - free), 900)
                 user.locked_until = now + timedelta(seconds=delay)
@@ -140,16 +164,15 @@ def _claims(user: User) -> dict[str, Any]:
 def issue_tokens(session: Session, user: User, family_id: str | None = None) -> dict[str, Any]:
     family_id = family_id or uuid.uuid4().hex
     jti = uuid.uuid4().hex
-    refresh = create_refresh_token(identity=str(user.id), additional_claims={"jti": jti,
-                                                                           "fam": family_id})
-    expires = clock.now() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+    refresh = _tokens().encode_refresh(str(user.id), {"jti": jti, "fam": family_id})
+    expires = clock.now() + _config()["JWT_REFRESH_TOKEN_EXPIRES"]
     session.add(RefreshToken(jti=jti, family_id=family_id, user_id=user.id, expires_at=expires))
-    access = create_access_token(identity=str(user.id), additional_claims=_claims(user))
+    access = _tokens().encode_access(str(user.id), _claims(user))
     return {
         "access_token": access,
         "refresh_token": refresh,
         "token_type": "Bearer",
-        "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+        "expires_in": int(_config()["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
         "user": user,
     }
 
@@ -168,7 +191,7 @@ def rotate(session: Session, refresh_token: str) -> dict[str, Any]:
         raise Unauthorized("This session has ended. Sign in again.")
     now = clock.now()
     if row.used_at is not None:
-        grace = timedelta(seconds=current_app.config.get("REFRESH_REUSE_GRACE_SECONDS", 30))
+        grace = timedelta(seconds=_config().get("REFRESH_REUSE_GRACE_SECONDS", 30))
         if now - row.used_at > grace:
             revoke_family(session, row.family_id, now)
             raise Unauthorized("This refresh token was already used; the session is revoked.")
@@ -199,7 +222,7 @@ def logout(session: Session, user: User, refresh_token: str | None) -> None:
 
 def _decode_refresh(token: str, allow_expired: bool = False) -> dict[str, Any]:
     try:
-        claims = decode_token(token, allow_expired=allow_expired)
+        claims = _tokens().decode(token, allow_expired)
     except Exception as exc:  # any decoding failure is the same answer to the client
         raise Unauthorized("Invalid refresh token.") from exc
     if claims.get("type") != "refresh" or "fam" not in claims:

@@ -18,3 +18,8 @@ def local_date(moment: datetime) -> date:
 
 def today() -> date:
     return local_date(now())
+
+
+def iso(moment: datetime | date | None) -> str | None:
+    """The one wire format of a time or date: ISO 8601, None stays None."""
+    return None if moment is None else moment.isoformat()

@@ -42,6 +42,7 @@ from app.models.accounts import User
 from app.models.dossiers import Dossier
 from app.models.signed import DeviceKey, SubmissionSignature
 from app.services import clock
+from app.services.ids import as_uuid
 
 MAX_KEYS_PER_USER = 20
 
@@ -124,7 +125,9 @@ def check_submission(session: Session, user: User, dossier: Dossier, signed: Any
         raise ValidationFailed("`device_signature` must be an object.",
                                errors={"device_signature": ["object"]})
     try:
-        key_id = uuid.UUID(str(signed.get("key_id")))
+        key_id = as_uuid(signed.get("key_id"))
+        if key_id is None:
+            raise ValueError("key_id")
         captured_at = str(signed["captured_at"])
         raw = _b64url(str(signed["signature"]))
         claimed = signed.get("documents", {})

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.errors import Gone, NotFound
 from app.models.signed import IssuedDocument, ShareLink
 from app.services import clock
+from app.services.ids import as_uuid
 
 MAX_HOURS = 24 * 30
 DEFAULT_HOURS = 72
@@ -42,11 +43,8 @@ def links_of(session: Session, document: IssuedDocument) -> list[ShareLink]:
 
 
 def revoke(session: Session, document: IssuedDocument, link_id: Any) -> ShareLink:
-    try:
-        key = uuid.UUID(str(link_id))
-    except ValueError:
-        raise NotFound("No such share link.") from None
-    link = session.get(ShareLink, key)
+    key = as_uuid(link_id)
+    link = session.get(ShareLink, key) if key is not None else None
     if link is None or link.document_id != document.id:
         raise NotFound("No such share link.")
     if link.revoked_at is None:

@@ -13,7 +13,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "type_boolean": {"vi": "Giá trị phải là có hoặc không.", "en": "Must be yes or no."},
     "type_list": {"vi": "Giá trị phải là danh sách.", "en": "Must be a list."},
     "type_object": {"vi": "Giá trị không đúng dạng.", "en": "Has the wrong shape."},
-    "date": {"vi": "Ngày không hợp lệ (YYYY-MM-DD).", "en": "Not a valid date (YYYY-MM-DD)."},
+    "date": {"vi": "Ngày không hợp lệ: nhập ngày/tháng/năm, ví dụ 17/05/1990.",
+             "en": "Not a valid date: type day/month/year, for example 17/05/1990."},
     "date_min": {"vi": "Ngày không được trước {min}.", "en": "Must not be before {min}."},
     "date_max": {"vi": "Ngày không được sau {max}.", "en": "Must not be after {max}."},
     "min": {"vi": "Giá trị phải từ {min} trở lên.", "en": "Must be at least {min}."},
@@ -26,7 +27,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Không được quá {max_length} ký tự.",
         "en": "Must have at most {max_length} characters.",
     },
-    "pattern": {"vi": "Giá trị không đúng định dạng.", "en": "Has the wrong format."},
+    # Every `pattern` in the catalog is a name's (letters, spaces, hyphens, apostrophes): say
+    # what is wrong in those words rather than "wrong format".
+    "pattern": {"vi": "Chỉ dùng chữ cái và dấu cách, không dùng chữ số hay ký hiệu (như @, #, $).",
+                "en": "Use letters and spaces only, no digits or symbols (such as @, #, $)."},
     "nul": {"vi": "Có ký tự không hợp lệ (NUL).", "en": "Contains an invalid character (NUL)."},
     "phone": {
         "vi": "Số điện thoại di động không hợp lệ.",

@@ -5,42 +5,43 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models.accounts import User
 from app.models.dossiers import Dossier
 from app.models.notifications import Notification
-from app.services import lifecycle as lc
+from app.services import change_feed, lifecycle, links
 from app.services.i18n import localise
-from sync import feed
+from app.services.pagination import page_of
 
 # Status → (urgency, title, body) per language; {name}, {receipt}, {date} are filled in.
 TEXTS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
-    lc.ACCEPTED: ("normal",
+    lifecycle.ACCEPTED: ("normal",
                   {"vi": "Hồ sơ đã được tiếp nhận", "en": "Application accepted"},
                   {"vi": "{name}: mã hồ sơ {receipt}, hẹn trả kết quả ngày {date}.",
                    "en": "{name}: receipt {receipt}, result due on {date}."}),
-    lc.REFUSED: ("high",
+    lifecycle.REFUSED: ("high",
                  {"vi": "Hồ sơ không được tiếp nhận", "en": "Application not accepted"},
                  {"vi": "{name}: hồ sơ không được tiếp nhận. Xem lý do trong ứng dụng.",
                   "en": "{name}: the application was not accepted. See why in the app."}),
-    lc.SUPPLEMENT_REQUESTED: ("high",
+    lifecycle.SUPPLEMENT_REQUESTED: ("high",
                               {"vi": "Cần bổ sung hồ sơ", "en": "More information needed"},
                               {"vi": "{name} ({receipt}): cán bộ yêu cầu bổ sung thông tin.",
                                "en": "{name} ({receipt}): the office asks you to add or fix items."}),
-    lc.AWAITING_FEE: ("high",
+    lifecycle.AWAITING_FEE: ("high",
                       {"vi": "Cần nộp phí, lệ phí", "en": "Fee payment needed"},
                       {"vi": "{name} ({receipt}): vui lòng nộp phí, lệ phí.",
                        "en": "{name} ({receipt}): please pay the fee."}),
-    lc.STOPPED: ("normal",
+    lifecycle.STOPPED: ("normal",
                  {"vi": "Hồ sơ bị dừng xử lý", "en": "Handling stopped"},
                  {"vi": "{name} ({receipt}): hồ sơ bị dừng xử lý.",
                   "en": "{name} ({receipt}): handling of the application stopped."}),
-    lc.RESULT_READY: ("high",
+    lifecycle.RESULT_READY: ("high",
                       {"vi": "Đã có kết quả", "en": "Result ready"},
                       {"vi": "{name} ({receipt}): đã có kết quả giải quyết.",
                        "en": "{name} ({receipt}): the result is ready."}),
-    lc.RETURNED: ("normal",
+    lifecycle.RETURNED: ("normal",
                   {"vi": "Đã trả kết quả", "en": "Result returned"},
                   {"vi": "{name} ({receipt}): đã trả kết quả. Mời bạn đánh giá.",
                    "en": "{name} ({receipt}): the result was returned. Please rate the service."}),
@@ -48,6 +49,18 @@ TEXTS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
 
 LOCK_SCREEN = {"vi": "{name}: có cập nhật mới. Mở Hồ sơ để xem.",
                "en": "{name}: there is an update. Open Hoso to see it."}
+
+def render(kind: str, params: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Title and body in both languages (the inbox shows the reader's, whatever it was when
+    the notification was made). `params["name"]` may be a {"vi", "en"} procedure name."""
+    spec = TEXTS.get(kind)
+    if spec is None:
+        return {}
+    _urgency, title, body = spec
+    return {lang: {"title": title[lang],
+                   "body": body[lang].format(**{**params, "name": localise(params.get("name"), lang)})}
+            for lang in ("vi", "en")}
+
 
 # Called with each new notification after it is flushed; push delivery registers here.
 listeners: list[Callable[[Session, Notification], None]] = []
@@ -58,28 +71,43 @@ def notify_status(session: Session, dossier: Dossier, owner: User) -> Notificati
     spec = TEXTS.get(dossier.status)
     if spec is None:
         return None
-    urgency, title, body = spec
+    urgency, title, _body = spec
     lang = owner.language if owner.language in ("vi", "en") else "vi"
     params: dict[str, Any] = {
-        "name": localise(dossier.procedure.name, lang),
+        "name": dossier.procedure.name,
         "receipt": dossier.receipt_code or "",
         "date": dossier.appointment_date.strftime("%d/%m/%Y") if dossier.appointment_date else "",
     }
+    texts = render(dossier.status, params)
     # The push payload shows on a lock screen: the procedure's name only, no receipt code or date.
-    lock_screen = LOCK_SCREEN[lang].format(name=params["name"])
+    lock_screen = LOCK_SCREEN[lang].format(name=localise(dossier.procedure.name, lang))
     note = Notification(
         user_id=owner.id,
         dossier_id=dossier.id,
         kind=dossier.status,
         title=title[lang],
-        body=body[lang].format(**params),
+        body=texts[lang]["body"],
         urgency=urgency,
         data={"dossier_id": str(dossier.id), "status": dossier.status,
-              "url": f"/#/dossiers/{dossier.id}", "lock_screen": lock_screen},
+              "url": links.dossier(dossier.id), "lock_screen": lock_screen, "params": params},
     )
     session.add(note)
     session.flush()
-    feed.record(session, owner.id, "notification", note.id)
+    change_feed.record(session, owner.id, "notification", note.id)
     for listener in listeners:
         listener(session, note)
     return note
+
+
+def inbox(session: Session, user: User, *, unread: bool | None, page: int, per_page: int
+          ) -> dict[str, Any]:
+    """A page of the user's notifications, newest first, and how many are unread."""
+    mine = Notification.user_id == user.id
+    stmt = select(Notification).where(mine)
+    if unread is not None:
+        stmt = stmt.where(Notification.read_at.is_(None) if unread else Notification.read_at.is_not(None))
+    found = page_of(session, stmt, Notification.created_at.desc(), Notification.id.desc(),
+                    page=page, per_page=per_page)
+    found["unread"] = session.scalar(select(func.count()).select_from(Notification)
+                                     .where(mine, Notification.read_at.is_(None)))
+    return found

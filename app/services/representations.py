@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.notifications import Notification
-from app.services import clock
-from app.services import lifecycle as lc
+from app.services import clock, lifecycle, links, notifications
 from app.services.dossiers import is_overdue
-
-
-def _iso(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def user_dict(user: User) -> dict[str, Any]:
@@ -37,8 +32,8 @@ def procedure_dict(proc: Procedure, *, brief: bool = False) -> dict[str, Any]:
     }
     if not brief:
         data["versions"] = [
-            {"version": v.version, "published_at": _iso(v.published_at),
-             "accepted_until": _iso(v.accepted_until), "etag": v.etag}
+            {"version": v.version, "published_at": clock.iso(v.published_at),
+             "accepted_until": clock.iso(v.accepted_until), "etag": v.etag}
             for v in proc.versions
         ]
     return data
@@ -47,11 +42,11 @@ def procedure_dict(proc: Procedure, *, brief: bool = False) -> dict[str, Any]:
 def form_dict(fv: FormVersion) -> dict[str, Any]:
     # Only immutable parts: the body must match its strong ETag forever.
     return {"procedure_code": fv.procedure_code, "version": fv.version,
-            "published_at": _iso(fv.published_at), "form": fv.form}
+            "published_at": clock.iso(fv.published_at), "form": fv.form}
 
 
 def event_dict(e: DossierEvent | Any, *, with_actor: bool = False) -> dict[str, Any]:
-    data = {"at": _iso(e.at), "actor_kind": e.actor_kind, "action": e.action,
+    data = {"at": clock.iso(e.at), "actor_kind": e.actor_kind, "action": e.action,
             "from_status": e.from_status, "to_status": e.to_status, "note": e.note,
             "data": e.data or {}}
     if with_actor:
@@ -69,16 +64,16 @@ def dossier_dict(d: Dossier | Any, *, history: bool = True, for_official: bool =
         "id": str(d.id), "procedure_code": d.procedure_code,
         "procedure_name": d.procedure.name if procedure_name is None else procedure_name,
         "agency_code": d.agency_code, "form_version": d.form_version, "status": d.status,
-        "status_code": lc.STATUS_CODES.get(d.status), "version": d.version,
+        "status_code": lifecycle.STATUS_CODES.get(d.status), "version": d.version,
         "fields": d.fields, "field_stamps": d.field_stamps, "documents": d.documents,
-        "receipt_code": d.receipt_code, "submitted_at": _iso(d.submitted_at),
-        "accepted_at": _iso(d.accepted_at), "appointment_date": _iso(d.appointment_date),
+        "receipt_code": d.receipt_code, "submitted_at": clock.iso(d.submitted_at),
+        "accepted_at": clock.iso(d.accepted_at), "appointment_date": clock.iso(d.appointment_date),
         "overdue": is_overdue(d, today), "paused": d.paused_on is not None,
-        "finished_at": _iso(d.finished_at), "supplement_request": d.supplement_request,
+        "finished_at": clock.iso(d.finished_at), "supplement_request": d.supplement_request,
         "result": d.result, "fee_amount": d.fee_amount, "rating": d.rating,
-        "rating_comment": d.rating_comment, "created_at": _iso(d.created_at),
-        "updated_at": _iso(d.updated_at),
-        "allowed_actions": lc.allowed_actions(d.status, lc.CITIZEN),
+        "rating_comment": d.rating_comment, "created_at": clock.iso(d.created_at),
+        "updated_at": clock.iso(d.updated_at),
+        "allowed_actions": lifecycle.allowed_actions(d.status, lifecycle.CITIZEN),
     }
     if for_official:
         data["owner"] = {"id": d.owner.id, "full_name": d.owner.full_name,
@@ -90,6 +85,13 @@ def dossier_dict(d: Dossier | Any, *, history: bool = True, for_official: bool =
 
 
 def notification_dict(n: Notification) -> dict[str, Any]:
+    """`texts` holds the title and body in both languages when they can be rendered again
+    (the reader's language wins over the one at creation); `data.url` always comes from the
+    route table, so rows stored with an older link open the right screen too."""
+    data = {**(n.data or {}), "url": links.dossier(n.dossier_id)}
+    params = data.get("params")
+    texts = notifications.render(n.kind, params) if isinstance(params, dict) else {}
     return {"id": str(n.id), "dossier_id": str(n.dossier_id) if n.dossier_id else None,
             "kind": n.kind, "title": n.title, "body": n.body, "urgency": n.urgency,
-            "data": n.data, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}
+            "texts": texts or {lang: {"title": n.title, "body": n.body} for lang in ("vi", "en")},
+            "data": data, "created_at": clock.iso(n.created_at), "read_at": clock.iso(n.read_at)}

@@ -25,6 +25,7 @@ from app.models.dossiers import Dossier, DossierEvent
 from app.models.signed import IssuedDocument
 from app.services import clock, forms, pdf_render, pki
 from app.services.dossiers import form_version, transition_listeners
+from app.services.ids import as_uuid
 
 log = logging.getLogger(__name__)
 RESULT, RECEIPT = "result", "receipt"
@@ -259,11 +260,8 @@ def documents_of_owner(session: Session, user: User) -> list[IssuedDocument]:
 
 def owned_document(session: Session, user: User, document_id: Any) -> IssuedDocument:
     """The citizen's own document (an official's: one of their agency); else 404."""
-    try:
-        key = uuid.UUID(str(document_id))
-    except ValueError:
-        raise NotFound("No such document.") from None
-    doc = session.get(IssuedDocument, key)
+    key = as_uuid(document_id)
+    doc = session.get(IssuedDocument, key) if key is not None else None
     if doc is None or not (doc.owner_id == user.id or (
             user.is_official and user.agency_code == doc.agency_code)):
         raise NotFound("No such document.")

@@ -1,7 +1,7 @@
 """The tus 1.0.0 protocol: its headers, and a request body appended at the committed offset.
 
-Bytes go to disk before the new offset is committed, so an upload cut at any byte resumes
-where the database says it stopped.
+Bytes are stored (on disk or in object storage) before the new offset is committed, so an
+upload cut at any byte resumes where the database says it stopped.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import secrets
 import uuid
 from collections.abc import Callable, Iterable
@@ -22,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, DomainError, Gone, PayloadTooLarge
 from app.models.uploads import EXPIRED, Upload
-from app.services import clock
-from app.services.upload_store import PIECE, Settings
+from app.services import clock, upload_store
+from app.services.upload_store import Settings
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,checksum,termination,expiration"
@@ -170,14 +169,7 @@ def append(session: Session, settings: Settings, upload: Upload, got: Received) 
         )
     skip = upload.offset - got.start
     if got.size > skip:
-        partial = settings.partial(upload.id)
-        with open(got.path, "rb") as src, open(partial, "ab") as dst:
-            dst.truncate(upload.offset)  # bytes past the committed offset were never acknowledged
-            src.seek(skip)
-            for piece in iter(lambda: src.read(PIECE), b""):
-                dst.write(piece)
-            dst.flush()
-            os.fsync(dst.fileno())
+        upload_store.append(settings, upload.id, upload.offset, got.path, skip)
         upload.offset = got.start + got.size
         upload.expires_at = clock.now() + settings.ttl
     session.flush()

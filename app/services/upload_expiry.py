@@ -7,20 +7,15 @@ nothing, and a partial file is removed only after the commit that says no upload
 
 from __future__ import annotations
 
-import os
-import threading
-import time
+import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
-from flask import Flask
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.errors import Gone, NotFound
-from app.extensions import db
 from app.models.uploads import EXPIRED, UPLOADING, Upload
-from app.services import clock
+from app.services import clock, upload_store
 from app.services.upload_store import Settings
 from app.services.uploads import unlink_from_dossiers
 
@@ -85,11 +80,14 @@ def remove_orphans(session: Session, settings: Settings, now: datetime | None = 
     """
     now = now or clock.now()
     partial_dir = settings.root / "partial"
-    if not partial_dir.is_dir():
-        return 0
-    paths = list(partial_dir.iterdir())
+    remote = upload_store.remote_partials(settings)
+    paths = list(partial_dir.iterdir()) if partial_dir.is_dir() else []
     live = {u.hex for u in session.scalars(select(Upload.id).where(Upload.status == UPLOADING))}
+    session.rollback()  # nothing written; no transaction stays open during the removals
     orphans = 0
+    for upload_hex in remote - live:
+        upload_store.drop_partial(settings, uuid.UUID(hex=upload_hex))
+        orphans += 1
     for path in paths:
         # <id> is live while its upload is; <id>.<token>.part is a request's own body,
         # left behind only by a worker that died (an hour is far longer than any request).
@@ -103,38 +101,3 @@ def remove_orphans(session: Session, settings: Settings, now: datetime | None = 
         except FileNotFoundError:
             continue  # another sweeper or the request itself removed it
     return orphans
-
-
-def run(app: Flask) -> dict[str, int]:
-    """One expiry pass, as the CLI and the periodic sweep run it (inside an app context)."""
-    settings = Settings.from_config(app.config)
-    session = db.session
-    try:
-        counts = expire(session, settings)
-        session.commit()
-        counts["orphan_files"] = remove_orphans(session, settings)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return counts
-
-
-_last_run: dict[int, tuple[int, float]] = {}
-_last_run_lock = threading.Lock()
-
-
-def run_if_due(app: Flask) -> dict[str, Any] | None:
-    """`run`, at most once every UPLOAD_EXPIRE_EVERY_SECONDS in this process (None if not due)."""
-    every = float(
-        app.config.get("UPLOAD_EXPIRE_EVERY_SECONDS")
-        or os.environ.get("UPLOAD_EXPIRE_EVERY_SECONDS")
-        or EXPIRE_EVERY_SECONDS
-    )
-    now = time.monotonic()
-    with _last_run_lock:
-        pid, last = _last_run.get(id(app), (0, 0.0))
-        if pid == os.getpid() and now - last < every:
-            return None
-        _last_run[id(app)] = (os.getpid(), now)
-    return run(app)

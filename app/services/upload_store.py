@@ -2,11 +2,17 @@
 
 Finished files are named by their sha256, so identical files are stored once and a blob is
 removed only when no complete upload names it any more.
+
+Two places: the local directory `UPLOAD_DIR` (the embedded default; several app nodes need
+it on one shared volume), or S3-compatible object storage when `UPLOAD_S3_BUCKET` is set
+(`upload_s3`; the production option). With S3, `UPLOAD_DIR` is each node's own scratch
+space: request bodies on their way in, and a cache of finished (immutable) files.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import uuid
 from collections.abc import Mapping
@@ -20,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Gone
 from app.models.uploads import COMPLETE, Upload
+from app.services.upload_s3 import S3Store
 from app.services.upload_types import SNIFF_BYTES
 
 PIECE = 64 * 1024
@@ -33,6 +40,7 @@ class Settings:
     max_size: int  # Tus-Max-Size: no document may be larger
     chunk_max: int  # one PATCH/POST body
     ttl: timedelta  # an unfinished upload expires this long after its last chunk
+    s3: S3Store | None = None  # object storage shared by every node (None: UPLOAD_DIR only)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -44,6 +52,7 @@ class Settings:
             ttl=timedelta(
                 hours=float(config.get("UPLOAD_EXPIRES_HOURS") or env.get("UPLOAD_EXPIRES_HOURS", 72))
             ),
+            s3=S3Store.from_env(config),
         )
 
     def partial(self, upload_id: uuid.UUID) -> Path:
@@ -54,6 +63,13 @@ class Settings:
 
 
 def head_bytes(settings: Settings, upload: Upload, n: int = SNIFF_BYTES) -> bytes:
+    if settings.s3 is not None:
+        if upload.status == COMPLETE:
+            local = local_blob(settings, upload.sha256 or "")
+            return local.read_bytes()[:n] if local else b""
+        buf = io.BytesIO()
+        settings.s3.read_partial(upload.id.hex, buf, min(n, upload.offset))
+        return buf.getvalue()
     path = settings.partial(upload.id) if upload.status != COMPLETE else settings.blob(upload.sha256 or "")
     try:
         with open(path, "rb") as fh:
@@ -62,7 +78,32 @@ def head_bytes(settings: Settings, upload: Upload, n: int = SNIFF_BYTES) -> byte
         return b""
 
 
-def partial_sha256(settings: Settings, upload_id: uuid.UUID) -> str:
+def append(settings: Settings, upload_id: uuid.UUID, offset: int, src_path: Path, skip: int) -> None:
+    """Store the bytes of `src_path` past `skip` at the committed `offset` (the upload's row
+    is locked by the caller, who moves the offset once this returns)."""
+    if settings.s3 is not None:
+        with open(src_path, "rb") as src:
+            src.seek(skip)
+            settings.s3.put_range(upload_id.hex, offset, src)
+        return
+    partial = settings.partial(upload_id)
+    with open(src_path, "rb") as src, open(partial, "ab") as dst:
+        dst.truncate(offset)  # bytes past the committed offset were never acknowledged
+        src.seek(skip)
+        for piece in iter(lambda: src.read(PIECE), b""):
+            dst.write(piece)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def partial_sha256(settings: Settings, upload_id: uuid.UUID, length: int | None = None) -> str:
+    """The hash of a fully received upload. With S3 its ranges are first joined into the
+    local partial file, which `store_blob` then sends as the finished file."""
+    if settings.s3 is not None:
+        path = settings.partial(upload_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:
+            settings.s3.read_partial(upload_id.hex, fh, length if length is not None else 1 << 62)
     digest = hashlib.sha256()
     with open(settings.partial(upload_id), "rb") as fh:
         for piece in iter(lambda: fh.read(PIECE), b""):
@@ -77,6 +118,8 @@ def store_blob(settings: Settings, upload_id: uuid.UUID, sha: str) -> None:
     between loses nothing.
     """
     blob = settings.blob(sha)
+    if settings.s3 is not None and not settings.s3.has_blob(sha):
+        settings.s3.put_blob(sha, settings.partial(upload_id))
     if not blob.exists():
         blob.parent.mkdir(parents=True, exist_ok=True)
         tmp = blob.with_name(f"{sha}.{upload_id.hex}.tmp")
@@ -87,7 +130,34 @@ def store_blob(settings: Settings, upload_id: uuid.UUID, sha: str) -> None:
 def drop_partial(settings: Settings, upload_id: uuid.UUID) -> None:
     """Once a commit says no upload writes here any more: completed (the bytes now live in the
     blob store) or expired."""
+    if settings.s3 is not None:
+        settings.s3.drop_partial(upload_id.hex)
     settings.partial(upload_id).unlink(missing_ok=True)
+
+
+def remote_partials(settings: Settings) -> set[str]:
+    """Ids (hex) of uploads with unfinished bytes in object storage (none without S3)."""
+    return settings.s3.partial_ids() if settings.s3 is not None else set()
+
+
+def blob_exists(settings: Settings, sha: str) -> bool:
+    if settings.s3 is not None:
+        return settings.s3.has_blob(sha)
+    return settings.blob(sha).exists()
+
+
+def local_blob(settings: Settings, sha: str) -> Path | None:
+    """A finished file on this node's disk (fetched from object storage if needed), or None."""
+    path = settings.blob(sha)
+    if path.exists() or not sha:
+        return path if sha else None
+    if settings.s3 is None:
+        return None
+    try:
+        settings.s3.fetch_blob(sha, path)
+    except FileNotFoundError:
+        return None
+    return path
 
 
 def collect_blob(session: Session, settings: Settings, sha: str) -> None:
@@ -95,6 +165,8 @@ def collect_blob(session: Session, settings: Settings, sha: str) -> None:
         select(Upload.id).where(Upload.sha256 == sha, Upload.status == COMPLETE)
     ).first()
     if still_used is None:
+        if settings.s3 is not None:
+            settings.s3.delete_blob(sha)
         settings.blob(sha).unlink(missing_ok=True)
 
 
@@ -103,7 +175,7 @@ def content_path(settings: Settings, upload: Upload) -> Path:
         raise Conflict(
             "The upload is not complete yet.", extra={"offset": upload.offset, "length": upload.length}
         )
-    path = settings.blob(upload.sha256)
-    if not path.exists():
+    path = local_blob(settings, upload.sha256)
+    if path is None:
         raise Gone("The file is no longer stored.")
     return path

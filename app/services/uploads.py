@@ -17,13 +17,15 @@ from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier
 from app.models.uploads import COMPLETE, UPLOADING, DocumentLink, Upload
-from app.services import clock
-from app.services import lifecycle as lc
+from app.services import clock, lifecycle
 from app.services.i18n import localise, message
+from app.services.ids import as_uuid
 from app.services.tus import BadTusRequest, ChecksumMismatch, parse_metadata
 from app.services.upload_store import (
     Settings,
+    blob_exists,
     collect_blob,
+    drop_partial,
     head_bytes,
     partial_sha256,
     store_blob,
@@ -69,16 +71,9 @@ def _doc_limits(doc: dict[str, Any], settings: Settings) -> tuple[int, list[str]
 # ---- Lookups -----------------------------------------------------------------------------
 
 
-def parse_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def get_owned(session: Session, user: User, upload_id: Any) -> Upload:
     """The caller's own upload; another user's id is answered exactly like a missing one."""
-    key = parse_uuid(upload_id)
+    key = as_uuid(upload_id)
     upload = session.get(Upload, key) if key is not None else None
     if upload is None or upload.owner_id != user.id:
         raise NotFound("No such upload.")
@@ -160,7 +155,7 @@ def _finish_from_known(
             Upload.sha256 == upload.declared_sha256,
         )
     ).first()
-    if known is None or not settings.blob(known.sha256 or "").exists():
+    if known is None or not blob_exists(settings, known.sha256 or ""):
         return
     if known.length != upload.length:
         raise BadTusRequest("Upload-Length does not match the file with this sha256.")
@@ -213,7 +208,7 @@ def finish(session: Session, settings: Settings, upload: Upload) -> None:
     """
     if upload.status != UPLOADING or upload.offset != upload.length:
         return
-    sha = partial_sha256(settings, upload.id)
+    sha = partial_sha256(settings, upload.id, upload.length)
     if upload.declared_sha256 and upload.declared_sha256 != sha:
         discard(session, settings, upload)
         raise ChecksumMismatch(
@@ -252,7 +247,7 @@ def discard(session: Session, settings: Settings, upload: Upload) -> None:
     """Forget an upload entirely: its row, its partial bytes, items that pointed at it."""
     unlink_from_dossiers(session, upload)
     sha = upload.sha256 if upload.status == COMPLETE else None
-    settings.partial(upload.id).unlink(missing_ok=True)
+    drop_partial(settings, upload.id)
     session.delete(upload)
     session.flush()
     if sha:
@@ -283,7 +278,8 @@ def terminate(session: Session, settings: Settings, upload: Upload) -> None:
         select(Dossier.id)
         .join(DocumentLink, DocumentLink.dossier_id == Dossier.id)
         .where(
-            DocumentLink.upload_id == upload.id, Dossier.status.not_in([lc.DRAFT, lc.SUPPLEMENT_REQUESTED])
+            DocumentLink.upload_id == upload.id,
+            Dossier.status.not_in([lifecycle.DRAFT, lifecycle.SUPPLEMENT_REQUESTED]),
         )
     ).first()
     kept = session.scalars(select(WarehouseRecord.id).where(WarehouseRecord.upload_id == upload.id)).first()
@@ -302,7 +298,7 @@ def agency_link(session: Session, official: User, link: Any) -> tuple[uuid.UUID,
     row = session.execute(
         select(Dossier.id, DocumentLink.document_code)
         .join(DocumentLink, DocumentLink.dossier_id == Dossier.id)
-        .where(link, Dossier.agency_code == official.agency_code, Dossier.status != lc.DRAFT)
+        .where(link, Dossier.agency_code == official.agency_code, Dossier.status != lifecycle.DRAFT)
     ).first()
     return (row[0], row[1]) if row is not None else None
 
@@ -315,6 +311,25 @@ def official_use(session: Session, official: User, upload: Upload) -> tuple[uuid
 def readable_by_official(session: Session, official: User, upload: Upload) -> bool:
     """An official may read a document of a (non-draft) dossier of their own agency."""
     return official_use(session, official, upload) is not None
+
+
+def list_owned(session: Session, user: User, limit: int = 200) -> list[Upload]:
+    """The user's uploads, newest first (finished and unfinished)."""
+    return list(session.scalars(select(Upload).where(Upload.owner_id == user.id)
+                                .order_by(Upload.created_at.desc()).limit(limit)))
+
+
+def readable_by(session: Session, user: User, upload_id: Any
+                ) -> tuple[Upload, tuple[uuid.UUID, str] | None]:
+    """An upload its owner may read, or an official of the agency handling a dossier that
+    uses it (with that use: dossier id and document code, for the access log); else 404."""
+    key = as_uuid(upload_id)
+    upload = session.get(Upload, key) if key is not None else None
+    use = official_use(session, user, upload) if upload is not None and user.is_official else None
+    allowed = upload is not None and (upload.owner_id == user.id if not user.is_official else use is not None)
+    if not allowed:
+        raise NotFound("No such upload.")
+    return upload, use
 
 
 def upload_dict(upload: Upload) -> dict[str, Any]:

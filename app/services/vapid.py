@@ -14,12 +14,15 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import Flask
 from py_vapid import Vapid02
+
+if TYPE_CHECKING:  # the app is passed in; this module imports no Flask
+    from flask import Flask
 
 KEY_FILE = "vapid_private_key.pem"
 JWT_LIFETIME_SECONDS = 12 * 3600  # RFC 8292: at most 24 h

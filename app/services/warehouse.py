@@ -18,9 +18,9 @@ from app.errors import NotFound, ValidationFailed
 from app.models.accounts import User
 from app.models.uploads import DocumentLink
 from app.models.warehouse import RESULT, ProfileField, WarehouseRecord
-from app.services import clock
-from app.services.uploads import agency_link, parse_uuid
-from sync import feed
+from app.services import change_feed, clock
+from app.services.ids import as_uuid
+from app.services.uploads import agency_link
 
 SIGNUP, POPULATION_DB = "signup", "national_population_db"
 SOURCE_LABELS = {
@@ -147,7 +147,7 @@ def record_dict(record: WarehouseRecord) -> dict[str, Any]:
 
 
 def get_record_owned(session: Session, user: User, record_id: Any) -> WarehouseRecord:
-    key = parse_uuid(record_id)
+    key = as_uuid(record_id)
     record = session.get(WarehouseRecord, key) if key else None
     if record is None or record.owner_id != user.id:
         raise NotFound("No such record.")
@@ -156,7 +156,7 @@ def get_record_owned(session: Session, user: User, record_id: Any) -> WarehouseR
 
 def get_record_for(session: Session, user: User, record_id: Any) -> tuple[WarehouseRecord, uuid.UUID | None]:
     """A record its owner may read, or an official whose agency handles a dossier using it."""
-    key = parse_uuid(record_id)
+    key = as_uuid(record_id)
     record = session.get(WarehouseRecord, key) if key else None
     if record is None:
         raise NotFound("No such record.")
@@ -173,7 +173,7 @@ def get_record_for(session: Session, user: User, record_id: Any) -> tuple[Wareho
 def add_record(session: Session, record: WarehouseRecord) -> WarehouseRecord:
     session.add(record)
     session.flush()
-    feed.record(session, record.owner_id, "record", record.id)
+    change_feed.record(session, record.owner_id, "record", record.id)
     return record
 
 
@@ -239,27 +239,3 @@ def seed_demo_citizen(session: Session, phone: str, password: str) -> User:
             ),
         )
     return user
-
-
-# ---- Sync pull: records reach the phone like any other entity -----------------------------
-
-
-def _record_entity(session: Session, entity_id: str) -> dict[str, Any] | None:
-    key = parse_uuid(entity_id)
-    found = session.get(WarehouseRecord, key) if key else None
-    return record_dict(found) if found is not None else None
-
-
-def _snapshot(session: Session, user: User) -> list[tuple[str, str, dict[str, Any]]]:
-    return [("record", str(r.id), record_dict(r)) for r in records_of(session, user)]
-
-
-def register_pull() -> None:
-    from sync import pull
-
-    pull.entity_serialisers.setdefault("record", _record_entity)
-    if _snapshot not in pull.snapshot_providers:
-        pull.snapshot_providers.append(_snapshot)
-
-
-register_pull()

@@ -17,7 +17,7 @@ from app.models.uploads import COMPLETE, Upload
 from app.models.warehouse import DOCUMENT, RESULT, SubmissionStats, WarehouseRecord
 from app.services import clock, forms
 from app.services import dossiers as dossier_svc
-from app.services.uploads import parse_uuid
+from app.services.ids import as_uuid
 from app.services.warehouse import (
     SOURCE_LABELS,
     add_record,
@@ -141,7 +141,7 @@ def keep_documents(session: Session, dossier: Dossier) -> None:
     form = dossier_svc.form_version(session, dossier.procedure_code, dossier.form_version).form
     labels = {d["code"]: d.get("label") or {} for d in form.get("documents", [])}
     for code, item in (dossier.documents or {}).items():
-        key = parse_uuid(item.get("upload_id")) if item.get("source") == "upload" else None
+        key = as_uuid(item.get("upload_id")) if item.get("source") == "upload" else None
         upload = session.get(Upload, key) if key else None
         if upload is None or upload.status != COMPLETE or upload.owner_id != dossier.owner_id:
             continue

@@ -9,7 +9,23 @@ export * from './rules.js';
 // Every screen with a form shows the server's messages: have them before it renders.
 await loadMessages().catch(() => {});
 
-const INPUT_TYPES = { text: 'text', phone: 'tel', email: 'email', national_id: 'text', number: 'number', date: 'date' };
+// A date is typed as ngày/tháng/năm (17/05/1990) whatever the browser's locale: the browser's
+// own date control follows the phone's language, which may show mm/dd/yyyy to a Vietnamese
+// reader. Stored and sent as ISO (1990-05-17); ISO typed in is accepted too.
+const INPUT_TYPES = { text: 'text', phone: 'tel', email: 'email', national_id: 'text', number: 'number', date: 'text' };
+
+export function dateFromTyped(text) {
+  const v = String(text || '').trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return v;
+  const m = /^(\d{1,2})[/.\s-](\d{1,2})[/.\s-](\d{4})$/.exec(v) || /^(\d{2})(\d{2})(\d{4})$/.exec(v);
+  if (!m) return v; // not a date: the rules say so in the reader's language
+  return `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;
+}
+
+export function dateForDisplay(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso || ''));
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : (iso ?? '');
+}
 const idOf = (key) => `f-${key.replace(/\./g, '-')}`;
 const errIdOf = (key) => `e-${key.replace(/\./g, '-')}`;
 
@@ -18,7 +34,8 @@ function readControl(field, box) {
   const q = (sel) => box.querySelector(sel);
   switch (field.type) {
     case 'number': { const v = q('input').value; return v === '' ? null : Number(v); }
-    case 'date': case 'select': { const v = q('input,select').value; return v === '' ? null : v; }
+    case 'date': { const v = q('input').value.trim(); return v === '' ? null : dateFromTyped(v); }
+    case 'select': { const v = q('select').value; return v === '' ? null : v; }
     case 'radio': { const c = q('input:checked'); return c ? c.value : null; }
     case 'checkbox':
       if (field.options && field.options.length) {
@@ -70,8 +87,8 @@ function control(field, key, value, readonly) {
       if (field.type === 'email') attrs.autocomplete = 'email';
       if (field.type === 'number') Object.assign(attrs, { min: field.min, max: field.max, step: 'any', inputmode: 'decimal' });
       if (field.type === 'date') {
-        const bound = (b) => (b === 'today' ? new Date(Date.now() + 7 * 3600000).toISOString().slice(0, 10) : b);
-        Object.assign(attrs, { min: bound(field.min), max: bound(field.max) });
+        Object.assign(attrs, { value: dateForDisplay(value), placeholder: t('form.date_hint'), autocomplete: 'off',
+          inputmode: 'text', maxlength: 10, 'data-date': 'dmy' });
       }
       if (field.max_length) attrs.maxlength = field.max_length;
       return h('input', attrs);
@@ -93,7 +110,12 @@ function fieldBox(field, key, value, readonly, onInput) {
   if (!readonly) {
     box.addEventListener('input', () => onInput(key, readControl(field, box)));
     box.addEventListener('change', () => onInput(key, readControl(field, box)));
-    box.addEventListener('focusout', () => onInput(key, readControl(field, box), true));
+    box.addEventListener('focusout', () => {
+      const value = readControl(field, box);
+      // A date typed any accepted way is shown back as ngày/tháng/năm once the person moves on.
+      if (field.type === 'date' && value && /^\d{4}-\d{2}-\d{2}$/.test(value)) box.querySelector('input').value = dateForDisplay(value);
+      onInput(key, value, true);
+    });
   }
   return box;
 }

@@ -16,6 +16,14 @@ export async function setLang(next) {
   lang = next === 'en' ? 'en' : 'vi';
   texts = await fetchJson(`/i18n/${lang}.json`);
   document.documentElement.lang = lang;
+  // The page's own words outside the screens follow the language too.
+  const skip = document.querySelector('a.skip');
+  if (skip) skip.textContent = t('app.skip');
+  const nav = document.getElementById('nav');
+  if (nav) nav.setAttribute('aria-label', t('nav.label'));
+  document.title = t('app.title');
+  const ready = document.getElementById('offline-ready');
+  if (ready && document.documentElement.dataset.offlineReady) ready.textContent = t('app.offline_ready');
   try { localStorage.setItem('hoso.lang', lang); } catch { /* private mode */ }
 }
 
@@ -28,8 +36,10 @@ export function format(text, params) {
   return params ? text.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m)) : text;
 }
 
+// `{n}` of one takes the key's `_one` form where the language has one ("1 working day").
 export function t(key, params) {
-  return format(texts[key] ?? key, params);
+  const one = params && params.n === 1 && texts[`${key}_one`];
+  return format(one || (texts[key] ?? key), params);
 }
 
 // A validation message: the server's text for `key` in the current (or given) language.
@@ -62,8 +72,10 @@ export function fmtDate(iso) {
   if (!iso) return '';
   const d = iso.length === 10 ? new Date(`${iso}T00:00:00`) : new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  const opts = iso.length === 10 ? { dateStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' };
-  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'vi-VN', opts).format(d);
+  // dd/mm/yyyy in both languages (the way Vietnamese papers write it), whatever the browser's locale.
+  const day = { day: '2-digit', month: '2-digit', year: 'numeric' };
+  const opts = iso.length === 10 ? day : { ...day, hour: '2-digit', minute: '2-digit', hour12: false };
+  return new Intl.DateTimeFormat('en-GB', opts).format(d).replace(',', '');
 }
 
 export function fmtMoney(amount, currency = 'VND') {

@@ -6,6 +6,7 @@ import { h, clear } from './dom.js';
 import { initialLang, setLang, t } from './i18n.js';
 import { clientId } from './outbox.js';
 import * as sync from './sync.js';
+import { explainNoPush, mountDevice } from './device.js';
 import { markCurrent, mountSync, offerUpdate, problemText, renderNav, toast } from './ui/shell.js';
 
 // Screens load on first use (the catalog's is preloaded): a first visit on a slow network
@@ -14,6 +15,7 @@ const screen = (path, name) => () => import(path).then((m) => m[name]);
 const ROUTES = [
   [/^\/$/, screen('./ui/catalog.js', 'renderCatalog')],
   [/^\/p\/([\w-]+)$/, screen('./ui/catalog.js', 'renderProcedure'), ['code']],
+  [/^\/p\/([\w-]+)\/start$/, screen('./ui/catalog.js', 'renderStart'), ['code'], true],
   [/^\/d\/([\w-]+)\/edit$/, screen('./ui/editor.js', 'renderEditor'), ['id'], true],
   [/^\/d\/([\w-]+)$/, screen('./ui/dossiers.js', 'renderDossier'), ['id'], true],
   [/^\/dossiers$/, screen('./ui/dossiers.js', 'renderDossiers'), [], true],
@@ -25,6 +27,8 @@ const ROUTES = [
   [/^\/account$/, screen('./ui/auth.js', 'renderAccount')],
   [/^\/office$/, screen('./ui/office.js', 'renderOffice')],
   [/^\/office\/([\w-]+)$/, screen('./ui/office.js', 'renderOfficeDossier'), ['id']],
+  [/^\/view\/(upload|record|issued)\/([\w-]+)$/, screen('./ui/viewer.js', 'renderViewer'), ['kind', 'id'], true],
+  [/^\/welcome$/, screen('./ui/intro.js', 'renderIntro')],
 ];
 const openConflicts = (all) => all.filter((c) => !c.resolved_at && !c.local_choice);
 
@@ -44,6 +48,7 @@ const app = {
     location.hash = user.kind === 'official' ? '#/office' : next || '#/dossiers';
   },
   async signedOut() {
+    sync.stop();
     renderNav(null);
     location.hash = '#/login';
   },
@@ -70,6 +75,11 @@ async function route() {
   const seq = ++renderSeq;
   const [path, query] = (location.hash.slice(1) || '/').split('?');
   if (!path.startsWith('/')) return; // an in-page anchor such as the skip link
+  // Links made before the route table (app/services/links.py) said #/dossiers/<id>.
+  const legacy = /^\/dossiers\/([\w-]+)$/.exec(path);
+  if (legacy) { location.replace(`#/d/${legacy[1]}`); return; }
+  // A newcomer's first visit starts with what Hoso is (once per phone, never for someone known).
+  if (path === '/' && !hasStore() && !localStorage.getItem('hoso.introSeen')) { location.replace('#/welcome'); return; }
   if (cleanup) { const c = cleanup; cleanup = null; await c(); }
   const main = document.getElementById('main');
   const focused = document.activeElement && document.activeElement.id;
@@ -160,12 +170,16 @@ async function offlineReady() {
 }
 
 async function offerPushOnce() {
+  if (explainNoPush()) return; // no push here (an iPhone outside the Home Screen): say where news appears
   if (localStorage.getItem('hoso.pushOffered')) return;
   localStorage.setItem('hoso.pushOffered', '1');
   try {
     const mod = await import('./push.js');
-    await mod.offerPush(api);
-  } catch { /* no push module, or the person said no */ }
+    // Say what happened either way: a tap on "Turn on" must not end in silence.
+    const outcome = await mod.offerPush(api);
+    if (outcome === 'subscribed') toast(t('push.on'));
+    else if (outcome === 'denied') toast(t('push.denied'), 'warn');
+  } catch { toast(t('push.error'), 'warn'); }
 }
 
 async function boot() {
@@ -174,6 +188,7 @@ async function boot() {
   const user = (session && session.user) || (await api.lastUser());
   if (user) await openUser(user);
   mountSync();
+  mountDevice(); // asks to keep the storage; the banner while something waits only on the phone
   renderNav(session && session.user, await counts());
   document.getElementById('lang').addEventListener('click', async () => {
     await setLang(document.documentElement.lang === 'vi' ? 'en' : 'vi');
@@ -196,7 +211,6 @@ async function boot() {
   });
   api.onSession((s) => { if (s && !s.access_token && !s.refresh_token) toast(t('auth.expired'), 'warn'); });
   await route();
-  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   setupWorker().then(offlineReady).catch(() => {});
   if (user && user.kind !== 'official') sync.start();
   window.__hoso = { sync, api, store: () => store() };

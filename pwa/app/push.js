@@ -48,8 +48,9 @@ function keyBytes(base64url) {
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
 
-// A short explanation with two buttons; resolves true when the citizen says yes. The
-// permission prompt then comes from their tap, as browsers require.
+// A short explanation with two buttons; resolves false when the citizen says no, otherwise
+// with the browser's permission answer. The permission is asked inside the tap's own handler:
+// WebKit (Safari, iPhone apps on the Home Screen) shows the prompt only during a user gesture.
 function ask() {
   const lang = document.documentElement.lang === 'en' ? 'en' : 'vi';
   const text = TEXT[lang];
@@ -78,7 +79,7 @@ function ask() {
       const answer = e.target.closest('[data-push]');
       if (!answer) return;
       box.remove();
-      resolve(answer.dataset.push === 'yes');
+      resolve(answer.dataset.push === 'yes' ? Notification.requestPermission() : false);
     });
     document.body.appendChild(box);
     box.querySelector('[data-push="yes"]').focus();
@@ -112,8 +113,8 @@ export async function offerPush(api) {
   if (previous && previous.outcome !== 'error') return previous.outcome;
   if (Notification.permission === 'denied') return remember('denied');
   if (Notification.permission !== 'granted') {
-    if (!(await ask())) return remember('dismissed');
-    const permission = await Notification.requestPermission();
+    const permission = await ask();
+    if (!permission) return remember('dismissed');
     if (permission !== 'granted') return remember(permission === 'denied' ? 'denied' : 'dismissed');
   }
   try {

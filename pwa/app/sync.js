@@ -228,7 +228,7 @@ function schedule(ms) {
 
 // Runs one sync (push then pull); concurrent calls join the running one and run it again after.
 export function syncNow(reason = 'manual') {
-  if (!hasStore()) return Promise.resolve();
+  if (!hasStore() || !state.enabled) return Promise.resolve();
   if (running) { again = true; return running; }
   running = (async () => {
     do {
@@ -267,6 +267,13 @@ let kick = null;
 export function soon(ms = 800) {
   clearTimeout(kick);
   kick = setTimeout(() => syncNow('queued'), ms);
+}
+
+// Signed out on purpose: nothing to sync and no state to show until someone signs in.
+export function stop() {
+  clearTimeout(timer);
+  clearTimeout(kick);
+  emit({ enabled: false, signedOut: false, error: null });
 }
 
 let started = false;

@@ -38,7 +38,7 @@ def test_taken_phone_is_a_conflict(client):
     assert register(client).status_code == 201
     again = register(client, phone="+84 987 654 321")
     assert again.status_code == 409
-    assert again.get_json()["errors"] == {"phone": ["Already registered."]}
+    assert again.get_json()["errors"] == {"phone": ["Đã có tài khoản với thông tin này."]}
 
 
 def test_wrong_password_then_throttled(client):
@@ -55,7 +55,7 @@ def test_wrong_password_then_throttled(client):
 def test_unknown_account_gets_the_same_answer_as_wrong_password(client):
     resp = client.post("/api/v1/auth/login", json={"login": "0911111111", "password": "x" * 10})
     assert resp.status_code == 401
-    assert resp.get_json()["detail"] == "Wrong phone/email or password."
+    assert resp.get_json()["detail"] == "Số điện thoại/email hoặc mật khẩu không đúng."
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(client):

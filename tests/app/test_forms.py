@@ -75,7 +75,7 @@ def test_group_items_are_checked_with_paths():
     values = {**GOOD, "history": [{"from": "nope"}, {}, {}]}
     errors = forms.validate(FORM, values, "en", today=TODAY)
     assert errors["history"] == ["At most 2 entries."]
-    assert errors["history.0.from"] == ["Not a valid date (YYYY-MM-DD)."]
+    assert errors["history.0.from"] == ["Not a valid date: type day/month/year, for example 17/05/1990."]
     assert errors["history.0.address"] == ["This field is required."]
 
 

@@ -23,7 +23,7 @@ def test_a_token_verified_before_is_refused_once_it_expires(app, client, citizen
     while (expired := _me(client, token)).status_code == 200 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert expired.status_code == 401
-    assert expired.get_json()["title"] == "Token expired"
+    assert expired.get_json()["title"] == "Phiên đăng nhập đã hết hạn"
 
 
 def test_a_tampered_copy_of_a_verified_token_is_refused(client, citizen):

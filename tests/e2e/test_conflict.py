@@ -41,7 +41,7 @@ def test_offline_edits_on_two_phones_are_settled_by_the_owner(new_context: Any, 
     expect(a.locator("#sync")).to_have_attribute("data-state", "saved", timeout=15000)
     ctx_b.set_offline(False)
     # B's edit is the later one: it stands, A's value is kept in a conflict record.
-    conflicts_link = b.locator("#nav").get_by_role("link", name="Xung đột")
+    conflicts_link = b.locator("#nav").get_by_role("link", name="Cần bạn chọn")
     expect(conflicts_link).to_be_visible(timeout=15000)
     conflicts_link.click()
     card = b.locator(".conflict").first
@@ -62,5 +62,5 @@ def test_offline_edits_on_two_phones_are_settled_by_the_owner(new_context: Any, 
     # Phone A learns of it on its next pull (timer or focus) without typing anything.
     a.goto(f"/#/d/{dossier_id}/edit")
     expect(a.get_by_label(NAME)).to_have_value("Phạm Thị Hoà", timeout=25000)
-    expect(a.locator("#nav").get_by_role("link", name="Xung đột")).to_have_count(0, timeout=25000)
+    expect(a.locator("#nav").get_by_role("link", name="Cần bạn chọn")).to_have_count(0, timeout=25000)
     assert server_name() == "Phạm Thị Hoà"

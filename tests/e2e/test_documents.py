@@ -108,7 +108,7 @@ def test_photo_offline_submit_supplement_then_reuse(context: Any, page: Any, liv
     # A second procedure: the child's details and the birth certificate come from the result.
     second = docs.start(page, docs.INSURANCE)
     expect(page.locator("#f-child_full_name")).to_have_value(docs.CHILD, timeout=15000)
-    expect(page.locator("#f-child_birth_date")).to_have_value(docs.recent_birth().isoformat())
+    expect(page.locator("#f-child_birth_date")).to_have_value(docs.recent_birth().strftime("%d/%m/%Y"))
     expect(page.locator("#f-child_sex-1")).to_be_checked()
     expect(page.locator("#f-birth_certificate_number")).to_have_value("123/2026")
     expect(page.locator("[data-key=child_full_name] .note-src")).to_have_text("Từ Giấy khai sinh số 123/2026")

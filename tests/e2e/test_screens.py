@@ -121,6 +121,6 @@ def test_main_screens_are_accessible_and_the_desk_works(new_context: Any, live_s
     citizen.goto("/#/conflicts")
     check(citizen, "13-conflicts")
     citizen.locator("#lang").click()
-    expect(citizen.locator("h1")).to_have_text("Conflicts")
+    expect(citizen.locator("h1")).to_have_text("Information for you to choose")
     citizen.goto("/#/account")
     check(citizen, "14-account-en")

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from app.extensions import db as _db
-from app.services import push_worker, vapid
+from app.jobs import push_worker
+from app.services import vapid
 from tests.push.pushservice import Device, PushService
 
 REDIS_URL = "redis://127.0.0.1:6379/5"

@@ -11,10 +11,10 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import select
 
+from app.jobs import push_worker
 from app.models.catalog import Procedure
 from app.models.push import GONE, PENDING, SENDING, SENT, PushAttempt, PushDelivery, PushSubscription
 from app.services import lifecycle as lc
-from app.services import push_worker
 from tests.factories import make_dossier
 from tests.push.conftest import release, subscribe, transition, wait_idle
 
@@ -78,7 +78,7 @@ def test_supplement_request_pushes_once_to_each_device(
         assert got.claims["aud"] == service.origin and got.claims["sub"] == "mailto:ops@hoso.test"
         assert got.message == {
             "title": title, "body": body.format(name=name),
-            "url": f"/#/dossiers/{dossier.id}", "dossier_id": str(dossier.id),
+            "url": f"/#/d/{dossier.id}", "dossier_id": str(dossier.id),
             "notification_id": got.message["notification_id"], "tag": f"dossier-{dossier.id}"}
         assert dossier.receipt_code not in str(got.message)
         assert got.headers["urgency"] == "high"

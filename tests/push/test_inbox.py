@@ -23,7 +23,7 @@ def test_inbox_lists_my_notifications_newest_first(client: Any, db: Any, make_ci
     assert page["total"] == 2 and page["unread"] == 2
     first = page["items"][0]
     assert first["dossier_id"] == str(dossier.id) and first["urgency"] == "high"
-    assert first["data"]["url"] == f"/#/dossiers/{dossier.id}" and first["read_at"] is None
+    assert first["data"]["url"] == f"/#/d/{dossier.id}" and first["read_at"] is None
 
 
 def test_inbox_pages_and_filters(client: Any, db: Any, citizen: Any) -> None:

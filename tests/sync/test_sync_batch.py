@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.models.dossiers import DossierVersion
 from app.models.sync import Change, ClientWrite, ConflictRecord
-from sync.batch import SaveBatch
+from sync.batch import PushBatch
 from tests.sync.helpers import Phone, iso, save_args
 
 T0 = datetime.now(UTC) - timedelta(hours=1)
@@ -94,14 +94,14 @@ def stored(db: Any, user_id: int, ids: list[uuid.UUID]) -> dict[str, Any]:
 def test_fast_batches_answer_and_write_like_the_handler(client, db, make_citizen, monkeypatch):
     fast_user = make_citizen(name="Lê Thị Nhanh")
     bumps: list[Any] = []
-    real_bump = SaveBatch._bump
-    monkeypatch.setattr(SaveBatch, "_bump", lambda self, *a: (bumps.append(a), real_bump(self, *a)))
+    real_bump = PushBatch._bump
+    monkeypatch.setattr(PushBatch, "_bump", lambda self, *a: (bumps.append(a), real_bump(self, *a)))
     fast, fast_ids = scenario(client, fast_user)
     fast_rows = stored(db, fast_user.id, fast_ids)
     assert len(bumps) >= 6  # the fast path did take the saves it could
 
     # The same mutations again, for another citizen, with the fast path turned off.
-    monkeypatch.setattr(SaveBatch, "try_save", lambda self, m, captured: None)
+    monkeypatch.setattr(PushBatch, "try_save", lambda self, m, captured: None)
     slow_user = make_citizen(name="Trần Văn Chậm")
     slow, slow_ids = scenario(client, slow_user)
     slow_rows = stored(db, slow_user.id, slow_ids)

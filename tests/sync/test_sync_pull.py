@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from app.services import lifecycle as lc
+from app.services.change_feed import prune
 from app.services.dossiers import transition
-from sync.feed import prune
 from tests.factories import make_dossier
 from tests.sync.helpers import Phone, save_args
 

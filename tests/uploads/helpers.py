@@ -81,7 +81,7 @@ def sweep_in_new_process(config: dict[str, Any], ready: Any, go: Any, out: Any) 
     target: it must live in a module the child imports by name)."""
     from app import create_app
     from app.extensions import db
-    from app.services import upload_expiry
+    from app.jobs import upload_sweep
 
     app = create_app(config)
     try:
@@ -90,7 +90,7 @@ def sweep_in_new_process(config: dict[str, Any], ready: Any, go: Any, out: Any) 
             db.session.rollback()
             ready.set()
             go.wait(30)
-            out.put(("ok", upload_expiry.run(app)))
+            out.put(("ok", upload_sweep.run(app)))
             db.engine.dispose()
     except Exception as exc:  # reported to the test, which fails with it
         out.put(("error", repr(exc)))

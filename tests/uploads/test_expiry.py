@@ -9,8 +9,9 @@ from typing import Any
 
 from app import create_app
 from app.extensions import db as _db
+from app.jobs import push_worker
 from app.models.uploads import EXPIRED, UPLOADING, Upload
-from app.services import clock, push_worker
+from app.services import clock
 from tests.uploads.helpers import TUS, create, doc_meta, jpeg, patch, stored_files
 
 

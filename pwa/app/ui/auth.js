@@ -3,34 +3,54 @@ import * as api from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { count } from '../outbox.js';
-import { problemText, title } from './shell.js';
+import { problemText, title, toast } from './shell.js';
 
-function input(id, label, attrs = {}) {
+function input(id, label, attrs = {}, help = null) {
   return h('div.field', h('label', { for: id }, label),
-    h('input', { id, name: id, required: true, 'aria-describedby': `${id}-err`, ...attrs }),
-    h('p.error', { id: `${id}-err`, role: 'alert' }));
+    help ? h('p.help', { id: `${id}-help` }, help) : null,
+    h('input', { id, name: id, required: true, 'aria-describedby': help ? `${id}-help ${id}-err` : `${id}-err`, ...attrs }),
+    h('p.error', { id: `${id}-err` }));
 }
 
+// Each message once: a field's own message under the field, the rest in the summary.
 function showErrors(form, err) {
   const summary = form.querySelector('.summary');
-  summary.textContent = problemText(err);
   const errors = (err && err.body && err.body.errors) || {};
+  const shown = new Set();
   for (const el of form.querySelectorAll('p.error')) {
-    const key = el.id.replace(/-err$/, '').replace(/^(login|signup)-/, '');
+    const key = el.id.replace(/-err$/, '').replace(/^(login|signup|account)-/, '');
     el.textContent = (errors[key] || []).join(' ');
+    if (errors[key]) shown.add(key);
   }
+  const rest = Object.entries(errors).filter(([k]) => !shown.has(k)).flatMap(([, v]) => v);
+  const atFields = [...shown].flatMap((k) => errors[k]);
+  const detail = err && err.body && (err.body.detail || err.body.title);
+  summary.textContent = !err ? '' : err.offline || !err.body ? problemText(err)
+    : [atFields.includes(detail) ? null : detail, ...rest].filter(Boolean).join(' ');
 }
 
-export async function renderLogin(main, _params, app) {
+// Why a sign-in is asked for, when the person came from a procedure: they return there after.
+function whyNotice(params) {
+  const next = new URLSearchParams(params.query || '').get('next') || '';
+  return next.startsWith('#/p/') || next.startsWith('#/d/') ? h('p.notice', { id: 'why' }, t('auth.why_start')) : null;
+}
+
+function withNext(hash, params) {
+  const next = new URLSearchParams(params.query || '').get('next');
+  return next ? `${hash}?next=${encodeURIComponent(next)}` : hash;
+}
+
+export async function renderLogin(main, params, app) {
   const last = await api.lastUser();
   const waiting = last && !api.hasTokens() ? await app.waitingFor(last) : 0;
   const form = h('form', { novalidate: true },
+    whyNotice(params),
     waiting ? h('p.notice', t('auth.queue_kept', { n: waiting })) : null,
     input('login-login', t('auth.phone_or_email'), { autocomplete: 'username', value: last ? last.phone || last.email || '' : '' }),
     input('login-password', t('auth.password'), { type: 'password', autocomplete: 'current-password' }),
     h('p.summary', { role: 'alert' }),
     h('button.primary', { type: 'submit' }, t('auth.sign_in')),
-    h('p', t('auth.no_account'), ' ', h('a', { href: '#/signup' }, t('auth.sign_up'))));
+    h('p', t('auth.no_account'), ' ', h('a', { href: withNext('#/signup', params) }, t('auth.sign_up'))));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const btn = form.querySelector('button[type=submit]');
@@ -48,16 +68,17 @@ export async function renderLogin(main, _params, app) {
   title(main, t('auth.sign_in'), form);
 }
 
-export async function renderSignup(main, _params, app) {
+export async function renderSignup(main, params, app) {
   const form = h('form', { novalidate: true },
+    whyNotice(params),
     input('signup-full_name', t('auth.full_name'), { autocomplete: 'name' }),
     input('signup-phone', t('auth.phone'), { type: 'tel', autocomplete: 'tel', required: false }),
     input('signup-email', t('auth.email'), { type: 'email', autocomplete: 'email', required: false }),
     h('p.help', t('auth.phone_or_email_hint')),
-    input('signup-password', t('auth.password'), { type: 'password', autocomplete: 'new-password', minlength: 8 }),
+    input('signup-password', t('auth.password'), { type: 'password', autocomplete: 'new-password', minlength: 8 }, t('auth.password_rules')),
     h('p.summary', { role: 'alert' }),
     h('button.primary', { type: 'submit' }, t('auth.sign_up')),
-    h('p', t('auth.have_account'), ' ', h('a', { href: '#/login' }, t('auth.sign_in'))));
+    h('p', t('auth.have_account'), ' ', h('a', { href: withNext('#/login', params) }, t('auth.sign_in'))));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const val = (id) => form.querySelector(`#signup-${id}`).value.trim();
@@ -82,10 +103,100 @@ export async function renderAccount(main, _params, app) {
   const user = await api.lastUser();
   if (!user) { location.hash = '#/login'; return; }
   const waiting = await count();
+  const citizen = user.kind !== 'official';
   title(main, t('nav.account'),
     h('dl.facts', h('dt', t('auth.full_name')), h('dd', user.full_name),
       h('dt', t('auth.phone_or_email')), h('dd', user.phone || user.email)),
     api.hasTokens() ? null : h('p.notice', t('auth.queue_kept', { n: waiting }), ' ', h('a', { href: '#/login' }, t('auth.sign_in'))),
     waiting ? h('p.notice', t('account.unsent', { n: waiting })) : null,
-    h('button.secondary', { type: 'button', onclick: async () => { await api.logout(); await app.signedOut(); } }, t('auth.sign_out')));
+    citizen ? await notificationsBox() : null,
+    api.hasTokens() ? passwordBox() : null,
+    h('h2', t('account.sessions')),
+    h('div.actions',
+      h('button.secondary', { type: 'button', id: 'sign-out', onclick: async () => { await api.logout(); await app.signedOut(); } }, t('auth.sign_out')),
+      api.hasTokens() ? h('button.secondary', { type: 'button', id: 'sign-out-all', onclick: async (e) => {
+        if (!confirm(t('account.sign_out_all_confirm'))) return;
+        e.target.disabled = true;
+        try {
+          await api.post('/api/v1/account/sign-out-everywhere', {});
+          await api.logout();
+          toast(t('account.signed_out_all'));
+          await app.signedOut();
+        } catch (err) {
+          toast(problemText(err), 'warn');
+          e.target.disabled = false;
+        }
+      } }, t('account.sign_out_all')) : null),
+    citizen ? h('p', h('a', { href: '#/conflicts' }, t('conflicts.title'))) : null,
+    h('p', h('a', { href: '#/welcome' }, t('intro.again'))));
+}
+
+// Notifications on this phone, with their real state: the browser's permission and whether
+// this phone has a subscription the server knows.
+async function notificationsBox() {
+  const box = h('section', { 'aria-labelledby': 'push-h' }, h('h2', { id: 'push-h' }, t('account.notifications')));
+  let push = null;
+  try { push = await import('../push.js'); } catch { /* no push on this build */ }
+  const supported = push && push.pushSupported();
+  let subscribed = false;
+  if (supported) {
+    try {
+      const reg = await Promise.race([navigator.serviceWorker.ready, new Promise((r) => setTimeout(() => r(null), 3000))]);
+      subscribed = Boolean(reg && (await reg.pushManager.getSubscription()));
+    } catch { subscribed = false; }
+  }
+  const blocked = supported && Notification.permission === 'denied';
+  const state = !supported ? 'unsupported' : blocked ? 'blocked' : subscribed ? 'on' : 'off';
+  box.append(h('p', { id: 'push-state', 'data-state': state }, t(`account.push_${state}`)));
+  if (state === 'on' || state === 'off') {
+    box.append(h('button.secondary', { type: 'button', id: 'push-toggle', onclick: async (e) => {
+      e.target.disabled = true;
+      try {
+        if (state === 'on') {
+          await push.unsubscribe(api);
+          toast(t('account.push_turned_off'));
+        } else {
+          if (Notification.permission !== 'granted' && (await Notification.requestPermission()) !== 'granted') {
+            toast(t('account.push_blocked'), 'warn');
+          } else {
+            await push.subscribe(api);
+            localStorage.setItem('hoso.push', JSON.stringify({ outcome: 'subscribed', at: new Date().toISOString() }));
+            toast(t('account.push_turned_on'));
+          }
+        }
+      } catch (err) {
+        toast(err && err.offline ? t('error.offline') : t('account.push_failed'), 'warn');
+      }
+      window.dispatchEvent(new CustomEvent('hoso:rerender'));
+    } }, state === 'on' ? t('account.push_turn_off') : t('account.push_turn_on')));
+  }
+  return box;
+}
+
+function passwordBox() {
+  const form = h('form', { novalidate: true, id: 'password-form' },
+    input('account-current_password', t('account.current_password'), { type: 'password', autocomplete: 'current-password' }),
+    input('account-new_password', t('account.new_password'), { type: 'password', autocomplete: 'new-password' }, t('auth.password_rules')),
+    h('p.summary', { role: 'alert' }),
+    h('button.primary', { type: 'submit' }, t('account.change_password')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const btn = form.querySelector('button[type=submit]');
+    btn.disabled = true;
+    try {
+      const session = await api.loadSession();
+      await api.post('/api/v1/account/password', {
+        current_password: form.querySelector('#account-current_password').value,
+        new_password: form.querySelector('#account-new_password').value,
+        refresh_token: session && session.refresh_token });
+      form.reset();
+      showErrors(form, null);
+      toast(t('account.password_changed'));
+    } catch (err) {
+      showErrors(form, err);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  return h('section', { 'aria-labelledby': 'pw-h' }, h('h2', { id: 'pw-h' }, t('account.change_password')), form);
 }

@@ -2,7 +2,8 @@
 import { currentUser, lastUser } from '../api.js';
 import { getCatalog, getForm, getProcedure, search } from '../catalog.js';
 import { h, clear, uuid } from '../dom.js';
-import { loc, t, fmtMoney } from '../i18n.js';
+import { feeLine, ruleLine } from '../fees.js';
+import { loc, t } from '../i18n.js';
 import { saveDraft } from '../outbox.js';
 import { title } from './shell.js';
 
@@ -15,9 +16,10 @@ export async function renderCatalog(main) {
     const found = search(items, q.value);
     if (!found.length) list.append(h('li.empty', t('catalog.none')));
     for (const p of found) {
-      list.append(h('li.card', h('a', { href: `#/p/${p.code}` }, h('strong', loc(p.name))),
-        h('p.muted', loc(p.agency.name)),
-        h('p.meta', t('catalog.days', { n: p.processing_days }), ' · ', fmtMoney(p.fees && p.fees.amount, p.fees && p.fees.currency))));
+      // The whole card is the link (a big target for a thumb), not only its title.
+      list.append(h('li.card', h('a.card-link', { href: `#/p/${p.code}` }, h('strong', loc(p.name)),
+        h('span.muted', loc(p.agency.name)),
+        h('span.meta', t('catalog.days', { n: p.processing_days }), ' · ', feeLine(p.fees)))));
     }
   };
   q.addEventListener('input', draw);
@@ -38,8 +40,8 @@ export async function renderProcedure(main, { code }) {
     h('dl.facts',
       h('dt', t('procedure.agency')), h('dd', loc(p.agency.name)),
       h('dt', t('procedure.time')), h('dd', t('catalog.days', { n: p.processing_days })),
-      h('dt', t('procedure.fee')), h('dd', fmtMoney(fees.amount, fees.currency),
-        (fees.rules || []).length ? h('ul.rules', fees.rules.map((r) => h('li', `${loc(r.label)}: ${fmtMoney(r.amount, fees.currency)}`))) : null),
+      h('dt', t('procedure.fee')), h('dd', feeLine(fees),
+        (fees.rules || []).length ? h('ul.rules', fees.rules.map((r) => h('li', ruleLine(r, fees)))) : null),
       p.result && p.result.label ? [h('dt', t('procedure.result')), h('dd', loc(p.result.label))] : null),
     h('h2', t('procedure.documents')),
     docs.length
@@ -51,11 +53,17 @@ export async function renderProcedure(main, { code }) {
 }
 
 async function startDraft(p) {
-  if (!currentUser() && !(await lastUser())) { location.hash = `#/login?next=${encodeURIComponent(`#/p/${p.code}`)}`; return; }
+  // Signed out: say why an account is needed, then come back and open the form.
+  if (!currentUser() && !(await lastUser())) { location.hash = `#/signup?next=${encodeURIComponent(`#/p/${p.code}/start`)}`; return; }
   const id = uuid();
   const form = (await getForm(p.code, p.current_version)).form;
   const fields = {};
   for (const s of form.sections || []) for (const f of s.fields || []) if ('default' in f) fields[f.name] = f.default;
   await saveDraft({ id, procedure_code: p.code, form_version: p.current_version, procedure_name: p.name, fields, base_version: 0 });
-  location.hash = `#/d/${id}/edit`;
+  location.replace(`#/d/${id}/edit`);
+}
+
+// `#/p/<code>/start`: where sign-up and sign-in return to: a new draft of that procedure.
+export async function renderStart(main, { code }) {
+  await startDraft(await getProcedure(code));
 }

@@ -47,5 +47,5 @@ export async function renderConflicts(main) {
           h('button.secondary', { type: 'button', onclick: () => choose('other') }, t('conflict.use_this'))))));
   }
   if (!items.length) list.append(h('li.empty', t('conflict.none')));
-  title(main, t('nav.conflicts'), h('p', t('conflict.intro')), list);
+  title(main, t('conflicts.title'), h('p', t('conflict.intro')), list);
 }

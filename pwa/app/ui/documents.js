@@ -7,6 +7,7 @@ import { requiredDocuments } from '../forms.js';
 import { req, store } from '../db.js';
 import { enqueue } from '../outbox.js';
 import { toast } from './shell.js';
+import { viewLink } from './viewer.js';
 
 const uploader = () => import('../uploads.js');
 const size = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
@@ -110,6 +111,10 @@ export async function documentsSection(box, opts) {
       d.help ? h('p.help', loc(d.help)) : null,
       kind === 'reused' ? null : preview(local, item),
       h('p.doc-state', { id: `${id}-state`, role: 'status' }, stateText(kind, { local, item })));
+    // A document on the server can be opened (by its owner; the server checks).
+    if (item && (kind === 'ready' || kind === 'reused') && (item.upload_id || item.record_id)) {
+      li.append(h('div.doc-actions', viewLink(item.upload_id ? 'upload' : 'record', item.upload_id || item.record_id, loc(d.label))));
+    }
     if (kind === 'queued' || kind === 'uploading') {
       const p = active.get(local.id) || { offset: local.offset, size: local.size };
       li.append(h('progress', { max: String(p.size), value: String(p.offset), 'aria-label': t('docs.progress', { name: local.name }) }));

@@ -3,13 +3,13 @@
 import * as api from '../api.js';
 import { getForm } from '../catalog.js';
 import { h } from '../dom.js';
-import { loc, t, fmtDate, fmtMoney } from '../i18n.js';
+import { currentLang, loc, t, fmtDate, fmtMoney } from '../i18n.js';
 import { renderForm } from '../forms.js';
 import { store } from '../db.js';
 import { enqueue, pending } from '../outbox.js';
 import { prefillAnswer, problemsFor } from './editor.js';
 import { docStates, documentsSection, forgetDone, settled } from './documents.js';
-import { title, toast } from './shell.js';
+import { queuedText, title, toast } from './shell.js';
 import { issuedSection } from './results.js';
 
 export function statusText(status) { return t(`status.${status}`); }
@@ -53,10 +53,12 @@ function rerenderOnData(filter = () => true) {
   return () => window.removeEventListener('hoso:data', onData);
 }
 
-function timeline(history) {
-  return h('ol.timeline', (history || []).map((e) => h('li',
+// What happened, in one phrase per step ("Nộp hồ sơ", "Cơ quan đã tiếp nhận"), not the
+// action and the state it led to side by side.
+export function timeline(history) {
+  return h('ol.timeline', (history || []).map((e) => h('li', { 'data-action': e.action },
     h('time', { datetime: e.at }, fmtDate(e.at)), ' ',
-    h('strong', t(`action.${e.action}`)), ' → ', h('span.status', { 'data-status': e.to_status }, statusText(e.to_status)),
+    h('strong', t(`timeline.${e.action}`)),
     e.note ? h('p.note', e.note) : null)));
 }
 
@@ -67,8 +69,9 @@ export async function renderDossier(main, { id }) {
   const { queued, submitting } = await localState(id);
   if (!d && draft && !submitting) { location.hash = `#/d/${id}/edit`; return null; }
   if (d && d.status === 'draft' && !submitting) { location.hash = `#/d/${id}/edit`; return null; }
-  if (d && !d.history && navigator.onLine) {
-    // Pull copies may come without the history: fetch it once when online.
+  if (d && navigator.onLine) {
+    // Online, the server's copy (with its history): a person who tapped a notification sees
+    // the status it announced, not the one of the last sync.
     try { d = await api.get(`/api/v1/dossiers/${id}`); await s.put('dossiers', d); } catch { /* offline: show what we have */ }
   }
   const name = d ? loc(d.procedure_name) : draft ? loc(draft.procedure_name) : id;
@@ -82,7 +85,7 @@ export async function renderDossier(main, { id }) {
   const parts = [await problemsFor(id), facts];
   // The signed receipt of filing and result, kept on the phone once fetched.
   if (d && d.receipt_code) parts.push(await issuedSection(id).catch(() => null));
-  if (queued.length) parts.push(h('p.notice', { role: 'status' }, t('dossier.waiting_sync', { n: queued.length })));
+  if (queued.length) parts.push(h('p.notice', { role: 'status' }, t('dossier.waiting_sync')));
   const supplementing = d && d.status === 'supplement_requested' && d.supplement_request;
   if (supplementing) parts.push(await supplementBox(d));
   // The documents and where each stands (uploads still going from this phone show progress).
@@ -103,7 +106,7 @@ export async function renderDossier(main, { id }) {
       const note = prompt(t('dossier.withdraw_reason'));
       if (note === null) return;
       await enqueue('dossier.withdraw', { dossier_id: id, note });
-      toast(t('editor.queued'));
+      toast(queuedText());
       window.dispatchEvent(new CustomEvent('hoso:rerender'));
     } }, t('action.withdraw')));
   }
@@ -113,6 +116,10 @@ export async function renderDossier(main, { id }) {
   return () => window.removeEventListener('hoso:data', onData);
 }
 
+// The signed papers the agency issued for this dossier (receipt of filing, the result), each
+// one opened in the viewer. Needs the network; offline the list is the last one seen.
+const answers = new Map(); // dossier id → the supplement's fields as typed, until sent
+
 async function supplementBox(d) {
   const req = d.supplement_request;
   const form = (await getForm(d.procedure_code, d.form_version)).form;
@@ -120,7 +127,10 @@ async function supplementBox(d) {
   if (req.note) box.append(h('p', req.note));
   const body = h('form', { novalidate: true });
   const fields = req.fields || [];
-  const ctl = renderForm(body, form, d.fields, { only: fields });
+  // What the person typed survives a redraw of the screen (a sync or an upload finishing).
+  const typed = answers.get(d.id) || {};
+  const ctl = renderForm(body, form, { ...d.fields, ...typed }, { only: fields,
+    onChange: (v) => answers.set(d.id, Object.fromEntries(fields.map((f) => [f, v[f]]))) });
   if ((req.documents || []).length) {
     const labels = new Map((form.documents || []).map((x) => [x.code, loc(x.label)]));
     box.append(h('p', t('supplement.documents'), ' ', req.documents.map((c) => labels.get(c) || c).join(', ')));
@@ -148,7 +158,8 @@ async function supplementBox(d) {
     const values = Object.fromEntries(fields.map((f) => [f, ctl.values()[f] ?? null]));
     // Held in the outbox while a requested document is still uploading from this phone.
     await enqueue('dossier.supplement', { dossier_id: d.id, fields: values });
-    toast(t('editor.queued'));
+    answers.delete(d.id);
+    toast(queuedText());
     window.dispatchEvent(new CustomEvent('hoso:rerender'));
   } }, t('supplement.send')));
   return box;
@@ -165,23 +176,36 @@ function rateBox(d) {
     const picked = form.querySelector('input[name=rating]:checked');
     if (!picked) return;
     await enqueue('dossier.rate', { dossier_id: d.id, rating: Number(picked.value), comment: form.querySelector('#rate-comment').value });
-    toast(t('editor.queued'));
+    toast(queuedText());
     form.remove();
   });
   return form;
+}
+
+// A notification's title and body in the reader's language (the server sends both).
+function noteText(n) {
+  const texts = (n.texts && (n.texts[currentLang()] || n.texts.vi)) || {};
+  return { title: texts.title || n.title, body: texts.body || n.body };
 }
 
 export async function renderInbox(main) {
   const items = (await store().all('notifications')).sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
   const list = h('ul.cards');
   for (const n of items) {
+    const text = noteText(n);
     list.append(h('li.card', { 'data-id': n.id, class: n.read_at ? 'read' : 'unread' },
-      h('a', { href: (n.data && n.data.url) || '#/inbox', onclick: () => markRead(n) },
-        h('strong', n.title)), n.read_at ? null : h('span.tag', t('inbox.unread')),
-      h('p', n.body), h('p.meta', fmtDate(n.created_at))));
+      h('a.card-link', { href: (n.data && n.data.url) || '#/inbox', onclick: () => markRead(n) },
+        h('strong', text.title)), n.read_at ? null : h('span.tag', t('inbox.unread')),
+      h('p', text.body), h('p.meta', fmtDate(n.created_at))));
   }
   if (!items.length) list.append(h('li.empty', t('inbox.none')));
-  title(main, t('nav.inbox'), list);
+  const unread = items.filter((n) => !n.read_at);
+  const markAll = unread.length ? h('button.secondary', { type: 'button', onclick: async () => {
+    for (const n of unread) await markRead(n);
+    toast(t('inbox.all_read'));
+    window.dispatchEvent(new CustomEvent('hoso:rerender'));
+  } }, t('inbox.mark_all')) : null;
+  title(main, t('nav.inbox'), markAll, list);
   return rerenderOnData((d) => d.pulled);
 }
 
@@ -191,4 +215,3 @@ async function markRead(n) {
   await enqueue('notification.read', { notification_id: n.id });
   window.dispatchEvent(new CustomEvent('hoso:counts'));
 }
-

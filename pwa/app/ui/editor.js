@@ -3,12 +3,13 @@
 import { get } from '../api.js';
 import { getForm, getProcedure } from '../catalog.js';
 import { h } from '../dom.js';
-import { loc, t, fmtMoney } from '../i18n.js';
-import { computeFee, filled, renderForm, validate } from '../forms.js';
+import { loc, t } from '../i18n.js';
+import { feeLine } from '../fees.js';
+import { filled, renderForm, validate } from '../forms.js';
 import { store } from '../db.js';
 import { enqueue, getDraft, pending, saveDraft } from '../outbox.js';
 import { setDirty } from '../sync.js';
-import { problemText, title, toast } from './shell.js';
+import { problemText, queuedText, title, toast } from './shell.js';
 import { blockers, docStates, documentsSection } from './documents.js';
 import { signSubmission } from '../devicekey.js';
 
@@ -70,8 +71,7 @@ export async function renderEditor(main, { id }) {
     saved.textContent = t('editor.saved_on_phone');
   };
   const showFee = () => {
-    const amount = computeFee(proc.fees || {}, values);
-    fee.textContent = `${t('procedure.fee')}: ${fmtMoney(amount, (proc.fees || {}).currency)}`;
+    fee.textContent = `${t('procedure.fee')}: ${feeLine(proc.fees, values)}`;
   };
   let offers = {};
   const drawDocs = () => documentsSection(docsBox, { dossierId: id, procedure: proc, form, values, version: draft.form_version, offers });
@@ -151,7 +151,7 @@ export async function renderEditor(main, { id }) {
     // Queued behind the uploads still going from this phone: sync.js holds it until they end.
     await enqueue('dossier.submit', deviceSignature ? { dossier_id: id, device_signature: deviceSignature } : { dossier_id: id });
     await store().put('drafts', { ...(await getDraft(id)), submitted_locally: true });
-    toast(waiting.length ? t('editor.queued_after_uploads') : t('editor.queued'));
+    toast(waiting.length ? t('editor.queued_after_uploads') : queuedText());
     location.hash = `#/d/${id}`;
   } }, t('editor.submit'));
   const del = h('button.link.danger', { type: 'button', onclick: async () => {

@@ -4,9 +4,10 @@ import * as api from '../api.js';
 import { getCatalog, getForm } from '../catalog.js';
 import { h, clear } from '../dom.js';
 import { loc, t, fmtDate } from '../i18n.js';
-import { iterFields, renderForm } from '../forms.js';
-import { statusText } from './dossiers.js';
+import { dateForDisplay, evaluate, renderForm, todayDays } from '../forms.js';
+import { statusText, timeline } from './dossiers.js';
 import { problemText, title, toast } from './shell.js';
+import { viewLink } from './viewer.js';
 
 const STATUSES = ['submitted', 'accepted', 'refused', 'in_progress', 'supplement_requested', 'awaiting_fee', 'withdrawn', 'stopped', 'result_ready', 'returned'];
 const NOTE_REQUIRED = new Set(['refuse', 'request_supplement', 'stop']);
@@ -64,8 +65,14 @@ function actionForm(d, action, form, onDone) {
   const box = h('form.action', { novalidate: true, 'data-action': action });
   const fields = [];
   if (action === 'request_supplement') {
+    // The form's own sections, and only the fields this dossier shows (a hidden field has
+    // nothing to fix): "Ngày, tháng, năm sinh" of the child and of each parent are told apart.
     fields.push(h('fieldset', h('legend', t('office.fields_to_fix')),
-      [...iterFields(form)].map((f) => h('label.choice', h('input', { type: 'checkbox', name: 'fields', value: f.name }), ` ${loc(f.label)}`))));
+      (form.sections || []).map((s) => {
+        const shown = (s.fields || []).filter((f) => !f.visible_if || evaluate(f.visible_if, d.fields || {}, todayDays()));
+        return shown.length ? h('fieldset.section', h('legend', loc(s.title)),
+          shown.map((f) => h('label.choice', h('input', { type: 'checkbox', name: 'fields', value: f.name }), ` ${loc(f.label)}`))) : null;
+      })));
     if ((form.documents || []).length) {
       fields.push(h('fieldset', h('legend', t('office.documents_to_add')),
         form.documents.map((x) => h('label.choice', h('input', { type: 'checkbox', name: 'documents', value: x.code }), ` ${loc(x.label)}`))));
@@ -141,6 +148,7 @@ export async function renderOfficeDossier(main, { id }) {
     } }, t(`action.${a}`)));
   }
   const docs = Object.entries(d.documents || {});
+  const docLabel = new Map((form.documents || []).map((x) => [x.code, loc(x.label)]));
   title(main, `${loc(d.procedure_name)} ${d.receipt_code ? `· ${d.receipt_code}` : ''}`,
     h('p', h('a', { href: '#/office' }, `← ${t('office.list')}`)),
     h('dl.facts',
@@ -154,7 +162,41 @@ export async function renderOfficeDossier(main, { id }) {
           : t('office.unsigned'))] : null),
     h('h2', t('office.actions')), actions, panel,
     h('h2', t('office.values')), values,
-    h('h2', t('procedure.documents')), docs.length ? h('ul', docs.map(([code, x]) => h('li', `${code}: ${x.name || x.source} (${x.status})`))) : h('p', t('procedure.no_documents')),
-    h('h2', t('dossier.timeline')), h('ol.timeline', (d.history || []).map((e) => h('li', h('time', fmtDate(e.at)), ' ', h('strong', t(`action.${e.action}`)), ' → ', statusText(e.to_status), e.note ? h('p.note', e.note) : null))));
+    whatChanged(d, form, docLabel),
+    h('h2', t('procedure.documents')), docs.length ? h('ul.docs-list', docs.map(([code, x]) => docItem(code, x, docLabel))) : h('p', t('procedure.no_documents')),
+    h('h2', t('dossier.timeline')), timeline(d.history));
   return () => document.body.classList.remove('wide');
+}
+
+// One document of the dossier: its name in the form's words, where it stands, and a way to see it.
+function docItem(code, x, docLabel) {
+  const name = docLabel.get(code) || x.name || code;
+  const link = x.upload_id ? viewLink('upload', x.upload_id, name) : x.record_id ? viewLink('record', x.record_id, name) : null;
+  return h('li.doc', { 'data-doc': code },
+    h('h3', name),
+    h('p.meta', [x.name, t(`docs.${x.status === 'ready' ? 'ready' : 'uploading'}`)].filter(Boolean).join(' · ')),
+    link ? h('div.doc-actions', link) : null);
+}
+
+function shown(value) {
+  if (value === null || value === undefined || value === '') return t('conflict.empty');
+  if (typeof value === 'object') return Object.values(value).filter(Boolean).join(', ');
+  return String(dateForDisplay(value));
+}
+
+// After the citizen answered a supplement request: each field asked for, before and after,
+// and the documents sent again.
+function whatChanged(d, form, docLabel) {
+  const last = [...(d.history || [])].reverse().find((e) => e.action === 'supplement');
+  if (!last || !last.data) return null;
+  const labels = new Map();
+  for (const s of form.sections || []) for (const f of s.fields || []) labels.set(f.name, loc(f.label));
+  const before = last.data.before || {};
+  const rows = (last.data.fields || []).map((k) => h('li.changed', { 'data-field': k },
+    h('strong', labels.get(k) || k), ': ', h('del', shown(before[k])), ' → ', h('ins', shown((d.fields || {})[k]))));
+  const docs = ((last.data.request || {}).documents || []).map((c) => h('li.changed', { 'data-doc': c },
+    h('strong', docLabel.get(c) || c), ': ', t('office.doc_resent')));
+  return h('section.notice', { 'aria-labelledby': 'changed-h' },
+    h('h2', { id: 'changed-h' }, t('office.changed_title', { date: fmtDate(last.at) })),
+    h('ul', rows, docs));
 }

@@ -3,6 +3,7 @@ import { h, clear } from '../dom.js';
 import { fmtDate, t } from '../i18n.js';
 import * as results from '../results.js';
 import { toast } from './shell.js';
+import { viewLink } from './viewer.js';
 
 function linkRow(doc, link, redraw) {
   const url = link.url && link.active ? new URL(link.url, location.origin).href : null;
@@ -44,7 +45,8 @@ function docCard(doc) {
       } catch { toast(t('results.needs_network'), 'warn'); }
     } }, t('results.make_link')));
   redraw();
-  return h('li.card.issued', { 'data-doc': doc.id, 'data-kind': doc.kind },
+  buttons.append(viewLink('issued', doc.id, doc.title));
+  return h('li.card.issued', { 'data-doc': doc.id, 'data-kind': doc.kind, 'data-issued': doc.kind },
     h('strong', doc.title), h('p.meta', `${t('results.number')}: ${doc.number} · ${fmtDate(doc.issued_at)}`),
     doc.revoked_at ? h('p.notice.warn', t('results.revoked')) : null,
     doc.blob ? null : h('p.muted', t('results.not_on_phone')),

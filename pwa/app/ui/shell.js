@@ -63,6 +63,11 @@ export function markCurrent() {
   if (bar && bar.scrollWidth > bar.clientWidth) bar.scrollLeft = Math.max(0, cur.offsetLeft - (bar.clientWidth - cur.offsetWidth) / 2);
 }
 
+// What a queued change does next: goes now (online) or when the network is back.
+export function queuedText() {
+  return navigator.onLine ? t('editor.sending') : t('editor.queued');
+}
+
 let toastTimer = null;
 // A short message read out by screen readers.
 export function toast(text, kind = 'info') {

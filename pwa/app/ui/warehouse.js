@@ -2,10 +2,16 @@
 // earlier procedures, reusable documents, and who read what, when (GET /api/v1/warehouse).
 // Online it is fetched (and the read is logged); offline the last copy is shown.
 import { get } from '../api.js';
+import { getCatalog } from '../catalog.js';
 import { h } from '../dom.js';
 import { fmtDate, loc, t } from '../i18n.js';
 import { store } from '../db.js';
 import { title } from './shell.js';
+import { viewLink } from './viewer.js';
+
+// Agency codes in the people's words: the catalog names every agency that handles a procedure.
+let agencies = new Map();
+const agencyName = (code) => (agencies.has(code) ? loc(agencies.get(code)) : code);
 
 function show(value) {
   if (value === null || value === undefined || value === '') return '—';
@@ -17,13 +23,15 @@ function show(value) {
 function recordCard(r) {
   return h('li.card', { 'data-record': r.id },
     h('strong', loc(r.label)),
+    r.number ? h('p.meta', r.number) : null,
     r.issued_on ? h('p.meta', t('warehouse.issued', { date: fmtDate(r.issued_on) })) : null,
-    r.agency_code ? h('p.meta', r.agency_code) : null);
+    r.agency_code ? h('p.meta', agencyName(r.agency_code)) : null,
+    r.has_file ? h('div.doc-actions', viewLink('record', r.id, loc(r.label))) : null);
 }
 
 function actor(e) {
   if (e.actor === 'you') return t('warehouse.you');
-  if (e.actor_kind === 'official') return t('warehouse.official', { name: e.actor || '', agency: e.agency_code || '' });
+  if (e.actor_kind === 'official') return t('warehouse.official', { name: e.actor || '', agency: agencyName(e.agency_code || '') });
   return e.actor || '';
 }
 
@@ -34,6 +42,8 @@ function subject(e) {
 }
 
 export async function renderWarehouse(main) {
+  const catalog = await getCatalog().catch(() => []);
+  agencies = new Map(catalog.map((p) => [p.agency.code, p.agency.name]));
   let data = null;
   let cached = null;
   try {

@@ -1,4 +1,4 @@
-"""Operator command: `flask --app wsgi sync prune --days 30`."""
+"""`flask sync prune --days 30`: drop old sync changes and stored results."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from sync.feed import prune
+from app.services.change_feed import prune
 
-sync_cli = AppGroup("sync", help="Offline sync maintenance.")
+cli = AppGroup("sync", help="Offline sync maintenance.")
 
 
-@sync_cli.command("prune")
+@cli.command("prune")
 @click.option("--days", default=30, show_default=True, type=click.IntRange(min=30),
               help="Keep changes and mutation results this many days (the contract says 30+).")
 def prune_command(days: int) -> None:

@@ -3,7 +3,7 @@
 Deliveries are handed over only after the transaction that wrote them commits; if the
 hand-over fails (Redis down, process killed) the rows stay in the outbox and the sweep
 (`flask --app wsgi push deliver`, and every PUSH_SWEEP_SECONDS in the workers) finds them.
-The same periodic sweep expires abandoned uploads (`upload_expiry.run_if_due`).
+The same periodic sweep expires abandoned uploads (`upload_sweep.run_if_due`).
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-import click
 from flask import Flask, current_app, has_app_context
-from flask.cli import AppGroup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.jobs import push_delivery, upload_sweep
 from app.models.base import utcnow
-from app.services import push, upload_expiry, vapid
+from app.services import push
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60.0
@@ -60,7 +59,7 @@ def dispatch(app: Flask, ids: Iterable[uuid.UUID | str], delay: float = 0.0) -> 
 def process(app: Flask, delivery_id: uuid.UUID | str, *, reschedule: bool = True) -> push.Outcome:
     """Run one delivery (inside an app context) and schedule its retry if one is due later."""
     try:
-        outcome = push.deliver(app, uuid.UUID(str(delivery_id)))
+        outcome = push_delivery.deliver(app, uuid.UUID(str(delivery_id)))
     except Exception:
         db.session.rollback()
         raise
@@ -73,7 +72,7 @@ def periodic(app: Flask) -> None:
     """The periodic sweep: push deliveries due or stranded, then upload expiry when it is due."""
     tasks = (
         ("push sweep", lambda: sweep(app, inline=False)),
-        ("upload expiry", lambda: upload_expiry.run_if_due(app)),
+        ("upload expiry", lambda: upload_sweep.run_if_due(app)),
     )
     for name, task in tasks:
         try:
@@ -266,66 +265,7 @@ def in_process_worker(app: Flask) -> InProcessWorker:
         return found[1]
 
 
-# ---- CLI -----------------------------------------------------------------------------------
-
-cli = AppGroup("push", help="Web Push: VAPID keys, delivery sweep, RQ worker.")
-
-
-@cli.command("vapid-keys")
-@click.option("--pem", is_flag=True, help="Print the private key as PEM instead of raw base64url.")
-def vapid_keys(pem: bool) -> None:
-    """Print a new VAPID key pair (set VAPID_PRIVATE_KEY to the private part)."""
-    key = vapid.generate_private_key()
-    private = vapid.private_pem(key).strip() if pem else vapid.private_raw(key)
-    public = vapid.VapidKeys(key, "mailto:unused@example.com").public_key
-    click.echo(f"VAPID_PRIVATE_KEY={private}" if not pem else private)
-    click.echo(f"VAPID_PUBLIC_KEY={public}")
-
-
-@cli.command("deliver")
-@click.option(
-    "--every",
-    type=float,
-    default=0.0,
-    help="Repeat every N seconds instead of one pass (a sweeper without cron).",
-)
-@click.option("--limit", type=int, default=500, show_default=True)
-def deliver_cmd(every: float, limit: int) -> None:
-    """Send every due delivery now: retries, and anything a crash left in the outbox."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    while True:
-        counts = sweep(app, inline=True, limit=limit)
-        total = sum(counts.values())
-        detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing due"
-        click.echo(f"Push sweep: {total} deliveries tried ({detail}).")
-        if every <= 0:
-            return
-        time.sleep(every)
-
-
-@cli.command("worker")
-@click.option("--burst", is_flag=True, help="Quit once the queue is empty.")
-@click.option(
-    "--scheduler/--no-scheduler",
-    default=True,
-    help="Also move delayed retries to the queue when due (RQ scheduler).",
-)
-def worker_cmd(burst: bool, scheduler: bool) -> None:
-    """Run an RQ worker for push deliveries (needs REDIS_URL); sweeps the outbox on start."""
-    from rq import SimpleWorker
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not app.config.get("REDIS_URL"):
-        raise click.UsageError("Set REDIS_URL to run an RQ worker.")
-    bind_worker_app(app)
-    queue = rq_queue(app)
-    click.echo(f"Push sweep on start: {sweep(app, inline=False)['queued']} deliveries queued.")
-    if not burst:
-        threading.Thread(target=_sweeper, args=(app,), name="push-sweep", daemon=True).start()
-    SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=scheduler)
-
-
-def _sweeper(app: Flask) -> None:
+def sweeper(app: Flask) -> None:
     while True:
         time.sleep(_sweep_seconds(app))
         try:

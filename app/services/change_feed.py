@@ -1,4 +1,5 @@
-"""The per-user change feed behind pull.
+"""The per-user change feed: the domain's change log, written by transitions, notifications,
+the warehouse and the sync mutations; `sync.pull` only reads it.
 
 Allocating a sequence number updates the user's row, which locks it until the
 transaction commits; so a user's changes commit in sequence order and a cursor

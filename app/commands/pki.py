@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models.accounts import Agency
 from app.services import pki
 
-pki_cli = AppGroup("pki", help="Agency signing keys and certificates.")
+cli = AppGroup("pki", help="Agency signing keys and certificates.")
 
 
 def agency_keys() -> pki.AgencyKeys:
@@ -19,7 +19,7 @@ def agency_keys() -> pki.AgencyKeys:
     return pki.AgencyKeys.from_environment(current_app.config["PKI_DIR"])
 
 
-@pki_cli.command("init")
+@cli.command("init")
 def pki_init() -> None:
     """Create the demo CA and a certificate for each agency that has none (keeps existing)."""
     keys = agency_keys()

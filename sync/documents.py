@@ -16,13 +16,11 @@ from app.errors import Gone, TransitionNotAllowed, ValidationFailed
 from app.models.dossiers import Dossier
 from app.models.uploads import EXPIRED, DocumentLink
 from app.models.warehouse import RESULT
-from app.services import clock, uploads, warehouse
-from app.services import dossiers as svc
-from app.services import lifecycle as lc
+from app.services import clock, dossiers, lifecycle, uploads, warehouse
 from app.services.i18n import localise
+from app.services.ids import require_uuid
 from app.services.representations import dossier_dict
-from sync.drafts import parse_uuid
-from sync.mutations import APPLIED, Context, Outcome, mutation
+from sync.mutations import APPLIED, Context, Outcome, mutation, own_dossier
 
 
 def _code(args: dict[str, Any]) -> str:
@@ -33,10 +31,10 @@ def _code(args: dict[str, Any]) -> str:
 
 
 def _check_editable(dossier: Dossier, code: str) -> None:
-    if dossier.status == lc.DRAFT:
+    if dossier.status == lifecycle.DRAFT:
         return
     requested = (dossier.supplement_request or {}).get("documents", [])
-    if dossier.status == lc.SUPPLEMENT_REQUESTED and code in requested:
+    if dossier.status == lifecycle.SUPPLEMENT_REQUESTED and code in requested:
         return
     raise TransitionNotAllowed(
         "Documents can change only on a draft, or when the agency asks for them.",
@@ -44,7 +42,7 @@ def _check_editable(dossier: Dossier, code: str) -> None:
 
 
 def _definition(session: Session, dossier: Dossier, code: str) -> dict[str, Any]:
-    form = svc.form_version(session, dossier.procedure_code, dossier.form_version).form
+    form = dossiers.form_version(session, dossier.procedure_code, dossier.form_version).form
     for doc in form.get("documents", []):
         if doc["code"] == code:
             return doc
@@ -86,9 +84,9 @@ def _set_link(session: Session, dossier: Dossier, code: str, item: dict[str, Any
                                                DocumentLink.document_code == code))
     if item is not None:
         session.add(DocumentLink(dossier_id=dossier.id, document_code=code,
-                                 upload_id=parse_uuid(item["upload_id"], "upload_id")
+                                 upload_id=require_uuid(item["upload_id"], "upload_id")
                                  if "upload_id" in item else None,
-                                 record_id=parse_uuid(item["record_id"], "record_id")
+                                 record_id=require_uuid(item["record_id"], "record_id")
                                  if "record_id" in item else None))
     session.flush()
 
@@ -101,7 +99,7 @@ def attach(ctx: Context, args: dict[str, Any]) -> Outcome:
     if has_upload == has_record:
         raise ValidationFailed("Give either `upload_id` or `record_id`.",
                                errors={"upload_id": ["Exactly one of upload_id, record_id."]})
-    dossier = svc.get_owned(ctx.session, ctx.user, parse_uuid(args.get("dossier_id")), lock=True)
+    dossier = own_dossier(ctx, args)
     _check_editable(dossier, code)
     doc = _definition(ctx.session, dossier, code)
     item = (_upload_item(ctx, dossier, code, args["upload_id"]) if has_upload
@@ -109,7 +107,7 @@ def attach(ctx: Context, args: dict[str, Any]) -> Outcome:
     if (dossier.documents or {}).get(code) != item:
         dossier.documents = {**(dossier.documents or {}), code: item}
         _set_link(ctx.session, dossier, code, item)
-        svc.bump(ctx.session, dossier, clock.now())
+        dossiers.bump(ctx.session, dossier, clock.now())
     return Outcome(APPLIED, entity=dossier_dict(dossier))
 
 
@@ -117,12 +115,12 @@ def attach(ctx: Context, args: dict[str, Any]) -> Outcome:
 def detach(ctx: Context, args: dict[str, Any]) -> Outcome:
     """Remove a document item (the upload itself stays until it is deleted or expires)."""
     code = _code(args)
-    dossier = svc.get_owned(ctx.session, ctx.user, parse_uuid(args.get("dossier_id")), lock=True)
+    dossier = own_dossier(ctx, args)
     _check_editable(dossier, code)
     if code in (dossier.documents or {}):
         docs = dict(dossier.documents)
         docs.pop(code)
         dossier.documents = docs
         _set_link(ctx.session, dossier, code, None)
-        svc.bump(ctx.session, dossier, clock.now())
+        dossiers.bump(ctx.session, dossier, clock.now())
     return Outcome(APPLIED, entity=dossier_dict(dossier))

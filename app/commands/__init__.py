@@ -1,0 +1,1 @@
+"""Operator command groups (`flask <group> <command>`), registered by `app/cli.py`."""

@@ -1,0 +1,116 @@
+"""PostgreSQL and Redis restarted under the production shape while phones push: the app
+answers 503 with Retry-After while the database is gone (never 500), recovers by itself,
+applies everything exactly once, and push deliveries queued in Redis are delivered once."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from app import create_app
+from app.models.catalog import Procedure
+from app.models.push import SENT, PushDelivery
+from app.services import accounts
+from app.services import lifecycle as lc
+from tests.factories import make_dossier
+from tests.production.phones import acknowledged, check_exactly_once, run, seed
+from tests.production.shape import Shape, unhandled
+from tests.servers import TEST_KEY, wait_for
+
+PHONES, SUBMISSIONS, BATCH = 20, 8, 4
+
+
+def _finish(threads: list[Any], timeout: float = 240) -> None:
+    for t in threads:
+        t.join(timeout)
+    assert all(not t.is_alive() for t in threads), "phones still syncing"
+
+
+def test_postgres_restart_is_503_with_retry_after_then_recovers(shape: Shape, private_pg: Any) -> None:
+    phones = seed(shape.env["DATABASE_URL"], PHONES, SUBMISSIONS, BATCH, shape.cert)
+    total = sum(p.total for p in phones)
+    threads = run(phones, lambda: shape.url, timeout=240)
+    wait_for(lambda: acknowledged(phones) >= total // 4, 120, "a quarter acknowledged", interval=0.01)
+    acked_before = acknowledged(phones)
+    private_pg.restart("immediate")  # a crash, then recovery from the WAL
+    _finish(threads)
+    seen = sum((p.seen for p in phones), start=Counter())
+    print(f"\nacknowledged before the restart: {acked_before}/{total}; answers other than 200: {dict(seen)}")
+    assert acked_before < total, "the restart came after the end"
+    assert seen["503"] > 0, "no request met the outage"  # and each carried Retry-After (phones check)
+    assert set(seen) <= {"503", "pull 503"}, dict(seen)
+    assert shape.ready()  # the same nodes answer again, with no restart
+    check_exactly_once(shape.env["DATABASE_URL"], phones)
+    assert not unhandled(shape)
+
+
+def _push_case(shape: Shape, dossiers: int) -> tuple[str, str, list[tuple[str, str]]]:
+    """A citizen with `dossiers` dossiers in progress and an official of their agency."""
+    url = shape.env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": TEST_KEY, "JWT_SECRET_KEY": TEST_KEY})
+    engine = create_engine(url)
+    with app.app_context(), Session(engine) as session:
+        citizen = accounts.register(session, password="Khong-doan-duoc-42", phone="0988000111",
+                                    full_name="Trần Thị Bình", language="vi")
+        agency = session.get(Procedure, "birth-registration").agency_code
+        official = accounts.create_official(session, email="leader@office.test",
+                                            password="Can-bo-mot-cua-2026", full_name="Cán bộ",
+                                            agency_code=agency, role="leader")
+        made = [make_dossier(session, citizen, status=lc.IN_PROGRESS, official=official)
+                for _ in range(dossiers)]
+        ids = [(str(d.id), next(iter(d.fields))) for d in made]
+        tokens = (accounts.issue_tokens(session, citizen)["access_token"],
+                  accounts.issue_tokens(session, official)["access_token"])
+        session.commit()
+    engine.dispose()
+    return tokens[0], tokens[1], ids
+
+
+def _outbox(shape: Shape) -> Counter[str]:
+    engine = create_engine(shape.env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with Session(engine) as session:
+            return Counter(session.scalars(select(PushDelivery.state)))
+    finally:
+        engine.dispose()
+
+
+def test_redis_restart_loses_no_queued_push_and_phones_carry_on(
+        shape: Shape, private_redis: Any, shape_push: Any) -> None:
+    citizen, official, dossiers = _push_case(shape, 6)
+    http = shape.session()
+    device = shape_push.new_device()
+    resp = http.post(shape.url + "/api/v1/push/subscriptions", json=device.subscription(),
+                     headers={"Authorization": f"Bearer {citizen}"})
+    assert resp.status_code == 201, resp.text
+    worker = int((shape.dir / "run" / "worker.pid").read_text())
+    phones = seed(shape.env["DATABASE_URL"], PHONES, SUBMISSIONS, BATCH, shape.cert)
+    threads = run(phones, lambda: shape.url, timeout=240)
+
+    def complete(dossier: tuple[str, str]) -> None:
+        r = http.post(f"{shape.url}/api/v1/office/dossiers/{dossier[0]}/transitions",
+                      json={"action": "request_supplement", "note": "Thiếu bản sao", "fields": [dossier[1]]},
+                      headers={"Authorization": f"Bearer {official}"})
+        assert r.status_code == 200, r.text
+
+    os.killpg(worker, signal.SIGSTOP)  # the worker paused: deliveries wait in Redis
+    try:
+        for dossier in dossiers[:3]:
+            complete(dossier)
+        private_redis.stop()  # a clean shutdown: the queued deliveries are in its append-only file
+        for dossier in dossiers[3:]:
+            complete(dossier)  # Redis down: committed; the worker's sweep hands them over later
+        private_redis.start()
+    finally:
+        os.killpg(worker, signal.SIGCONT)
+    shape_push.wait_until(lambda: len(shape_push.accepted(device)) >= len(dossiers), timeout=60)
+    wait_for(lambda: _outbox(shape) == {SENT: len(dossiers)}, 30, "every delivery marked sent")
+    _finish(threads)
+    assert len(shape_push.accepted(device)) == len(dossiers)  # once each: sent rows are never resent
+    check_exactly_once(shape.env["DATABASE_URL"], phones)
+    assert not unhandled(shape)
