@@ -44,7 +44,11 @@ class LiveServer(Gunicorn):
 
 @pytest.fixture(scope="session")
 def live_server(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with LiveServer(app, tmp_path_factory.mktemp("live")) as server:
+    # Every agency has a demo key (what `flask pki init` makes), so documents are signed.
+    from tests.results.conftest import make_demo_keys
+
+    keys = make_demo_keys(app, tmp_path_factory.mktemp("live-pki"))
+    with LiveServer(app, tmp_path_factory.mktemp("live"), PKI_DIR=str(keys.directory)) as server:
         yield server
 
 
