@@ -26,6 +26,9 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, worker_registrati
 from tests.production.shape import Shape
 from tests.servers import TEST_KEY, browser_sleep, wait_for
 
+# The production shape starts once (about 100 s on a loaded machine) within the first test.
+pytestmark = pytest.mark.timeout(600)
+
 NOTIFICATIONS = """async () => {
   const reg = await navigator.serviceWorker.ready;
   return (await reg.getNotifications()).map((n) => ({ title: n.title, tag: n.tag, data: n.data }));

@@ -9,6 +9,7 @@ import signal
 from collections import Counter
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,9 @@ from tests.factories import make_dossier
 from tests.production.phones import acknowledged, check_exactly_once, run, seed
 from tests.production.shape import Shape, unhandled
 from tests.servers import TEST_KEY, wait_for
+
+# The production shape starts once (about 100 s on a loaded machine) within the first test.
+pytestmark = pytest.mark.timeout(600)
 
 PHONES, SUBMISSIONS, BATCH = 20, 8, 4
 
