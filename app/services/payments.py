@@ -115,29 +115,31 @@ def open_request(session: Session, user: User, dossier_id: Any, provider: Paymen
             session.add(payment)
         payment.lease_until = now + LEASE
         payment.expires_at = now + EXPIRY
-        buyer = dossier.owner.full_name
-        description = f"HS {dossier.receipt_code or str(dossier.id)[:8]}"
+        session.flush()
+        # Read now: after the commit no attribute may be touched until the gateway answers,
+        # or reloading it opens a transaction (on SQLite a write lock) the webhook waits on.
+        call = {"order_code": payment.order_code, "amount": payment.amount,
+                "expires_at": payment.expires_at, "buyer_name": dossier.owner.full_name,
+                "description": f"HS {dossier.receipt_code or str(dossier.id)[:8]}"}
+        payment_id = payment.id
         session.commit()
         break
     try:
         try:
-            made = provider.create(order_code=payment.order_code, amount=payment.amount,
-                                   description=description, return_url=return_url,
-                                   cancel_url=cancel_url, expires_at=payment.expires_at,
-                                   buyer_name=buyer)
+            made = provider.create(**call, return_url=return_url, cancel_url=cancel_url)
         except OrderExists:
             if not resumed:
                 raise
-            _replace_lost(session, payment, provider)
+            _replace_lost(session, payment_id, call["order_code"], provider)
             return open_request(session, user, dossier_id, provider, return_url=return_url,
                                 cancel_url=cancel_url)
     except ProviderError as exc:
-        log.warning("payment request for %s failed: %s", payment.order_code, exc)
-        payment = _lock_payment(session, payment.id)
+        log.warning("payment request for %s failed: %s", call["order_code"], exc)
+        payment = _lock_payment(session, payment_id)
         payment.lease_until = None  # the next tap may try again at once
         session.commit()
         raise GatewayUnavailable("The payment gateway did not answer; try again.") from exc
-    payment = _lock_payment(session, payment.id)
+    payment = _lock_payment(session, payment_id)
     payment.payment_link_id, payment.checkout_url = made.payment_link_id, made.checkout_url
     payment.qr_code, payment.lease_until = made.qr_code, None
     payment.expires_at = made.expires_at or payment.expires_at
@@ -154,13 +156,14 @@ def _latest_paid(session: Session, dossier_id: Any) -> Payment | None:
                            .order_by(Payment.paid_at)).first()
 
 
-def _replace_lost(session: Session, payment: Payment, provider: PaymentProvider) -> None:
+def _replace_lost(session: Session, payment_id: Any, order_code: int,
+                  provider: PaymentProvider) -> None:
     """A request made earlier whose answer was lost (nobody saw its QR code): read it; if
     it was paid, apply that; else cancel it and start a fresh order code."""
-    state = provider.status(payment.order_code)
+    state = provider.status(order_code)
     for notice in state.notices:
         apply_notice(session, provider.name, notice, "poll")
-    payment = _lock_payment(session, payment.id)
+    payment = _lock_payment(session, payment_id)
     if payment.status == "creating":
         payment.status, payment.lease_until = "cancelled", None
         session.commit()
@@ -270,14 +273,15 @@ def refresh(session: Session, user: User, payment_id: Any, provider: PaymentProv
     """Read the request's status at the gateway (the phone's "check"), apply what it says."""
     payment = get_payment_owned(session, user, payment_id)
     if payment.status in OPEN_STATUSES and payment.provider == provider.name:
-        session.commit()
+        order_code, payment_id = payment.order_code, payment.id
+        session.commit()  # no transaction held while the gateway answers
         try:
-            state = provider.status(payment.order_code)
+            state = provider.status(order_code)
         except ProviderError as exc:
             raise GatewayUnavailable("The payment gateway did not answer; try again.") from exc
         for notice in state.notices:
             apply_notice(session, provider.name, notice, "poll")
-        payment = _lock_payment(session, payment.id)
+        payment = _lock_payment(session, payment_id)
         if payment.status == "pending" and state.status in ("CANCELLED", "EXPIRED"):
             payment.status, payment.updated_at = state.status.lower(), clock.now()
         session.commit()

@@ -157,12 +157,13 @@ def test_a_webhook_before_the_request_is_committed_is_applied_once(app, client, 
 
 def test_a_double_tap_makes_one_request(app, client, db, citizen, make_official):
     leader = make_official(procedure=CRIMINAL)
-    dossier = unpaid_dossier(db, citizen, leader)
+    dossier_id = unpaid_dossier(db, citizen, leader).id
+    db.session.rollback()  # hold no transaction (on SQLite, no lock) while the taps run
     answers: list[Any] = []
 
     def tap() -> None:
         with app.app_context():
-            answers.append(app.test_client().post(f"/api/v1/dossiers/{dossier.id}/payment",
+            answers.append(app.test_client().post(f"/api/v1/dossiers/{dossier_id}/payment",
                                                   headers=citizen.headers).get_json())
 
     taps = [threading.Thread(target=tap) for _ in range(4)]
@@ -173,7 +174,7 @@ def test_a_double_tap_makes_one_request(app, client, db, citizen, make_official)
     assert len({a["id"] for a in answers}) == 1, answers
     assert len({a["checkout_url"] for a in answers}) == 1
     db.session.rollback()
-    assert db.session.query(Payment).filter_by(dossier_id=dossier.id).count() == 1
+    assert db.session.query(Payment).filter_by(dossier_id=dossier_id).count() == 1
 
 
 def test_a_retry_after_a_lost_answer_gets_a_working_request(client, db, citizen, make_official):
@@ -211,6 +212,7 @@ def test_the_status_poll_racing_the_webhook_applies_once(app, client, db, citize
     dossier = unpaid_dossier(db, citizen, leader)
     payment = open_request(client, citizen, dossier.id)
     sandbox_pay(client, payment, hold=True)
+    db.session.rollback()
     barrier = threading.Barrier(2)
     results: list[Any] = []
 
