@@ -85,9 +85,9 @@ def payment_dict(payment: Payment, with_dossier: bool = False) -> dict[str, Any]
 @citizen_required
 def open_payment(dossier_id: str) -> dict[str, Any]:
     """The open payment request of my dossier's fee: the same one however often I tap."""
-    back = f"{request.host_url.rstrip('/')}/#/dossiers/{dossier_id}"
+    back = f"{request.host_url.rstrip('/')}/#/d/{dossier_id}"
     payment = payments.open_request(db.session, current_user, dossier_id, _provider(),
-                                    return_url=f"{back}?paid=1", cancel_url=back)
+                                    return_url=back, cancel_url=back)
     return payment_dict(payment, with_dossier=True)
 
 
