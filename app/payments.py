@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 
+import click
 import httpx
 from flask import Flask
+from flask.cli import AppGroup
 
 from app.config import _instance_secret
 from app.services import payment_providers
@@ -22,6 +24,7 @@ SANDBOX_BASE = "http://hoso.internal/payos-sandbox/"
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(payments_cli)
     config = app.config
     if config.get("PAYOS_SANDBOX"):
         if REAL_PAYOS in (config.get("PAYOS_BASE_URL") or ""):
@@ -40,7 +43,7 @@ def init_app(app: Flask) -> None:
     if not (config.get("PAYOS_CLIENT_ID") and config.get("PAYOS_API_KEY")
             and config.get("PAYOS_CHECKSUM_KEY")):
         log.info("no payment gateway configured: online payment is off")
-        payment_providers.install(None)
+        app.extensions["payment_provider"] = None
         return
     from app.services.payment_providers.payos import PayOSProvider
 
@@ -50,6 +53,23 @@ def init_app(app: Flask) -> None:
         from app.payos_sandbox import ThreadedWSGITransport
 
         http_client, base_url = httpx.Client(transport=ThreadedWSGITransport(app)), SANDBOX_BASE
-    payment_providers.install(PayOSProvider(
-        config["PAYOS_CLIENT_ID"], config["PAYOS_API_KEY"], config["PAYOS_CHECKSUM_KEY"],
-        base_url, http_client=http_client))
+    provider = PayOSProvider(config["PAYOS_CLIENT_ID"], config["PAYOS_API_KEY"],
+                             config["PAYOS_CHECKSUM_KEY"], base_url, http_client=http_client)
+    app.extensions["payment_provider"] = provider
+    # For code that runs outside a request (the withdrawal listener, commands).
+    payment_providers.install(provider)
+
+
+payments_cli = AppGroup("payments", help="Fee payments.")
+
+
+@payments_cli.command("expire")
+def expire_command() -> None:
+    """Close payment requests past their expiry and cancel them at the gateway."""
+    from flask import current_app
+
+    from app.extensions import db
+    from app.services.payments import expire_stale
+
+    provider = current_app.extensions.get("payment_provider")
+    click.echo(f"expired {expire_stale(db.session, provider)} payment request(s)")

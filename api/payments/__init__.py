@@ -9,42 +9,40 @@ import logging
 from typing import Any
 
 import segno
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from api.payments.schemas import (
     DayQuery,
     DeskPaymentIn,
+    FlagResolvedOut,
+    ListOut,
     PaymentListOut,
     PaymentOut,
+    ReconciliationOut,
     RefundIn,
+    RefundListOut,
+    RefundOut,
     RefundQuery,
+    WebhookOut,
 )
 from api.security import BEARER, citizen_required, official_required, user_required
-from app.errors import DomainError, Unauthorized
+from app.errors import Unauthorized
 from app.extensions import db
-from app.models.dossiers import Dossier
-from app.models.payments import FeeReceipt, Payment
+from app.models.payments import Payment
 from app.services import clock, fee_receipts, payment_reports, payments
-from app.services import payment_providers as providers
 from app.services.dossiers import get_for_official, get_owned
-from app.services.payment_providers import InvalidNotice, ProviderError
+from app.services.payment_providers import InvalidNotice, PaymentProvider
 from app.services.representations import dossier_dict
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Fees and payments")
 log = logging.getLogger(__name__)
 
 
-class GatewayOff(DomainError):
-    status, slug, title = 503, "payment-gateway-off", "Online payment is not available"
-
-
-def _provider() -> providers.PaymentProvider:
-    try:
-        return providers.current()
-    except ProviderError as exc:
-        raise GatewayOff("Online payment is not configured; pay at the desk.") from exc
+def _provider() -> PaymentProvider | None:
+    """This app's gateway (app/payments.py), or None when online payment is off."""
+    return current_app.extensions.get("payment_provider")
 
 
 def _qr_svg(payload: str | None) -> str | None:
@@ -58,7 +56,7 @@ def _qr_svg(payload: str | None) -> str | None:
 def payment_dict(payment: Payment, with_dossier: bool = False) -> dict[str, Any]:
     receipt = None
     if payment.status == "paid":
-        found = db.session.query(FeeReceipt).filter_by(payment_id=payment.id).first()
+        found = fee_receipts.of_payment(db.session, payment.id)
         if found is not None:
             receipt = {"id": str(found.id), "series": found.series,
                        "number": f"{found.number:07d}", "record_id": str(found.record_id or "")}
@@ -74,8 +72,7 @@ def payment_dict(payment: Payment, with_dossier: bool = False) -> dict[str, Any]
         "provider_reference": payment.provider_reference, "receipt": receipt,
     }
     if with_dossier:
-        data["dossier"] = dossier_dict(db.session.get(Dossier, payment.dossier_id),
-                                       history=False)
+        data["dossier"] = dossier_dict(payments.dossier_of(db.session, payment), history=False)
     return data
 
 
@@ -112,6 +109,7 @@ def refresh_payment(payment_id: str) -> dict[str, Any]:
 
 
 @blp.get("/fee-receipts/<receipt_id>.pdf")
+@blp.alt_response(200, success=True, content_type="application/pdf", description="The receipt")
 @blp.doc(security=BEARER)
 @user_required
 def receipt_pdf(receipt_id: str) -> Response:
@@ -124,13 +122,16 @@ def receipt_pdf(receipt_id: str) -> Response:
 
 
 @blp.post("/payments/payos/webhook")
-@blp.response(200)
+@blp.response(200, WebhookOut)
 def payos_webhook() -> dict[str, Any]:
     """payOS calls this when money arrives; anything not signed with the checksum key is
     refused (401) and changes nothing."""
     provider = _provider()
+    body = request.get_data(cache=False)  # past MAX_CONTENT_LENGTH: 413 before anything
+    if provider is None:
+        raise Unauthorized("No payment gateway is configured here.")
     try:
-        notice = provider.verify(request.get_data(cache=False))
+        notice = provider.verify(body)
     except InvalidNotice as exc:
         log.warning("payOS webhook refused (%s) from %s", exc, request.remote_addr)
         raise Unauthorized("The webhook signature does not verify.", extra={
@@ -151,12 +152,8 @@ def payos_webhook() -> dict[str, Any]:
 @official_required
 def desk_payment(body: dict[str, Any], dossier_id: str) -> dict[str, Any]:
     """Cash or a transfer taken at the desk, recorded with its method and the official."""
-    try:
-        provider = providers.current()
-    except ProviderError:
-        provider = None
     payment = payments.record_desk_payment(db.session, current_user, dossier_id, body["method"],
-                                           body.get("note"), provider)
+                                           body.get("note"), _provider())
     db.session.commit()
     return payment_dict(payment)
 
@@ -172,20 +169,29 @@ def desk_list_payments(dossier_id: str) -> dict[str, Any]:
 
 @blp.get("/office/payments/reconciliation")
 @blp.arguments(DayQuery, location="query")
+@blp.response(200, ReconciliationOut)
 @blp.doc(security=BEARER)
 @official_required
-def reconciliation(query: dict[str, Any]) -> Any:
+def reconciliation(query: dict[str, Any]) -> dict[str, Any]:
     """One day's payments of my agency: totals by method, each with its provider reference."""
     day = query.get("day") or clock.today()
+    return payment_reports.reconciliation(db.session, current_user.agency_code, day)
+
+
+@blp.get("/office/payments/reconciliation.csv")
+@blp.arguments(DayQuery, location="query")
+@blp.response(200, content_type="text/csv", description="The day's reconciliation as CSV")
+@blp.doc(security=BEARER)
+@official_required
+def reconciliation_csv(query: dict[str, Any]) -> Response:
+    day = query.get("day") or clock.today()
     report = payment_reports.reconciliation(db.session, current_user.agency_code, day)
-    if query["format"] == "csv":
-        return Response(payment_reports.reconciliation_csv(report), mimetype="text/csv",
-                        headers={"Content-Disposition":
-                                 f'attachment; filename="doi-soat-{day.isoformat()}.csv"'})
-    return report
+    return Response(payment_reports.reconciliation_csv(report), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="doi-soat-{day.isoformat()}.csv"'})
 
 
 @blp.get("/office/payments/online-share")
+@blp.response(200, ListOut)
 @blp.doc(security=BEARER)
 @official_required
 def online_share() -> dict[str, Any]:
@@ -195,6 +201,7 @@ def online_share() -> dict[str, Any]:
 
 @blp.get("/office/payments/refunds")
 @blp.arguments(RefundQuery, location="query")
+@blp.response(200, RefundListOut)
 @blp.doc(security=BEARER)
 @official_required
 def list_refunds(query: dict[str, Any]) -> dict[str, Any]:
@@ -205,6 +212,7 @@ def list_refunds(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.post("/office/payments/refunds/<refund_id>")
 @blp.arguments(RefundIn)
+@blp.response(200, RefundOut)
 @blp.doc(security=BEARER)
 @official_required
 def work_refund(body: dict[str, Any], refund_id: str) -> dict[str, Any]:
@@ -216,9 +224,22 @@ def work_refund(body: dict[str, Any], refund_id: str) -> dict[str, Any]:
 
 
 @blp.get("/office/payments/flags")
+@blp.response(200, ListOut)
 @blp.doc(security=BEARER)
 @official_required
 def flags() -> dict[str, Any]:
     """Money reported with the wrong amount or for no known request: the desk resolves it."""
     return {"items": payment_reports.flagged_notices(db.session, current_user.agency_code)}
 
+
+
+@blp.post("/office/payments/flags/<int:notice_id>")
+@blp.response(200, FlagResolvedOut)
+@blp.doc(security=BEARER)
+@official_required
+def resolve_flag(notice_id: int) -> dict[str, Any]:
+    """Mark a flagged transfer as looked into, by me, now."""
+    notice = payment_reports.resolve_flag(db.session, current_user, notice_id)
+    db.session.commit()
+    return {"id": notice.id, "resolved_by": notice.resolved_by,
+            "resolved_at": notice.resolved_at.isoformat() if notice.resolved_at else None}

@@ -41,8 +41,48 @@ class RefundIn(Schema):
 
 class DayQuery(Schema):
     day = fields.Date(load_default=None)
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 
 class RefundQuery(Schema):
     status = fields.String(load_default="open", validate=validate.OneOf(["open", "done", "all"]))
+
+
+class RefundOut(Schema):
+    id = fields.String()
+    payment_id = fields.String()
+    dossier_id = fields.String()
+    amount = fields.Integer()
+    reason = fields.String()
+    status = fields.String()
+    method = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    refunded_by = fields.Integer(allow_none=True)
+    refunded_at = fields.String(allow_none=True)
+    created_at = fields.String()
+
+
+class RefundListOut(Schema):
+    items = fields.List(fields.Nested(RefundOut))
+
+
+class ReconciliationOut(Schema):
+    day = fields.String()
+    agency_code = fields.String()
+    totals = fields.Dict(metadata={"description": "{method: {count, amount}}"})
+    total_amount = fields.Integer()
+    items = fields.List(fields.Dict())
+
+
+class ListOut(Schema):
+    items = fields.List(fields.Dict())
+
+
+class FlagResolvedOut(Schema):
+    id = fields.Integer()
+    resolved_by = fields.Integer(allow_none=True)
+    resolved_at = fields.String(allow_none=True)
+
+
+class WebhookOut(Schema):
+    success = fields.Boolean()
+    outcome = fields.String()

@@ -96,6 +96,10 @@ def get_for(session: Session, user: User, receipt_id: Any) -> tuple[FeeReceipt, 
     return receipt, dossier
 
 
+def of_payment(session: Session, payment_id: Any) -> FeeReceipt | None:
+    return session.scalars(select(FeeReceipt).where(FeeReceipt.payment_id == payment_id)).first()
+
+
 def of_dossier(session: Session, dossier: Dossier) -> list[FeeReceipt]:
     return list(session.scalars(select(FeeReceipt).where(FeeReceipt.dossier_id == dossier.id)
                                 .order_by(FeeReceipt.issued_at)))

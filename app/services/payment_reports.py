@@ -140,3 +140,16 @@ def flagged_notices(session: Session, agency_code: str) -> list[dict[str, Any]]:
              "reference": n.reference, "amount": n.amount, "currency": n.currency,
              "expected_amount": expected, "dossier_id": str(d) if d else None,
              "received_at": n.received_at.isoformat()} for n, d, expected in rows]
+
+
+def resolve_flag(session: Session, official: User, notice_id: Any) -> PaymentNotice:
+    """The desk looked into a flagged transfer (and refunded or matched it by hand)."""
+    notice = session.get(PaymentNotice, notice_id) if isinstance(notice_id, int) else None
+    payment = session.get(Payment, notice.payment_id) if notice and notice.payment_id else None
+    if notice is None or notice.outcome not in ("mismatch", "unmatched") or (
+            payment is not None and payment.agency_code != official.agency_code):
+        raise NotFound("No such flagged transfer in your agency.")
+    if notice.resolved_at is None:
+        notice.resolved_by, notice.resolved_at = official.id, clock.now()
+        session.flush()
+    return notice

@@ -49,6 +49,10 @@ class GatewayUnavailable(DomainError):
     status, slug, title = 503, "payment-gateway-unavailable", "Payment gateway unavailable"
 
 
+class GatewayOff(DomainError):
+    status, slug, title = 503, "payment-gateway-off", "Online payment is not available"
+
+
 def _order_code() -> int:
     # payOS wants a positive integer below 2^53; 15 random digits make collisions moot
     # (and the unique constraint catches the rest).
@@ -75,14 +79,19 @@ def _lock_payment(session: Session, payment_id: Any) -> Payment:
                            ).one()
 
 
-def open_request(session: Session, user: User, dossier_id: Any, provider: PaymentProvider, *,
-                 return_url: str, cancel_url: str) -> Payment:
-    """The open payment request of the citizen's dossier, made at the gateway if needed."""
+def open_request(session: Session, user: User, dossier_id: Any,
+                 provider: PaymentProvider | None, *, return_url: str, cancel_url: str
+                 ) -> Payment:
+    """The open payment request of the citizen's dossier, made at the gateway if needed
+    (GatewayOff when none is configured)."""
     deadline = time.monotonic() + WAIT_FOR_OTHER_SECONDS
     while True:
         now = clock.now()
         dossier = dossier_svc.get_owned(session, user, dossier_id, lock=True)
         payment = _open_payment(session, dossier.id)
+        if provider is None:
+            _payable(dossier)
+            raise GatewayOff("Online payment is not available here; pay at the desk.")
         if payment is not None and payment.status == "pending":
             if payment.expires_at is None or payment.expires_at > now:
                 session.commit()
@@ -269,9 +278,12 @@ def _settle(session: Session, dossier: Dossier, payment: Payment, moment: dateti
     notify_status(session, dossier, dossier.owner, kind="fee_paid")
 
 
-def refresh(session: Session, user: User, payment_id: Any, provider: PaymentProvider) -> Payment:
+def refresh(session: Session, user: User, payment_id: Any, provider: PaymentProvider | None
+            ) -> Payment:
     """Read the request's status at the gateway (the phone's "check"), apply what it says."""
     payment = get_payment_owned(session, user, payment_id)
+    if provider is None:
+        return payment
     if payment.status in OPEN_STATUSES and payment.provider == provider.name:
         order_code, payment_id = payment.order_code, payment.id
         session.commit()  # no transaction held while the gateway answers
@@ -294,6 +306,10 @@ def get_payment_owned(session: Session, user: User, payment_id: Any) -> Payment:
     if payment is None or payment.owner_id != user.id:
         raise NotFound("No such payment.")
     return payment
+
+
+def dossier_of(session: Session, payment: Payment) -> Dossier:
+    return session.get(Dossier, payment.dossier_id)
 
 
 def payments_of(session: Session, dossier: Dossier) -> list[Payment]:
@@ -329,6 +345,24 @@ def record_desk_payment(session: Session, official: User, dossier_id: Any, metho
     _settle(session, dossier, payment, moment)
     session.flush()
     return payment
+
+
+def expire_stale(session: Session, provider: PaymentProvider | None) -> int:
+    """Requests past their expiry are closed here and cancelled at the gateway, so a
+    forgotten QR code cannot be paid (money that still comes is refunded). Commits:
+    an entry point for the operator command and the sweep."""
+    now = clock.now()
+    stale = list(session.scalars(select(Payment).where(
+        Payment.status.in_(OPEN_STATUSES), Payment.expires_at < now,
+        (Payment.lease_until.is_(None)) | (Payment.lease_until < now))
+        .with_for_update(skip_locked=True)))
+    for payment in stale:
+        payment.status, payment.updated_at, payment.lease_until = "expired", now, None
+    session.commit()
+    for payment in stale:
+        if provider is not None:
+            _cancel_at_gateway(provider, payment, "expired")
+    return len(stale)
 
 
 def on_transition(session: Session, dossier: Dossier, event: DossierEvent) -> None:

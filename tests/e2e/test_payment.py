@@ -5,6 +5,7 @@ citizen's second phone sees it paid after a pull."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -42,7 +43,7 @@ def fill_criminal_record(page: Page) -> None:
 
 
 def test_pay_in_the_sandbox_bank_and_see_it_paid_on_both_phones(
-        page: Page, live_server: Any, new_context: Any) -> None:
+        page: Page, live_server: Any, new_context: Any, official_of: Any) -> None:
     phone = flows.sign_up(page, "Trần Thị Bình")
     dossier_id = docs.start(page, CRIMINAL)
     # The quote before submit: the online fee and the rule that set it.
@@ -76,3 +77,20 @@ def test_pay_in_the_sandbox_bank_and_see_it_paid_on_both_phones(
     flows.sign_in(other, phone)
     other.goto(f"/#/d/{dossier_id}")
     expect(other.locator("#fee-status")).to_have_text("Đã nhận lệ phí", timeout=30000)
+
+    # The desk: the day's reconciliation lists it with the bank's reference, and exports CSV.
+    official = official_of(CRIMINAL)
+    desk = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    flows.open_app(desk, "#/login")
+    desk.get_by_label("Số điện thoại hoặc email").fill(official.email)
+    desk.get_by_label("Mật khẩu").fill(official.password)
+    desk.get_by_role("button", name="Đăng nhập").click()
+    desk.locator("#office-payments").click()
+    expect(desk.locator("#rec-totals")).to_contain_text("Chuyển khoản qua VietQR")
+    expect(desk.locator("#rec-totals")).to_contain_text("100.000")
+    expect(desk.locator("main")).to_contain_text(re.compile(r"FT\d{12}"))
+    shot(desk, "desk-payments")
+    with desk.expect_download() as download:
+        desk.locator("#rec-csv").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "provider_reference" in text and ",online,payos,100000," in text

@@ -9,7 +9,7 @@ from app.models.notifications import Notification
 from app.models.payments import Payment, PaymentNotice, Refund
 from app.models.warehouse import WarehouseRecord
 from app.services import lifecycle as lc
-from app.services import payment_providers, payments
+from app.services import payments
 from app.services.dossiers import transition
 from app.services.payment_providers import ProviderError
 from tests.payments.helpers import (
@@ -126,6 +126,9 @@ def test_a_wrong_amount_is_refused_and_flagged_for_the_desk(client, db, citizen,
     flags = client.get("/api/v1/office/payments/flags", headers=leader.headers).get_json()["items"]
     assert [(f["outcome"], f["amount"], f["expected_amount"]) for f in flags] == [
         ("mismatch", 50000, 100000)]
+    done = client.post(f"/api/v1/office/payments/flags/{flags[0]['id']}", headers=leader.headers)
+    assert done.status_code == 200 and done.get_json()["resolved_by"] == leader.id
+    assert client.get("/api/v1/office/payments/flags", headers=leader.headers).get_json()["items"] == []
 
 
 def test_a_webhook_before_the_request_is_committed_is_applied_once(app, client, db, citizen,
@@ -133,7 +136,7 @@ def test_a_webhook_before_the_request_is_committed_is_applied_once(app, client, 
     """The money arrives while the request that created it has not stored its answer."""
     leader = make_official(procedure=CRIMINAL)
     dossier = unpaid_dossier(db, citizen, leader)
-    gateway = payment_providers.current()
+    gateway = app.extensions["payment_provider"]
 
     class PaidAtOnce:
         name = gateway.name
@@ -177,10 +180,10 @@ def test_a_double_tap_makes_one_request(app, client, db, citizen, make_official)
     assert db.session.query(Payment).filter_by(dossier_id=dossier_id).count() == 1
 
 
-def test_a_retry_after_a_lost_answer_gets_a_working_request(client, db, citizen, make_official):
+def test_a_retry_after_a_lost_answer_gets_a_working_request(app, client, db, citizen, make_official):
     leader = make_official(procedure=CRIMINAL)
     dossier = unpaid_dossier(db, citizen, leader)
-    gateway = payment_providers.current()
+    gateway = app.extensions["payment_provider"]
 
     class LostAnswer:
         name = gateway.name
@@ -239,7 +242,7 @@ def test_the_status_poll_racing_the_webhook_applies_once(app, client, db, citize
     assert db.session.query(PaymentNotice).count() == 1
 
 
-def test_money_after_a_withdrawal_becomes_a_refund_the_desk_works(client, db, citizen,
+def test_money_after_a_withdrawal_becomes_a_refund_the_desk_works(app, client, db, citizen,
                                                                  make_official):
     leader = make_official(procedure=CRIMINAL)
     dossier = unpaid_dossier(db, citizen, leader)
@@ -248,7 +251,7 @@ def test_money_after_a_withdrawal_becomes_a_refund_the_desk_works(client, db, ci
     fresh = db.session.get(type(dossier), dossier.id)
     transition(db.session, fresh, citizen.user, "withdraw", note="Không cần nữa")
     db.session.commit()
-    gateway = payment_providers.current()
+    gateway = app.extensions["payment_provider"]
     assert gateway.status(payment["order_code"]).status == "CANCELLED"
     sandbox_pay(client, payment)  # the bank transfer was already on its way
     state = dossier_state(client, citizen, dossier.id)
@@ -282,7 +285,7 @@ def test_reconciliation_totals_by_method_with_references_and_csv(client, db, cit
                                 "cash": {"count": 1, "amount": 100000}}
     online_item = next(i for i in report["items"] if i["method"] == "online")
     assert online_item["provider_reference"].startswith("FT") and online_item["fee_receipt"]
-    csv = client.get("/api/v1/office/payments/reconciliation?format=csv", headers=leader.headers)
+    csv = client.get("/api/v1/office/payments/reconciliation.csv", headers=leader.headers)
     assert csv.mimetype == "text/csv" and online_item["provider_reference"] in csv.get_data(as_text=True)
     share = client.get("/api/v1/office/payments/online-share", headers=leader.headers).get_json()
     assert share["items"] == [{"agency_code": leader.user.agency_code, "procedure_code": CRIMINAL,
@@ -303,3 +306,23 @@ def test_payment_requests_are_the_owners_only(client, db, citizen, make_citizen,
     assert client.post(f"/api/v1/payments/{payment['id']}/refresh",
                        headers=stranger.headers).status_code == 404
     assert link_id(payment)
+
+
+def test_an_expired_request_is_closed_and_cancelled_at_the_gateway(app, client, db, citizen,
+                                                                  make_official):
+    from datetime import timedelta
+
+    from app.services import clock
+
+    leader = make_official(procedure=CRIMINAL)
+    dossier = unpaid_dossier(db, citizen, leader)
+    first = open_request(client, citizen, dossier.id)
+    db.session.rollback()
+    row = db.session.query(Payment).filter_by(dossier_id=dossier.id).one()
+    row.expires_at = clock.now() - timedelta(minutes=1)
+    db.session.commit()
+    gateway = app.extensions["payment_provider"]
+    assert payments.expire_stale(db.session, gateway) == 1
+    assert gateway.status(first["order_code"]).status == "CANCELLED"
+    fresh = open_request(client, citizen, dossier.id)  # the next tap gets a new request
+    assert fresh["id"] != first["id"] and fresh["status"] == "pending"

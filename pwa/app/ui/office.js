@@ -43,7 +43,7 @@ export async function renderOffice(main, params) {
     h('thead', h('tr', [t('dossier.receipt'), t('office.procedure'), t('office.citizen'), t('dossier.status'), t('office.submitted'), t('dossier.appointment')].map((x) => h('th', { scope: 'col' }, x)))));
   const tbody = h('tbody');
   table.append(tbody);
-  title(main, t('nav.office'), filters, table);
+  title(main, t('nav.office'), h('p', h('a', { href: '#/office/payments', id: 'office-payments' }, t('office.payments'))), filters, table);
   const query = new URLSearchParams(q);
   query.set('per_page', '100');
   try {
