@@ -28,6 +28,7 @@ from api.payments.schemas import (
     WebhookOut,
 )
 from api.security import BEARER, citizen_required, official_required, user_required
+from api.transactions import commits
 from app.errors import Unauthorized
 from app.extensions import db
 from app.models.payments import Payment
@@ -123,6 +124,7 @@ def receipt_pdf(receipt_id: str) -> Response:
 
 @blp.post("/payments/payos/webhook")
 @blp.response(200, WebhookOut)
+@commits
 def payos_webhook() -> dict[str, Any]:
     """payOS calls this when money arrives; anything not signed with the checksum key is
     refused (401) and changes nothing."""
@@ -134,11 +136,8 @@ def payos_webhook() -> dict[str, Any]:
         notice = provider.verify(body)
     except InvalidNotice as exc:
         log.warning("payOS webhook refused (%s) from %s", exc, request.remote_addr)
-        raise Unauthorized("The webhook signature does not verify.", extra={
-            "message": {"vi": "Chữ ký webhook không hợp lệ.",
-                        "en": "The webhook signature does not verify."}}) from exc
+        raise Unauthorized("The webhook signature does not verify.") from exc
     outcome = payments.apply_notice(db.session, provider.name, notice, "webhook")
-    db.session.commit()
     log.info("payOS webhook %s for order %s: %s", notice.reference, notice.order_code, outcome)
     return {"success": True, "outcome": outcome}
 
@@ -150,11 +149,11 @@ def payos_webhook() -> dict[str, Any]:
 @blp.response(200, PaymentOut)
 @blp.doc(security=BEARER)
 @official_required
+@commits
 def desk_payment(body: dict[str, Any], dossier_id: str) -> dict[str, Any]:
     """Cash or a transfer taken at the desk, recorded with its method and the official."""
     payment = payments.record_desk_payment(db.session, current_user, dossier_id, body["method"],
                                            body.get("note"), _provider())
-    db.session.commit()
     return payment_dict(payment)
 
 
@@ -215,11 +214,11 @@ def list_refunds(query: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, RefundOut)
 @blp.doc(security=BEARER)
 @official_required
+@commits
 def work_refund(body: dict[str, Any], refund_id: str) -> dict[str, Any]:
     """Record that the money was paid back: by whom, when, how."""
     refund = payment_reports.work_refund(db.session, current_user, refund_id, body["method"],
                                          body.get("note"))
-    db.session.commit()
     return payment_reports.refund_dict(refund)
 
 
@@ -237,9 +236,9 @@ def flags() -> dict[str, Any]:
 @blp.response(200, FlagResolvedOut)
 @blp.doc(security=BEARER)
 @official_required
+@commits
 def resolve_flag(notice_id: int) -> dict[str, Any]:
     """Mark a flagged transfer as looked into, by me, now."""
     notice = payment_reports.resolve_flag(db.session, current_user, notice_id)
-    db.session.commit()
     return {"id": notice.id, "resolved_by": notice.resolved_by,
             "resolved_at": notice.resolved_at.isoformat() if notice.resolved_at else None}

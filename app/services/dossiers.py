@@ -208,7 +208,7 @@ def transition(
                                errors={"note": [message("required", lang)]})
     if fees.blocking_reason(dossier, action.name):
         raise TransitionNotAllowed(
-            message("fee_unpaid", lang),
+            "The fee is not paid yet: this step has to wait.",
             extra={"current_status": dossier.status, "fee_status": dossier.fee_status,
                    "reason": "fee_unpaid"})
     data: dict[str, Any] = {}

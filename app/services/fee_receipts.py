@@ -17,7 +17,7 @@ from app.models.payments import FeeReceipt, Payment
 from app.models.warehouse import RESULT, WarehouseRecord
 from app.services import clock
 from app.services.i18n import localise
-from app.services.uploads import parse_uuid
+from app.services.ids import as_uuid as parse_uuid
 from app.services.warehouse import add_record
 
 KIND = "fee_receipt"

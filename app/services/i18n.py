@@ -53,10 +53,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Giấy tờ đang được tải lên, chưa hoàn tất.",
         "en": "This document is still uploading.",
     },
-    "fee_unpaid": {
-        "vi": "Hồ sơ chưa nộp lệ phí: chưa thể thực hiện bước này.",
-        "en": "The fee is not paid yet: this step has to wait.",
-    },
     "file_too_large": {
         "vi": "Tệp quá lớn: tối đa {max_mb} MB, tệp này {size_mb} MB.",
         "en": "The file is too large: at most {max_mb} MB, this one is {size_mb} MB.",

@@ -85,7 +85,7 @@ def notify_status(session: Session, dossier: Dossier, owner: User, kind: str | N
         "receipt": dossier.receipt_code or "",
         "date": dossier.appointment_date.strftime("%d/%m/%Y") if dossier.appointment_date else "",
     }
-    texts = render(dossier.status, params)
+    texts = render(kind, params)
     # The push payload shows on a lock screen: the procedure's name only, no receipt code or date.
     lock_screen = LOCK_SCREEN[lang].format(name=localise(dossier.procedure.name, lang))
     note = Notification(

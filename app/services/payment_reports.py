@@ -16,7 +16,7 @@ from app.models.accounts import User
 from app.models.dossiers import Dossier
 from app.models.payments import FeeReceipt, Payment, PaymentNotice, Refund
 from app.services import clock
-from app.services.uploads import parse_uuid
+from app.services.ids import as_uuid as parse_uuid
 
 REFUND_METHODS = ("transfer", "cash")
 

@@ -31,9 +31,9 @@ from app.models.payments import OPEN_STATUSES, Payment, PaymentNotice, Refund
 from app.services import clock, fee_receipts, fees
 from app.services import dossiers as dossier_svc
 from app.services import lifecycle as lc
+from app.services.ids import as_uuid as parse_uuid
 from app.services.notifications import notify_status
 from app.services.payment_providers import Notice, OrderExists, PaymentProvider, ProviderError
-from app.services.uploads import parse_uuid
 
 log = logging.getLogger(__name__)
 

@@ -182,6 +182,8 @@ function whatChanged(d, form, docLabel) {
   return h('section.notice', { 'aria-labelledby': 'changed-h' },
     h('h2', { id: 'changed-h' }, t('office.changed_title', { date: fmtDate(last.at) })),
     h('ul', rows, docs));
+}
+
 function feeTag(d) {
   if (!d.fee_status || d.fee_status === 'none') return null;
   return h('span.status.fee', { 'data-status': d.fee_status }, ` ${t(`pay.status.${d.fee_status}`)}`);
