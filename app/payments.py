@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import logging
 
-import click
 import httpx
 from flask import Flask
-from flask.cli import AppGroup
 
 from app.config import _instance_secret
 from app.services import payment_providers
@@ -24,7 +22,6 @@ SANDBOX_BASE = "http://hoso.internal/payos-sandbox/"
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(payments_cli)
     config = app.config
     if config.get("PAYOS_SANDBOX"):
         if REAL_PAYOS in (config.get("PAYOS_BASE_URL") or ""):
@@ -59,17 +56,3 @@ def init_app(app: Flask) -> None:
     # For code that runs outside a request (the withdrawal listener, commands).
     payment_providers.install(provider)
 
-
-payments_cli = AppGroup("payments", help="Fee payments.")
-
-
-@payments_cli.command("expire")
-def expire_command() -> None:
-    """Close payment requests past their expiry and cancel them at the gateway."""
-    from flask import current_app
-
-    from app.extensions import db
-    from app.services.payments import expire_stale
-
-    provider = current_app.extensions.get("payment_provider")
-    click.echo(f"expired {expire_stale(db.session, provider)} payment request(s)")
