@@ -40,7 +40,7 @@ export async function renderOfficePayments(main, params) {
       h('h2', t('office.pay_totals')),
       h('dl.facts', { id: 'rec-totals' }, Object.entries(rec.totals).flatMap(([m, x]) => [h('dt', t(`pay.method.${m}`)), h('dd', `${x.count} · ${fmtMoney(x.amount)}`)])),
       csv,
-      table(t('office.pay_list'), [t('office.pay_time'), t('dossier.receipt'), t('office.pay_method'), t('procedure.fee'), t('office.pay_reference'), t('pay.receipt')],
+      table(t('office.pay_list'), [t('office.pay_time'), t('dossier.receipt'), t('office.pay_method'), t('procedure.fee'), t('office.pay_reference'), t('office.pay_receipt')],
         rec.items.map((i) => h('tr', h('td', fmtDate(i.paid_at)), h('td', i.receipt_code || '—'), h('td', t(`pay.method.${i.method}`)),
           h('td', fmtMoney(i.amount)), h('td', i.provider_reference || '—'), h('td', i.fee_receipt || '—')))),
       table(t('office.refunds'), [t('office.pay_time'), t('procedure.fee'), t('office.refund_reason'), ''],
