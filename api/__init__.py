@@ -31,6 +31,9 @@ def register(api: Api, app: Flask) -> None:
 
     for blp in (warehouse_blp, stats_blp):
         api.register_blueprint(blp)
+    from api.payments import blp as payments_blp
+
+    api.register_blueprint(payments_blp)
     app.register_blueprint(health)
     from api.documents import blp as documents_blp
     from api.documents.public import bp as public_documents

@@ -7,7 +7,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.commands import demo, pki, push, sync, uploads, warehouse
+    from app.commands import demo, payments, pki, push, sync, uploads, warehouse
 
-    for group in (demo.demo, demo.officials, push.cli, sync.cli, uploads.cli, warehouse.cli, pki.cli):
+    for group in (demo.demo, demo.officials, push.cli, sync.cli, uploads.cli, warehouse.cli, pki.cli,
+                  payments.cli):
         app.cli.add_command(group)

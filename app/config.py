@@ -60,6 +60,17 @@ class Config:
             if h.strip()
         ]
         self.UPLOAD_DIR = env.get("UPLOAD_DIR") or str(self.instance_path / "uploads")
+        # Payments (docs/payments.md): payOS settings, or the sandbox gateway Hoso serves
+        # itself (PAYOS_SANDBOX=1: never in production).
+        self.PAYOS_SANDBOX = env.get("PAYOS_SANDBOX", "") == "1"
+        self.PAYOS_CLIENT_ID = env.get("PAYOS_CLIENT_ID") or None
+        self.PAYOS_API_KEY = env.get("PAYOS_API_KEY") or None
+        self.PAYOS_CHECKSUM_KEY = env.get("PAYOS_CHECKSUM_KEY") or None
+        self.PAYOS_BASE_URL = env.get("PAYOS_BASE_URL") or None
+        self.PAYOS_SANDBOX_DB = env.get("PAYOS_SANDBOX_DB") or str(
+            self.instance_path / "payos-sandbox.sqlite3")
+        self.PAYOS_SANDBOX_PUBLIC_URL = env.get("PAYOS_SANDBOX_PUBLIC_URL", "")
+        self.PAYOS_SANDBOX_WEBHOOK_URL = env.get("PAYOS_SANDBOX_WEBHOOK_URL") or None
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_BODY_BYTES", str(2 * 1024 * 1024)))
         self.SYNC_MAX_BATCH = 100
         self.SYNC_MAX_BATCH_BYTES = 1024 * 1024

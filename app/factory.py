@@ -64,6 +64,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import signing
 
     signing.init_app(app)
+    from app import payments
+
+    payments.init_app(app)
 
     @app.before_request
     def _require_json() -> None:

@@ -143,8 +143,8 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
   // Opening an API address (the API docs, a document's download), a document's public
-  // verification page or a share link must reach the server.
-  if (/^\/(verify|s)\//.test(url.pathname)) return;
+  // verification page, a share link or the sandbox payment gateway's pages must reach the server.
+  if (/^\/(verify|s|payos-sandbox)\//.test(url.pathname)) return;
   if (req.mode === 'navigate' && !url.pathname.startsWith('/api/')) {
     event.respondWith(shellFirst(req, '/index.html').catch(() => fetch(req)));
     return;

@@ -259,7 +259,7 @@ stop() {
   if alive nginx; then nginx -s quit -c "$STATE/nginx/nginx.conf" -p "$STATE/nginx" || true; fi
   for n in $(seq 1 ${#PORTS[@]}); do stop_node "$n" & done
   wait
-  if alive worker; then kill -TERM -- "-$(cat "$(pidfile worker)")"; fi
+  if alive worker; then kill -TERM -- "-$(cat "$(pidfile worker)")" 2>/dev/null || kill -TERM "$(cat "$(pidfile worker)")"; fi
   if alive s3; then kill -TERM "$(cat "$(pidfile s3)")"; fi
   rm -f "$(pidfile worker)" "$(pidfile s3)"
   log "stopped"

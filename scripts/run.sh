@@ -11,6 +11,9 @@ if [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] \
 fi
 bash scripts/bootstrap.sh requirements.txt
 export FLASK_APP=wsgi
+# The demo pays fees in the payOS-compatible sandbox Hoso serves itself (docs/payments.md);
+# set PAYOS_SANDBOX=0 and the PAYOS_* keys to use the real payOS.
+export PAYOS_SANDBOX="${PAYOS_SANDBOX:-1}"
 .venv/bin/flask db upgrade
 .venv/bin/flask demo load
 .venv/bin/flask pki init    # demo CA + a signing certificate per agency, in instance/pki/

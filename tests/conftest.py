@@ -46,6 +46,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         "JWT_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
         "UPLOAD_DIR": str(tmp / "uploads"),
         "PKI_DIR": str(tmp / "pki"),  # empty: documents are signed only in tests/results
+        "PAYOS_SANDBOX": True,
+        "PAYOS_SANDBOX_DB": str(tmp / "payos-sandbox.sqlite3"),
         "REFRESH_REUSE_GRACE_SECONDS": 0,
         "LOGIN_FREE_ATTEMPTS": 3,
         # Every test signs up from 127.0.0.1; tests/app/test_limits.py lowers these.

@@ -10,7 +10,7 @@ from app.models.accounts import User
 from app.models.catalog import Procedure
 from app.models.dossiers import Dossier
 from app.services import dossiers as svc
-from app.services import forms
+from app.services import fees, forms, payments
 from app.services import lifecycle as lc
 from app.services.catalog import get_form
 
@@ -76,8 +76,9 @@ def ready_documents(form: dict[str, Any], values: dict[str, Any]) -> dict[str, A
 
 def make_dossier(session: Any, owner: User, procedure_code: str = "birth-registration",
                  status: str = lc.DRAFT, official: User | None = None,
-                 fields: dict[str, Any] | None = None) -> Dossier:
-    """A dossier of `owner`, walked through the real state machine to `status`."""
+                 fields: dict[str, Any] | None = None, pay: bool = True) -> Dossier:
+    """A dossier of `owner`, walked through the real state machine to `status`; a fee is
+    paid at the desk when due (at filing, right after submit) unless `pay` is False."""
     proc = session.get(Procedure, procedure_code)
     form = get_form(session, proc.code, proc.current_version).form
     dossier = svc.create_draft(session, owner, uuid.uuid4(), proc, proc.current_version,
@@ -94,6 +95,11 @@ def make_dossier(session: Any, owner: User, procedure_code: str = "birth-registr
             kwargs["fields"] = [next(iter(dossier.fields))]
         if action == "return_result":
             kwargs["result"] = {"number": "123/2026", "method": "electronic"}
+        if pay and fees.blocking_reason(dossier, action):
+            payments.record_desk_payment(session, official, dossier.id, "cash")
         svc.transition(session, dossier, actor, action, **kwargs)
+        if (pay and action == "submit" and official is not None
+                and fees.blocking_reason(dossier, "accept")):
+            payments.record_desk_payment(session, official, dossier.id, "cash")
     session.commit()
     return dossier

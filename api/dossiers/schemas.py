@@ -45,6 +45,8 @@ class DossierOut(Schema):
     supplement_request = fields.Dict(allow_none=True)
     result = fields.Dict(allow_none=True)
     fee_amount = fields.Integer(allow_none=True)
+    fee_quote = fields.Dict(allow_none=True)
+    fee_status = fields.String()
     rating = fields.Integer(allow_none=True)
     rating_comment = fields.String(allow_none=True)
     created_at = fields.String()

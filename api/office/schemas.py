@@ -13,6 +13,7 @@ class OfficeListQuery(PageQuery):
     receipt_code = fields.String(load_default=None)
     submitted_from = fields.Date(load_default=None)
     submitted_to = fields.Date(load_default=None)
+    fee_status = fields.String(load_default=None, validate=validate.OneOf(["none", "unpaid", "paid"]))
 
 
 class ResultIn(Schema):

@@ -5,6 +5,7 @@ from app.models.base import Base
 from app.models.catalog import FormVersion, Holiday, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion, ReceiptCounter
 from app.models.notifications import Notification
+from app.models.payments import FeeReceipt, Payment, PaymentNotice, Refund
 from app.models.push import PushAttempt, PushDelivery, PushSubscription
 from app.models.signed import DeviceKey, IssuedDocument, ShareLink, SubmissionSignature
 from app.models.sync import Change, ClientState, ClientWrite, ConflictRecord, MutationResult
@@ -27,10 +28,13 @@ __all__ = [
     "Dossier",
     "DossierEvent",
     "DossierVersion",
+    "FeeReceipt",
     "FormVersion",
     "Holiday",
     "MutationResult",
     "Notification",
+    "Payment",
+    "PaymentNotice",
     "Procedure",
     "ProfileField",
     "PushAttempt",
@@ -38,6 +42,7 @@ __all__ = [
     "PushSubscription",
     "ReceiptCounter",
     "RefreshToken",
+    "Refund",
     "SubmissionStats",
     "Upload",
     "User",

@@ -19,6 +19,7 @@ class Dossier(Base):
     __table_args__ = (
         Index("ix_dossiers_owner_updated", "owner_id", "updated_at"),
         Index("ix_dossiers_agency_status", "agency_code", "status"),
+        Index("ix_dossiers_agency_fee_status", "agency_code", "fee_status"),
     )
 
     # Created on the phone, so a draft has its final id before the server sees it.
@@ -49,6 +50,10 @@ class Dossier(Base):
     supplement_request: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     result: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     fee_amount: Mapped[int | None]
+    # The quote decided at submission: {amount, currency, due, rule, label} (services/fees.py).
+    fee_quote: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # none (nothing owed) | unpaid | paid; the desk filters on it.
+    fee_status: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
     rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

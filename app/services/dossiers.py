@@ -14,7 +14,7 @@ from app.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFail
 from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion
-from app.services import change_feed, clock, forms, lifecycle
+from app.services import change_feed, clock, fees, forms, lifecycle
 from app.services.i18n import message
 from app.services.ids import as_uuid
 from app.services.notifications import notify_status
@@ -166,6 +166,8 @@ def list_for_agency(session: Session, official: User, filters: dict[str, Any], *
     if filters.get("submitted_to"):
         end = _start_of(filters["submitted_to"]).replace(hour=23, minute=59, second=59)
         stmt = stmt.where(Dossier.submitted_at <= end)
+    if filters.get("fee_status"):
+        stmt = stmt.where(Dossier.fee_status == filters["fee_status"])
     if filters.get("overdue") is not None:
         clause = overdue_clause(today)
         stmt = stmt.where(clause if filters["overdue"] else ~clause)
@@ -204,6 +206,11 @@ def transition(
     if action.note_required and not (note or "").strip():
         raise ValidationFailed("A note is required for this action.",
                                errors={"note": [message("required", lang)]})
+    if fees.blocking_reason(dossier, action.name):
+        raise TransitionNotAllowed(
+            "The fee is not paid yet: this step has to wait.",
+            extra={"current_status": dossier.status, "fee_status": dossier.fee_status,
+                   "reason": "fee_unpaid"})
     data: dict[str, Any] = {}
     off = holidays(session)
     before = dossier.status
@@ -211,8 +218,8 @@ def transition(
     if action.name == "submit":
         check_complete(session, dossier, lang, today)
         dossier.submitted_at = moment
-        proc = dossier.procedure
-        dossier.fee_amount = forms.compute_fee(proc.fees, dossier.fields, today)
+        quote = fees.apply_quote(dossier, dossier.procedure.fees or {}, today)
+        data = {"fee": quote} if quote["amount"] else {}
     elif action.name == "accept":
         dossier.receipt_code = next_receipt_code(session, dossier.agency_code, today)
         dossier.accepted_at = moment

@@ -229,12 +229,3 @@ def required_documents(form: dict[str, Any], values: dict[str, Any], today: date
         d for d in form.get("documents", [])
         if d.get("required") or ("required_if" in d and evaluate(d["required_if"], values, today))
     ]
-
-
-def compute_fee(fees: dict[str, Any], values: dict[str, Any], today: date | None = None) -> int:
-    """The first fee rule whose condition holds sets the amount; else the base amount."""
-    today = today or date.today()
-    for rule in fees.get("rules", []):
-        if evaluate(rule.get("when"), values, today):
-            return int(rule["amount"])
-    return int(fees.get("amount", 0))

@@ -45,6 +45,11 @@ TEXTS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
                   {"vi": "Đã trả kết quả", "en": "Result returned"},
                   {"vi": "{name} ({receipt}): đã trả kết quả. Mời bạn đánh giá.",
                    "en": "{name} ({receipt}): the result was returned. Please rate the service."}),
+    # Not a status: the fee was received (services/payments.py).
+    "fee_paid": ("normal",
+                 {"vi": "Đã nhận lệ phí", "en": "Fee received"},
+                 {"vi": "{name}: đã nhận lệ phí. Biên lai có trong ứng dụng.",
+                  "en": "{name}: the fee was received. The receipt is in the app."}),
 }
 
 LOCK_SCREEN = {"vi": "{name}: có cập nhật mới. Mở Hồ sơ để xem.",
@@ -66,9 +71,11 @@ def render(kind: str, params: dict[str, Any]) -> dict[str, dict[str, str]]:
 listeners: list[Callable[[Session, Notification], None]] = []
 
 
-def notify_status(session: Session, dossier: Dossier, owner: User) -> Notification | None:
-    """Create the inbox row for a status change that matters to the citizen, if any."""
-    spec = TEXTS.get(dossier.status)
+def notify_status(session: Session, dossier: Dossier, owner: User, kind: str | None = None
+                  ) -> Notification | None:
+    """Create the inbox row for a status change (or `kind` of event) that matters, if any."""
+    kind = kind or dossier.status
+    spec = TEXTS.get(kind)
     if spec is None:
         return None
     urgency, title, _body = spec
@@ -78,13 +85,13 @@ def notify_status(session: Session, dossier: Dossier, owner: User) -> Notificati
         "receipt": dossier.receipt_code or "",
         "date": dossier.appointment_date.strftime("%d/%m/%Y") if dossier.appointment_date else "",
     }
-    texts = render(dossier.status, params)
+    texts = render(kind, params)
     # The push payload shows on a lock screen: the procedure's name only, no receipt code or date.
     lock_screen = LOCK_SCREEN[lang].format(name=localise(dossier.procedure.name, lang))
     note = Notification(
         user_id=owner.id,
         dossier_id=dossier.id,
-        kind=dossier.status,
+        kind=kind,
         title=title[lang],
         body=texts[lang]["body"],
         urgency=urgency,

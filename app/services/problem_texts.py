@@ -230,6 +230,29 @@ VI: dict[str, str] = {
     "This cursor can no longer be served; pull again without a cursor.":
         "Dữ liệu đồng bộ đã cũ; hãy đồng bộ lại từ đầu.",
     "{}: {}": "{}: {}",
+    # Fees and payments (docs/payments.md)
+    "The fee is not paid yet: this step has to wait.":
+        "Hồ sơ chưa nộp lệ phí: chưa thể thực hiện bước này.",
+    "No payment gateway is configured here.": "Chưa cấu hình cổng thanh toán.",
+    "No such flagged transfer in your agency.": "Không có giao dịch cần kiểm tra này ở cơ quan của bạn.",
+    "No such payment.": "Không tìm thấy khoản thanh toán.",
+    "No such receipt.": "Không tìm thấy biên lai.",
+    "No such refund in your agency.": "Không có khoản hoàn trả này ở cơ quan của bạn.",
+    "Nothing to pay on this dossier.": "Hồ sơ này không có khoản phải nộp.",
+    "Online payment is not available": "Chưa thể thanh toán trực tuyến",
+    "Online payment is not available here; pay at the desk.":
+        "Chưa thể thanh toán trực tuyến; vui lòng nộp tại bộ phận một cửa.",
+    "Only an official records a payment at the desk.": "Chỉ cán bộ mới ghi nhận khoản nộp tại quầy.",
+    "Payment gateway unavailable": "Cổng thanh toán tạm thời gián đoạn",
+    "The payment gateway did not answer; try again.":
+        "Cổng thanh toán chưa phản hồi; vui lòng thử lại.",
+    "The payment request is still being prepared; try again in a moment.":
+        "Yêu cầu thanh toán đang được tạo; vui lòng thử lại sau giây lát.",
+    "The webhook signature does not verify.": "Chữ ký webhook không hợp lệ.",
+    "This dossier does not take payments now.": "Hồ sơ hiện không nhận thanh toán.",
+    "This refund was already made.": "Khoản này đã được hoàn trả.",
+    "Unknown payment method.": "Hình thức nộp không hợp lệ.",
+    "Unknown refund method.": "Hình thức hoàn trả không hợp lệ.",
     # Framework texts (werkzeug, webargs, marshmallow, the edge handlers)
     "The server could not complete the request.": "Máy chủ chưa xử lý được yêu cầu.",
     "The service is briefly unavailable; try again.": "Dịch vụ tạm gián đoạn; vui lòng thử lại.",

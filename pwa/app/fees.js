@@ -2,7 +2,7 @@
 // dossier say the same thing. Before the person has answered what a reduction depends on,
 // the fee is the base amount "with exemptions"; once answered, the amount that applies and why.
 import { fmtMoney, loc, t } from './i18n.js';
-import { evaluate, filled, todayDays } from './rules.js';
+import { evaluate, filled, quoteFee, todayDays } from './rules.js';
 
 // The rule that applies to these answers (null: the base amount), ignoring rules whose
 // deciding field is still empty, so an empty form never shows a reduction it cannot know.
@@ -16,17 +16,18 @@ export function feeRule(fees, values, today = todayDays()) {
   return null;
 }
 
-// {amount, text, detail}: `text` is the amount in words; `detail` names the rule that applied,
-// or says that exemptions exist when nothing is decided yet.
+// {amount, text, detail}: `text` is the amount in words; `detail` names the rule that applied
+// (or the lower online fee), or says that exemptions exist when nothing is decided yet. The
+// amount is the quote (rules.js quoteFee, the server's fees.quote), so what the phone shows
+// is what the dossier will owe.
 export function feeText(fees, values = null) {
-  const currency = (fees && fees.currency) || 'VND';
+  const quote = quoteFee(fees || {}, values || {});
   const rule = feeRule(fees, values);
-  const amount = Math.trunc(rule ? rule.amount : (fees && fees.amount) || 0);
   const reductions = ((fees && fees.rules) || []).filter((r) => r.amount < ((fees && fees.amount) || 0));
   let detail = '';
-  if (rule) detail = loc(rule.label);
-  else if (amount && reductions.length) detail = t('fee.reductions');
-  return { amount, text: fmtMoney(amount, currency), detail };
+  if (rule || quote.label) detail = loc(quote.label || rule.label);
+  if (!rule && quote.amount && reductions.length) detail = detail ? `${detail}; ${t('fee.reductions')}` : t('fee.reductions');
+  return { amount: quote.amount, text: fmtMoney(quote.amount, quote.currency), detail };
 }
 
 // One line: "8.000 ₫ (có trường hợp được miễn, giảm)".
@@ -37,5 +38,8 @@ export function feeLine(fees, values = null) {
 
 // A rule as the procedure page lists it: its label already says "free" when it is.
 export function ruleLine(rule, fees) {
-  return rule.amount ? `${loc(rule.label)}: ${fmtMoney(rule.amount, (fees && fees.currency) || 'VND')}` : loc(rule.label);
+  const currency = (fees && fees.currency) || 'VND';
+  const online = rule.online_amount != null && rule.online_amount < rule.amount
+    ? ` (${t('fee.online_price', { amount: fmtMoney(rule.online_amount, currency) })})` : '';
+  return rule.amount ? `${loc(rule.label)}: ${fmtMoney(rule.amount, currency)}${online}` : loc(rule.label);
 }

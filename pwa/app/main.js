@@ -26,6 +26,7 @@ const ROUTES = [
   [/^\/signup$/, screen('./ui/auth.js', 'renderSignup')],
   [/^\/account$/, screen('./ui/auth.js', 'renderAccount')],
   [/^\/office$/, screen('./ui/office.js', 'renderOffice')],
+  [/^\/office\/payments$/, screen('./ui/office_payments.js', 'renderOfficePayments')],
   [/^\/office\/([\w-]+)$/, screen('./ui/office.js', 'renderOfficeDossier'), ['id']],
   [/^\/view\/(upload|record|issued)\/([\w-]+)$/, screen('./ui/viewer.js', 'renderViewer'), ['kind', 'id'], true],
   [/^\/welcome$/, screen('./ui/intro.js', 'renderIntro')],

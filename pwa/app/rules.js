@@ -228,10 +228,30 @@ export function requiredDocuments(form, values, today = todayDays()) {
     (d) => d.required || (has(d, 'required_if') && evaluate(d.required_if, values, today)));
 }
 
-// The first fee rule whose condition holds sets the amount; else the base amount.
-export function computeFee(fees, values, today = todayDays()) {
-  for (const rule of (fees && fees.rules) || []) {
-    if (evaluate(rule.when, values, today)) return Math.trunc(rule.amount);
+// The fee quote, twin of app/services/fees.py `quote` (a browser test pins them equal):
+// the first rule whose condition holds sets the amount, else the base; filed online, a
+// lower `online_amount` replaces it. Returns {amount, currency, due, rule, label}.
+const DUE_WHEN = ['filing', 'decision', 'never'];
+
+export function dueWhen(fees) {
+  if (DUE_WHEN.includes(fees.due)) return fees.due;
+  return (Math.trunc(fees.amount || 0) > 0 || (fees.rules || []).length) ? 'filing' : 'never';
+}
+
+export function quoteFee(fees, values, today = todayDays(), online = true) {
+  fees = fees || {};
+  let chosen = fees;
+  let rule = 'base';
+  for (const r of fees.rules || []) {
+    if (evaluate(r.when, values, today)) { chosen = r; rule = String(r.code || 'rule'); break; }
   }
-  return Math.trunc((fees && fees.amount) || 0);
+  let amount = Math.trunc(chosen.amount || 0);
+  let label = chosen !== fees ? (chosen.label ?? null) : null;
+  const onlineAmount = chosen.online_amount;
+  if (online && onlineAmount !== undefined && onlineAmount !== null && Math.trunc(onlineAmount) < amount) {
+    amount = Math.trunc(onlineAmount);
+    label = chosen.online_label || label;
+    rule = `${rule}:online`;
+  }
+  return { amount, currency: fees.currency || 'VND', due: amount > 0 ? dueWhen(fees) : 'never', rule, label };
 }

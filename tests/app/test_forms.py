@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.services import forms
+from app.services.fees import quote as fees_quote
 
 TODAY = date(2026, 11, 29)
 FORM = {
@@ -90,8 +91,8 @@ def test_conditional_document_and_fee_rules():
         "card"]
     fees = {"amount": 8000, "rules": [{"code": "new", "amount": 0,
                                        "when": {"field": "birth", "within_days": 60}}]}
-    assert forms.compute_fee(fees, {"birth": "2026-11-01"}, TODAY) == 0
-    assert forms.compute_fee(fees, {"birth": "2026-01-01"}, TODAY) == 8000
+    assert fees_quote(fees, {"birth": "2026-11-01"}, TODAY)["amount"] == 0
+    assert fees_quote(fees, {"birth": "2026-01-01"}, TODAY)["amount"] == 8000
 
 
 BAD_VALUES = [None, "", "x" * 11, 42, -1, 0.5, True, "2999-01-01", "0123", "student", "other",

@@ -33,7 +33,9 @@ class LiveServer(Gunicorn):
 
     def __init__(self, app: Any, tmp: Path, **env: str) -> None:
         super().__init__(app.config["SQLALCHEMY_DATABASE_URI"], tmp,
-                         env={"LOGIN_FREE_ATTEMPTS": "50", "GUNICORN_GRACEFUL_TIMEOUT": "2", **env})
+                         env={"LOGIN_FREE_ATTEMPTS": "50", "GUNICORN_GRACEFUL_TIMEOUT": "2",
+                              "PAYOS_SANDBOX": "1",
+                              "PAYOS_SANDBOX_DB": str(tmp / "payos-sandbox.sqlite3"), **env})
 
     def api(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
         headers = kwargs.pop("headers", {})

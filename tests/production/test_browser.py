@@ -26,6 +26,9 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, worker_registrati
 from tests.production.shape import Shape
 from tests.servers import TEST_KEY, browser_sleep, wait_for
 
+# The production shape starts once (about 100 s on a loaded machine) within the first test.
+pytestmark = pytest.mark.timeout(600)
+
 NOTIFICATIONS = """async () => {
   const reg = await navigator.serviceWorker.ready;
   return (await reg.getNotifications()).map((n) => ({ title: n.title, tag: n.tag, data: n.data }));
@@ -118,8 +121,21 @@ def test_offline_flow_node_switching_upload_and_push_through_the_front(
         "filename": "giay-chung-sinh.jpg", "filetype": "image/jpeg"}.items())
 
     def tus(method: str, url: str, body: list[int] | None = None, **headers: str) -> dict[str, Any]:
-        return page.evaluate(TUS, {"token": token, "method": method, "url": url, "headers": headers,
-                                   "body": body})
+        """One tus request; a 5xx is retried as the app's uploader does (a request caught by a
+        node's death may come back 502: nginx re-sends only what never reached a node)."""
+        for _ in range(10):
+            got = page.evaluate(TUS, {"token": token, "method": method, "url": url, "headers": headers,
+                                      "body": body})
+            if got["status"] < 500:
+                return got
+            if method == "PATCH":  # resume from what the server has
+                head = page.evaluate(TUS, {"token": token, "method": "HEAD", "url": url, "headers": {},
+                                           "body": None})
+                if head["status"] == 200:
+                    offset = int(head["offset"])
+                    headers, body = {**headers, "Upload-Offset": str(offset)}, data[offset:]
+            page.wait_for_timeout(500)
+        return got
 
     shape.script("kill-node", "2")
     try:

@@ -7,9 +7,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from tests.production.phones import acknowledged, check_exactly_once, run, seed
 from tests.production.shape import Shape, unhandled
 from tests.servers import wait_for
+
+# The production shape starts once (about 100 s on a loaded machine) within the first test.
+pytestmark = pytest.mark.timeout(600)
 
 PHONES, SUBMISSIONS, BATCH = 50, 6, 4
 

@@ -3,6 +3,7 @@ import { currentUser, lastUser } from '../api.js';
 import { getCatalog, getForm, getProcedure, search } from '../catalog.js';
 import { h, clear, uuid } from '../dom.js';
 import { feeLine, ruleLine } from '../fees.js';
+import { dueWhen } from '../rules.js';
 import { loc, t } from '../i18n.js';
 import { saveDraft } from '../outbox.js';
 import { title } from './shell.js';
@@ -41,7 +42,8 @@ export async function renderProcedure(main, { code }) {
       h('dt', t('procedure.agency')), h('dd', loc(p.agency.name)),
       h('dt', t('procedure.time')), h('dd', t('catalog.days', { n: p.processing_days })),
       h('dt', t('procedure.fee')), h('dd', feeLine(fees),
-        (fees.rules || []).length ? h('ul.rules', fees.rules.map((r) => h('li', ruleLine(r, fees)))) : null),
+        (fees.rules || []).length ? h('ul.rules', fees.rules.map((r) => h('li', ruleLine(r, fees)))) : null,
+        dueWhen(fees) !== 'never' ? h('p.help', t(`fee.due.${dueWhen(fees)}`)) : null),
       p.result && p.result.label ? [h('dt', t('procedure.result')), h('dd', loc(p.result.label))] : null),
     h('h2', t('procedure.documents')),
     docs.length

@@ -11,6 +11,7 @@ import { prefillAnswer, problemsFor } from './editor.js';
 import { docStates, documentsSection, forgetDone, settled } from './documents.js';
 import { queuedText, title, toast } from './shell.js';
 import { issuedSection } from './results.js';
+import { feeBox } from './payment.js';
 
 export function statusText(status) { return t(`status.${status}`); }
 
@@ -39,6 +40,8 @@ export async function renderDossiers(main) {
       h('p', h('span.status', { 'data-status': submitting ? 'queued' : d.status }, label),
         queued.length && !submitting ? h('span.muted', ` · ${t('dossier.unsent')}`) : null),
       d.receipt_code ? h('p.meta', `${t('dossier.receipt')}: `, h('strong.receipt', d.receipt_code)) : null,
+      d.fee_status === 'unpaid' && !['withdrawn', 'refused', 'stopped'].includes(d.status)
+        ? h('p.meta', h('span.status.fee', { 'data-status': 'unpaid' }, t('pay.status.unpaid'))) : null,
       d.appointment_date ? h('p.meta', `${t('dossier.appointment')}: ${fmtDate(d.appointment_date)}`) : null));
   }
   if (!rows.length) list.append(h('li.empty', t('dossiers.none'), ' ', h('a', { href: '#/' }, t('nav.catalog'))));
@@ -82,7 +85,7 @@ export async function renderDossier(main, { id }) {
     d && d.appointment_date ? [h('dt', t('dossier.appointment')), h('dd', { id: 'appointment' }, fmtDate(d.appointment_date), d.overdue ? ` (${t('dossier.overdue')})` : '')] : null,
     d && d.fee_amount != null ? [h('dt', t('procedure.fee')), h('dd', fmtMoney(d.fee_amount))] : null,
     d && d.result ? [h('dt', t('dossier.result')), h('dd', `${d.result.number} · ${t(`method.${d.result.method}`)} · ${fmtDate(d.result.issued_on)}`)] : null);
-  const parts = [await problemsFor(id), facts];
+  const parts = [await problemsFor(id), facts, feeBox(d)];
   // The signed receipt of filing and result, kept on the phone once fetched.
   if (d && d.receipt_code) parts.push(await issuedSection(id).catch(() => null));
   if (queued.length) parts.push(h('p.notice', { role: 'status' }, t('dossier.waiting_sync')));

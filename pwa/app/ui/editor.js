@@ -5,7 +5,7 @@ import { getForm, getProcedure } from '../catalog.js';
 import { h } from '../dom.js';
 import { loc, t } from '../i18n.js';
 import { feeLine } from '../fees.js';
-import { filled, renderForm, validate } from '../forms.js';
+import { filled, quoteFee, renderForm, validate } from '../forms.js';
 import { store } from '../db.js';
 import { enqueue, getDraft, pending, saveDraft } from '../outbox.js';
 import { setDirty } from '../sync.js';
@@ -71,7 +71,10 @@ export async function renderEditor(main, { id }) {
     saved.textContent = t('editor.saved_on_phone');
   };
   const showFee = () => {
-    fee.textContent = `${t('procedure.fee')}: ${feeLine(proc.fees, values)}`;
+    // The quote (fees.py / rules.js quoteFee) in words, and when it is due.
+    const due = quoteFee(proc.fees || {}, values).due;
+    fee.replaceChildren(`${t('procedure.fee')}: ${feeLine(proc.fees, values)}`,
+      due !== 'never' ? h('span.muted.fee-due', ` ${t(`fee.due.${due}`)}`) : '');
   };
   let offers = {};
   const drawDocs = () => documentsSection(docsBox, { dossierId: id, procedure: proc, form, values, version: draft.form_version, offers });

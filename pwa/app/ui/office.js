@@ -3,7 +3,7 @@
 import * as api from '../api.js';
 import { getCatalog, getForm } from '../catalog.js';
 import { h, clear } from '../dom.js';
-import { loc, t, fmtDate } from '../i18n.js';
+import { loc, t, fmtDate, fmtMoney } from '../i18n.js';
 import { dateForDisplay, evaluate, renderForm, todayDays } from '../forms.js';
 import { statusText, timeline } from './dossiers.js';
 import { problemText, title, toast } from './shell.js';
@@ -27,12 +27,13 @@ export async function renderOffice(main, params) {
     select('flt-status', t('office.status'), [['', t('office.any')], ...STATUSES.map((s) => [s, statusText(s)])], q.get('status') || ''),
     select('flt-overdue', t('office.overdue'), [['', t('office.any')], ['true', t('common.yes')], ['false', t('common.no')]], q.get('overdue') || ''),
     select('flt-procedure', t('office.procedure'), [['', t('office.any')], ...procs.map((p) => [p.code, loc(p.name)])], q.get('procedure') || ''),
+    select('flt-fee', t('pay.title'), [['', t('office.any')], ['unpaid', t('pay.status.unpaid')], ['paid', t('pay.status.paid')]], q.get('fee_status') || ''),
     h('div.field', h('label', { for: 'flt-receipt' }, t('dossier.receipt')), h('input', { id: 'flt-receipt', value: q.get('receipt_code') || '' })),
     h('button.primary', { type: 'submit' }, t('office.filter')));
   filters.addEventListener('submit', (e) => {
     e.preventDefault();
     const next = new URLSearchParams();
-    for (const [key, id] of [['status', 'flt-status'], ['overdue', 'flt-overdue'], ['procedure', 'flt-procedure'], ['receipt_code', 'flt-receipt']]) {
+    for (const [key, id] of [['status', 'flt-status'], ['overdue', 'flt-overdue'], ['procedure', 'flt-procedure'], ['fee_status', 'flt-fee'], ['receipt_code', 'flt-receipt']]) {
       const v = filters.querySelector(`#${id}`).value.trim();
       if (v) next.set(key, v);
     }
@@ -42,7 +43,7 @@ export async function renderOffice(main, params) {
     h('thead', h('tr', [t('dossier.receipt'), t('office.procedure'), t('office.citizen'), t('dossier.status'), t('office.submitted'), t('dossier.appointment')].map((x) => h('th', { scope: 'col' }, x)))));
   const tbody = h('tbody');
   table.append(tbody);
-  title(main, t('nav.office'), filters, table);
+  title(main, t('nav.office'), h('p', h('a', { href: '#/office/payments', id: 'office-payments' }, t('office.payments'))), filters, table);
   const query = new URLSearchParams(q);
   query.set('per_page', '100');
   try {
@@ -51,7 +52,8 @@ export async function renderOffice(main, params) {
       tbody.append(h('tr', { 'data-id': d.id },
         h('td', h('a', { href: `#/office/${d.id}` }, d.receipt_code || t('office.no_receipt'))),
         h('td', loc(d.procedure_name)), h('td', d.owner ? d.owner.full_name : ''),
-        h('td', h('span.status', { 'data-status': d.status }, statusText(d.status)), d.overdue ? h('span.tag.warn', t('dossier.overdue')) : null),
+        h('td', h('span.status', { 'data-status': d.status }, statusText(d.status)), d.overdue ? h('span.tag.warn', t('dossier.overdue')) : null,
+          feeTag(d)),
         h('td', fmtDate(d.submitted_at)), h('td', fmtDate(d.appointment_date))));
     }
     if (!page.items.length) tbody.append(h('tr', h('td', { colspan: 6 }, t('office.none'))));
@@ -159,7 +161,10 @@ export async function renderOfficeDossier(main, { id }) {
       d.submission_signature ? [h('dt', t('office.signature')), h('dd', { id: 'device-signature', 'data-signed': String(d.submission_signature.signed) },
         d.submission_signature.signed
           ? t('office.signed_on_phone', { device: [(d.submission_signature.device || {}).label, `${t('office.device_key')} ${String((d.submission_signature.device || {}).id || '').slice(0, 8)}`].filter(Boolean).join(' · ') })
-          : t('office.unsigned'))] : null),
+          : t('office.unsigned'))] : null,
+      d.fee_amount ? [h('dt', t('pay.title')), h('dd', { id: 'desk-fee' }, fmtMoney(d.fee_amount), ' ', feeTag(d),
+        d.fee_quote && d.fee_quote.label ? h('p.muted', loc(d.fee_quote.label)) : null)] : null),
+    d.fee_status === 'unpaid' ? deskPayment(d, rerender) : null,
     h('h2', t('office.actions')), actions, panel,
     h('h2', t('office.values')), values,
     whatChanged(d, form, docLabel),
@@ -199,4 +204,28 @@ function whatChanged(d, form, docLabel) {
   return h('section.notice', { 'aria-labelledby': 'changed-h' },
     h('h2', { id: 'changed-h' }, t('office.changed_title', { date: fmtDate(last.at) })),
     h('ul', rows, docs));
+}
+
+function feeTag(d) {
+  if (!d.fee_status || d.fee_status === 'none') return null;
+  return h('span.status.fee', { 'data-status': d.fee_status }, ` ${t(`pay.status.${d.fee_status}`)}`);
+}
+
+// Cash or a transfer taken at the desk, recorded with its method (and the official).
+function deskPayment(d, onDone) {
+  const box = h('form.action.desk-pay', { novalidate: true },
+    select('pay-method', t('office.pay_method'), [['cash', t('pay.method.cash')], ['transfer', t('pay.method.transfer')]], 'cash'));
+  const err = h('p.summary', { role: 'alert' });
+  box.append(err, h('button.primary', { type: 'submit' }, t('office.pay_record')));
+  box.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api.post(`/api/v1/office/dossiers/${d.id}/payments`, { method: box.querySelector('#pay-method').value });
+      toast(t('pay.status.paid'));
+      onDone();
+    } catch (e2) {
+      err.textContent = problemText(e2);
+    }
+  });
+  return box;
 }
