@@ -52,7 +52,8 @@ def test_pay_in_the_sandbox_bank_and_see_it_paid_on_both_phones(
     fill_criminal_record(page)
     flows.submit(page)
     fee = page.locator("#fee")
-    expect(fee.locator("#fee-status")).to_have_text("Chờ nộp lệ phí", timeout=30000)
+    # the submission goes once the photo is uploaded: on a loaded machine that can take a while
+    expect(fee.locator("#fee-status")).to_have_text("Chờ nộp lệ phí", timeout=60000)
     expect(fee).to_contain_text("100.000")
     page.locator("#pay").click()
     expect(page.locator("#pay-qr")).to_be_visible()
