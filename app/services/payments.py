@@ -24,15 +24,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from app.models.accounts import User
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.payments import OPEN_STATUSES, Payment, PaymentNotice, Refund
 from app.services import clock, fee_receipts, fees
 from app.services import dossiers as dossier_svc
 from app.services import lifecycle as lc
-from app.services.ids import as_uuid as parse_uuid
 from app.services.notifications import notify_status
+from app.services.owned import get_owned_row
 from app.services.payment_providers import Notice, OrderExists, PaymentProvider, ProviderError
 
 log = logging.getLogger(__name__)
@@ -301,11 +301,7 @@ def refresh(session: Session, user: User, payment_id: Any, provider: PaymentProv
 
 
 def get_payment_owned(session: Session, user: User, payment_id: Any) -> Payment:
-    key = parse_uuid(payment_id)
-    payment = session.get(Payment, key) if key else None
-    if payment is None or payment.owner_id != user.id:
-        raise NotFound("No such payment.")
-    return payment
+    return get_owned_row(session, Payment, user, payment_id, "No such payment.")
 
 
 def dossier_of(session: Session, payment: Payment) -> Dossier:

@@ -20,6 +20,7 @@ from app.models.uploads import COMPLETE, UPLOADING, DocumentLink, Upload
 from app.services import clock, lifecycle
 from app.services.i18n import localise, message
 from app.services.ids import as_uuid
+from app.services.owned import get_owned_row
 from app.services.tus import BadTusRequest, ChecksumMismatch, parse_metadata
 from app.services.upload_store import (
     Settings,
@@ -73,11 +74,7 @@ def _doc_limits(doc: dict[str, Any], settings: Settings) -> tuple[int, list[str]
 
 def get_owned(session: Session, user: User, upload_id: Any) -> Upload:
     """The caller's own upload; another user's id is answered exactly like a missing one."""
-    key = as_uuid(upload_id)
-    upload = session.get(Upload, key) if key is not None else None
-    if upload is None or upload.owner_id != user.id:
-        raise NotFound("No such upload.")
-    return upload
+    return get_owned_row(session, Upload, user, upload_id, "No such upload.")
 
 
 # ---- Creation ----------------------------------------------------------------------------

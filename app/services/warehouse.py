@@ -20,6 +20,7 @@ from app.models.uploads import DocumentLink
 from app.models.warehouse import RESULT, ProfileField, WarehouseRecord
 from app.services import change_feed, clock
 from app.services.ids import as_uuid
+from app.services.owned import get_owned_row
 from app.services.uploads import agency_link
 
 SIGNUP, POPULATION_DB = "signup", "national_population_db"
@@ -147,11 +148,7 @@ def record_dict(record: WarehouseRecord) -> dict[str, Any]:
 
 
 def get_record_owned(session: Session, user: User, record_id: Any) -> WarehouseRecord:
-    key = as_uuid(record_id)
-    record = session.get(WarehouseRecord, key) if key else None
-    if record is None or record.owner_id != user.id:
-        raise NotFound("No such record.")
-    return record
+    return get_owned_row(session, WarehouseRecord, user, record_id, "No such record.")
 
 
 def get_record_for(session: Session, user: User, record_id: Any) -> tuple[WarehouseRecord, uuid.UUID | None]:

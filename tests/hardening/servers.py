@@ -8,6 +8,9 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.servers import free_port
@@ -77,3 +80,16 @@ class PrivatePostgres:
             self._run("pg_ctl", "-D", str(self.dir), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextmanager
+def private_postgres(prefix: str) -> Iterator[PrivatePostgres]:
+    """A PostgreSQL cluster of the test's own, removed afterwards. Not under pytest's tmp_path:
+    as root the server runs as `postgres`, which cannot enter root's private temporary folders."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    pg = PrivatePostgres(folder)
+    try:
+        yield pg
+    finally:
+        pg.stop()
+        shutil.rmtree(folder, ignore_errors=True)

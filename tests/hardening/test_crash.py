@@ -9,8 +9,6 @@ recovery as after a crash); the operating system keeps its page cache, so fsync 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -31,7 +29,7 @@ from app.models.sync import ClientState
 from app.services import accounts, catalog
 from tests.factories import sample_values
 from tests.hardening.phones import PROCEDURE, OfflinePhone
-from tests.hardening.servers import PrivatePostgres, postgres_bin
+from tests.hardening.servers import PrivatePostgres, postgres_bin, private_postgres
 from tests.servers import Gunicorn, wait_for
 
 PHONES, SUBMISSIONS, BATCH = 12, 15, 6
@@ -48,15 +46,8 @@ pytestmark = [
 
 @pytest.fixture()
 def private_pg() -> Iterator[PrivatePostgres]:
-    # Not under pytest's tmp_path: as root the server runs as `postgres`, which cannot enter
-    # root's private temporary folders.
-    folder = Path(tempfile.mkdtemp(prefix="hoso-hard-pg-"))
-    pg = PrivatePostgres(folder)
-    try:
+    with private_postgres("hoso-hard-pg-") as pg:
         yield pg
-    finally:
-        pg.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _seed(app: Any, url: str, count: int) -> tuple[list[OfflinePhone], Any]:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.hardening.servers import PrivatePostgres, postgres_bin
+from tests.hardening.servers import PrivatePostgres, postgres_bin, private_postgres
 from tests.production.shape import PrivateRedis, Shape
 from tests.push.pushservice import PushService
 
@@ -34,15 +32,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def private_pg() -> Iterator[PrivatePostgres]:
-    # Not under pytest's tmp_path: as root the server runs as `postgres`, which cannot enter
-    # root's private temporary folders.
-    folder = Path(tempfile.mkdtemp(prefix="hoso-shape-pg-"))
-    pg = PrivatePostgres(folder)
-    try:
+    with private_postgres("hoso-shape-pg-") as pg:
         yield pg
-    finally:
-        pg.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
