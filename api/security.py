@@ -11,6 +11,7 @@ from flask import Flask, current_app, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from api.problems import problem_response
+from app import revocations
 from app.errors import Forbidden
 from app.extensions import db, jwt
 from app.models.accounts import TokenUser, User
@@ -62,6 +63,8 @@ def init_jwt(app: Flask) -> None:
     jwt.expired_token_loader(lambda h, p: _problem(401, "Token expired",
                                                    "The access token expired; refresh it."))
     jwt.revoked_token_loader(lambda h, p: _problem(401, "Token revoked", "Sign in again."))
+    # A signed-out session's access tokens are refused on every process (app/revocations.py).
+    jwt.token_in_blocklist_loader(lambda _h, payload: revocations.is_revoked(payload))
     jwt.user_lookup_error_loader(lambda h, p: _problem(401, "Unknown user",
                                                        "The account no longer exists."))
     jwt.needs_fresh_token_loader(lambda h, p: _problem(401, "Fresh token required",

@@ -74,7 +74,10 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_BODY_BYTES", str(2 * 1024 * 1024)))
         self.SYNC_MAX_BATCH = 100
         self.SYNC_MAX_BATCH_BYTES = 1024 * 1024
-        self.LOGIN_FREE_ATTEMPTS = int(env.get("LOGIN_FREE_ATTEMPTS", "5"))
+        # Server faults (sync/faults.py): deliveries before a mutation is dead-lettered, and
+        # the Retry-After sent while it is retried.
+        self.SYNC_POISON_DELIVERIES = int(env.get("SYNC_POISON_DELIVERIES", "5"))
+        self.SYNC_FAULT_RETRY_AFTER = int(env.get("SYNC_FAULT_RETRY_AFTER", "30"))
         self.PWA_DIR = env.get("PWA_DIR") or str(Path(__file__).resolve().parent.parent / "pwa")
         self.TIMEZONE = env.get("HOSO_TIMEZONE", "Asia/Ho_Chi_Minh")
         # Signed documents (docs/results.md): agency keys, an optional RFC 3161 TSA, and
@@ -97,6 +100,20 @@ class Config:
         # Swagger UI's assets come from the swagger-ui-bundle package, served locally.
         self.OPENAPI_SWAGGER_UI_PATH = "docs"
         self.OPENAPI_SWAGGER_UI_URL = "/api/v1/docs-assets/"
+        # argon2's cost (unset: the library's defaults; tests lower them).
+        for key in ("TIME_COST", "MEMORY_COST", "PARALLELISM"):
+            setattr(self, f"PASSWORD_HASH_{key}", env.get(f"PASSWORD_HASH_{key}") or None)
+        # Text messages (app/services/sms.py): "outbox" (development: kept for the demo to
+        # show, the default) or "speedsms" with its access token, sender and message type.
+        self.SMS_PROVIDER = env.get("SMS_PROVIDER", "outbox")
+        self.SPEEDSMS_ACCESS_TOKEN = env.get("SPEEDSMS_ACCESS_TOKEN") or None
+        self.SPEEDSMS_SENDER = env.get("SPEEDSMS_SENDER", "")
+        self.SPEEDSMS_SMS_TYPE = int(env.get("SPEEDSMS_SMS_TYPE", "2"))
+        self.SPEEDSMS_URL = env.get("SPEEDSMS_URL", "https://api.speedsms.vn/index.php")
+        # /metrics answers only these networks (and a bearer METRICS_TOKEN, when set).
+        self.METRICS_ALLOWED_NETWORKS = [n.strip() for n in env.get(
+            "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128").split(",") if n.strip()]
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN") or None
         self.CORS_ORIGINS = [o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()]
         self.FORCE_HSTS = env.get("FORCE_HSTS", "") == "1"
         # Abuse limits (see app/limits.py), each overridable, e.g. RATELIMIT_LOGIN_IP="60/minute".

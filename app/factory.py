@@ -18,6 +18,11 @@ JSON_METHODS = {"POST", "PUT", "PATCH"}
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("app", instance_relative_config=True)
     app.config.from_object(Config(app.instance_path, **(config or {})))
+    from app.services.passwords import hasher
+
+    hasher.configure(**{k: int(app.config[f"PASSWORD_HASH_{k.upper()}"])
+                        for k in ("time_cost", "memory_cost", "parallelism")
+                        if app.config.get(f"PASSWORD_HASH_{k.upper()}")})
     # JSON as it is built (no key sorting), Vietnamese as UTF-8 rather than \uXXXX escapes:
     # "Nguyễn" is 8 bytes instead of 11 on a phone's 2G link.
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ PERMISSIONS = "camera=(self), geolocation=(), microphone=(), payment=(), usb=(),
 _COMMON = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
            ("Permissions-Policy", PERMISSIONS), ("X-Frame-Options", "DENY"),
            ("Cross-Origin-Opener-Policy", "same-origin")]
+_JSON = ("application/json", "application/problem+json")
 HEADERS = [(n.lower(), n, v) for n, v in [("Content-Security-Policy", CSP), *_COMMON]]
 DOCS_HEADERS = [(n.lower(), n, v) for n, v in [("Content-Security-Policy", DOCS_CSP), *_COMMON]]
 
@@ -46,6 +47,12 @@ def init_app(app: Flask) -> None:
         for lower, name, value in DOCS_HEADERS if request.path == "/api/v1/docs" else HEADERS:
             if lower not in present:
                 h.add(name, value)
+        if ((request.path.startswith("/api/v1/auth/") or "Authorization" in request.headers)
+                and resp.mimetype in _JSON
+                and not {"public", "no-store"} & {d.strip() for d in
+                                                  h.get("Cache-Control", "").split(",")}):
+            # Tokens and a person's own data never go into a shared or browser cache.
+            h["Cache-Control"] = "no-store"
         if (request.is_secure or app.config.get("FORCE_HSTS")) \
                 and "strict-transport-security" not in present:
             h.add("Strict-Transport-Security", "max-age=63072000; includeSubDomains")

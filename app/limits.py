@@ -1,4 +1,5 @@
-"""Abuse limits (flask-limiter): on Redis when REDIS_URL is set, in memory otherwise.
+"""Abuse limits (flask-limiter): on Redis when REDIS_URL is set, else in the database
+(app/limit_store.py), so every gunicorn worker and node counts against the same figure.
 
 Mobile carriers put many phones behind one address (CGNAT), so per-address limits are
 generous and each sensitive route also has a tighter per-account (or per-user) limit.
@@ -33,11 +34,20 @@ class RouteLimiter(Limiter):
 
 limiter = RouteLimiter(key_func=get_remote_address, headers_enabled=True, key_prefix="hoso")
 
+# Per-address figures are sized for carrier-grade NAT: a commune's phones share one
+# address, and 500 of them registering and signing in within an hour must all get in.
+# Guessing is stopped by the failure budgets of app/login_guard.py (per account and
+# device), not by these.
 DEFAULTS = {
-    "RATELIMIT_LOGIN_IP": "60/minute",
-    "RATELIMIT_LOGIN_ACCOUNT": "10/minute;50/hour",
-    "RATELIMIT_REGISTER_IP": "30/hour",
-    "RATELIMIT_REFRESH_IP": "120/minute",
+    "RATELIMIT_LOGIN_IP": "3000/hour",
+    "RATELIMIT_REGISTER_IP": "2000/hour",
+    "RATELIMIT_REFRESH_IP": "6000/hour",
+    # Text messages and code checks per phone number (a code has 5 tries of its own).
+    "RATELIMIT_CODES_RECIPIENT": "10/hour;20/day",
+    # Failed sign-ins (app/login_guard.py): delays per account, per known device, per address.
+    "LOGIN_FAILURES_ACCOUNT": "10/15 minutes;50/day",
+    "LOGIN_FAILURES_DEVICE": "10/15 minutes",
+    "LOGIN_FAILURES_IP": "300/hour",
     "RATELIMIT_REFRESH_SESSION": "10/minute",
     "RATELIMIT_UPLOADS_USER": "600/minute",
     "RATELIMIT_PUSH_USER": "30/hour",
@@ -59,10 +69,6 @@ def _body_value(*keys: str) -> str:
     return ""
 
 
-def _account_key() -> str:
-    return "acct:" + hashlib.sha256(_body_value("login", "phone", "email").encode()).hexdigest()
-
-
 def _session_key() -> str:
     return "sess:" + hashlib.sha256(_body_value("refresh_token").encode()).hexdigest()
 
@@ -76,12 +82,21 @@ def _user_key() -> str:
 
 
 def login_limits(fn: Any) -> Any:
-    fn = limiter.limit(_setting("RATELIMIT_LOGIN_IP"))(fn)
-    return limiter.limit(_setting("RATELIMIT_LOGIN_ACCOUNT"), key_func=_account_key)(fn)
+    return limiter.limit(_setting("RATELIMIT_LOGIN_IP"))(fn)
 
 
 def register_limits(fn: Any) -> Any:
     return limiter.limit(_setting("RATELIMIT_REGISTER_IP"))(fn)
+
+
+def _recipient_key() -> str:
+    return "code-to:" + hashlib.sha256(_body_value("login", "phone", "email").encode()).hexdigest()
+
+
+def code_limits(fn: Any) -> Any:
+    """Routes that send or check a one-time code: per address (NAT-sized) and per number."""
+    fn = limiter.limit(_setting("RATELIMIT_REGISTER_IP"))(fn)
+    return limiter.limit(_setting("RATELIMIT_CODES_RECIPIENT"), key_func=_recipient_key)(fn)
 
 
 def refresh_limits(fn: Any) -> Any:
@@ -155,7 +170,14 @@ def _check_input() -> None:
 def init_app(app: Any) -> None:
     app.before_request(_cap_streamed_body)
     app.before_request(_check_input)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    # Counters shared by every worker and node: Redis when configured, else the database.
+    from app import limit_store  # noqa: F401  (registers the hoso+sql:// storage)
+
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "hoso+sql://"
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("hoso+sql"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "database_url": str(app.config["SQLALCHEMY_DATABASE_URI"])})
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # a dead Redis must not stop logins
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
@@ -163,4 +185,20 @@ def init_app(app: Any) -> None:
         if app.config.get(name):
             raise ValueError(f"{name} is not supported: limits are declared per route "
                              "(app/limits.py).")
+    # Registered before the limiter's own: runs after it (Flask runs them in reverse).
+    app.after_request(_keep_retry_after)
     limiter.init_app(app)
+
+
+RETRY_AFTER = "hoso_retry_after"
+
+
+def _keep_retry_after(resp: Any) -> Any:
+    """flask-limiter raises a 429's Retry-After to the reset of the route's own limit (an
+    hour for the per-address sign-in limit); a sign-in delay's own figure is the true one."""
+    from flask import g
+
+    value = g.pop(RETRY_AFTER, None)
+    if value is not None and resp.status_code == 429:
+        resp.headers["Retry-After"] = str(value)
+    return resp

@@ -102,6 +102,10 @@ def init_app(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
+        if not _metrics_allowed(app):
+            from werkzeug.exceptions import NotFound
+
+            raise NotFound()
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
@@ -109,6 +113,29 @@ def init_app(app: Flask) -> None:
             from prometheus_client import REGISTRY as registry
         _sample_queue_depth(app)
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _metrics_allowed(app: Flask) -> bool:
+    """The monitoring network (METRICS_ALLOWED_NETWORKS, loopback by default) or the
+    bearer METRICS_TOKEN; anyone else gets 404, as if there were no such page."""
+    import hmac
+    import ipaddress
+
+    token = app.config.get("METRICS_TOKEN")
+    sent = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return True
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    for network in app.config.get("METRICS_ALLOWED_NETWORKS", []):
+        try:
+            if address in ipaddress.ip_network(network, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def _sample_queue_depth(app: Flask) -> None:

@@ -21,11 +21,16 @@ from sync.conflicts import record_refused_values, result_conflict
 from sync.form_drift import drift_outcome, move_if_outdated
 from sync.mutations import APPLIED, REJECTED, Context, Outcome, mutation, own_dossier
 
+NOTE_MAX_LENGTH = 4000  # what a note at the desk may hold (api/office/schemas.py)
+
 
 def _note(args: dict[str, Any], name: str = "note") -> str | None:
     value = args.get(name)
     if value is not None and not isinstance(value, str):
         raise ValidationFailed(f"`{name}` must be text.", errors={name: ["string"]})
+    if value is not None and len(value) > NOTE_MAX_LENGTH:
+        raise ValidationFailed(f"`{name}` holds at most {NOTE_MAX_LENGTH} characters.",
+                               errors={name: [f"at most {NOTE_MAX_LENGTH} characters"]})
     return value
 
 

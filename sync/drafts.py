@@ -41,6 +41,10 @@ def _int_arg(args: dict[str, Any], name: str, *, required: bool) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationFailed(f"`{name}` must be an integer.", errors={name: ["integer"]})
+    if not 0 <= value < 2**31:
+        # Past what an integer column holds: no such version can exist.
+        raise ValidationFailed(f"`{name}` is out of range.",
+                               errors={name: ["integer from 0 to 2147483647"]})
     return value
 
 

@@ -24,6 +24,9 @@ from sync.conflicts import conflict_dict
 from sync.pull_statements import PAGE_DOSSIERS, PAGE_EVENTS
 
 Serialiser = Callable[[Session, str], dict[str, Any] | None]
+# The user a pull is for, while it builds its page: serialisers send only what is theirs,
+# whatever a feed row names.
+PULL_USER = "hoso.pull_user"
 Snapshot = list[tuple[str, str, dict[str, Any]]]
 
 
@@ -44,8 +47,10 @@ def _dossiers(session: Session, entity_ids: list[str]) -> dict[str, dict[str, An
     for event in conn.execute(PAGE_EVENTS, {"ids": list(events)}):
         events[event.dossier_id].append(event)
     today = clock.today()
+    owner = session.info.get(PULL_USER)
     found = {str(row.id): dossier_dict(row, today=today, procedure_name=row.procedure_name,
-                                       events=events[row.id]) for row in rows}
+                                       events=events[row.id])
+             for row in rows if owner is None or row.owner_id == owner}
     return {i: found.get(i) for i in entity_ids}
 
 
@@ -53,7 +58,10 @@ def _by_key(model: Any, to_dict: Callable[[Any], dict[str, Any]]) -> Serialiser:
     def serialise(session: Session, entity_id: str) -> dict[str, Any] | None:
         key = as_uuid(entity_id)
         found = session.get(model, key) if key else None
-        return to_dict(found) if found is not None else None
+        owner = session.info.get(PULL_USER)
+        if found is None or (owner is not None and getattr(found, "user_id", owner) != owner):
+            return None
+        return to_dict(found)
 
     return serialise
 

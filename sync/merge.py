@@ -15,6 +15,8 @@ from typing import Any
 
 # A missing field and a field set to None are the same thing: no value.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FIRST = datetime.min.replace(tzinfo=UTC)
+_LAST = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,14 @@ def parse_stamp(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if not parsed.tzinfo:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        # Year 1 east of UTC or year 9999 west of it: before or after anything UTC can
+        # hold. A phone clock that far off is clamped like any other lie.
+        return _FIRST if parsed.year == 1 else _LAST
 
 
 def merge(base: dict[str, Any], server: dict[str, Any], server_stamps: dict[str, Any],

@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 from app.errors import Forbidden, Gone
 from app.models.accounts import TokenUser, User
 from sync.cursor import decode_cursor, encode_cursor
-from sync.entities import batch_serialisers, entity_serialisers, entity_version, snapshot_entities
+from sync.entities import (
+    PULL_USER,
+    batch_serialisers,
+    entity_serialisers,
+    entity_version,
+    snapshot_entities,
+)
 from sync.mutations import UnknownUser, account, client_uuid
 from sync.pull_statements import CHANGES, POSITION, POSITION_CLIENT
 
@@ -59,6 +65,18 @@ def pull(session: Session, user: User | TokenUser, client_id: Any = None,
         CHANGES, {"user_id": user.id, "after": after, "limit": limit + 1})]
     has_more = len(rows) > limit
     rows = rows[:limit]
+    session.info[PULL_USER] = user.id
+    try:
+        changes = _page(session, rows)
+    finally:
+        session.info.pop(PULL_USER, None)
+    new_cursor = rows[-1][0] if rows else after
+    return {"cursor": encode_cursor(user.id, new_cursor), "has_more": has_more,
+            "last_mutation_id": last, "changes": changes}
+
+
+def _page(session: Session, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """The page's changes, each entity read once."""
     cache: dict[tuple[str, str], dict[str, Any] | None] = {}
     for entity, load in batch_serialisers.items():
         wanted = list({i for _s, e, i, op in rows if e == entity and op != "delete"})
@@ -75,9 +93,7 @@ def pull(session: Session, user: User | TokenUser, client_id: Any = None,
         data = cache[(entity, entity_id)]
         changes.append({"entity": entity, "id": entity_id, "version": entity_version(entity, data),
                         "op": "put" if data is not None else "delete", "data": data})
-    new_cursor = rows[-1][0] if rows else after
-    return {"cursor": encode_cursor(user.id, new_cursor), "has_more": has_more,
-            "last_mutation_id": last, "changes": changes}
+    return changes
 
 
 def snapshot(session: Session, user: User) -> list[dict[str, Any]]:

@@ -6,7 +6,9 @@ UPDATE, serialises that client's batches. `dossier.save`s
 go through the set-wise fast path (`sync.batch`), everything else through the registry's
 handlers; a mutation that cannot apply changes nothing and is consumed with a `rejected`
 result that never blocks the queue behind it (handlers: SAVEPOINTs taken lazily, see
-`_push_once`).
+`_push_once`). A server fault (a handler bug, an unexpected database error) is not the
+mutation's fault: the batch stops before it and it is retried, until it is dead-lettered
+(`sync.faults`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +28,7 @@ from app.errors import Conflict, DomainError, Forbidden, PayloadTooLarge, Valida
 from app.models.accounts import TokenUser, User
 from app.models.sync import MutationResult
 from app.services import clock
-from sync import actions, conflicts, documents, drafts, reads  # noqa: F401  (register the v1 mutations)
+from sync import actions, conflicts, documents, drafts, faults, reads  # noqa: F401  (register the v1 mutations)
 from sync.batch import PushBatch
 from sync.merge import parse_stamp
 from sync.mutations import (
@@ -54,14 +57,25 @@ class UnknownMutation(DomainError):
     status, slug, title = 422, "unknown-mutation", "Unknown mutation"
 
 
-class InternalError(DomainError):
-    status, slug, title = 500, "internal-error", "Internal Server Error"
+class InjectedFault(RuntimeError):
+    """What the test-only fault hook raises in place of a handler's work."""
+
+
+@dataclass(frozen=True)
+class FaultPolicy:
+    """How server faults are handled: deliveries before a mutation is dead-lettered, the
+    Retry-After sent meanwhile, and the test-only hook (`sync.faults.injector`)."""
+
+    poison_after: int = faults.POISON_AFTER
+    retry_after: int = faults.RETRY_AFTER
+    inject: Callable[[dict[str, Any]], bool] | None = None
 
 
 def push(session: Session, user: User | TokenUser, client_id: Any, mutations: Any, *, lang: str = "vi",
          max_batch: int = MAX_BATCH,
          max_bytes: int = MAX_BATCH_BYTES,
-         on_applied: Callable[[list[dict[str, Any]]], None] | None = None) -> dict[str, Any]:
+         on_applied: Callable[[list[dict[str, Any]]], None] | None = None,
+         policy: FaultPolicy = FaultPolicy()) -> dict[str, Any]:
     """Apply one batch and commit it; returns `{last_mutation_id, results}`.
 
     `on_applied` is called after the commit with the newly consumed mutations' results
@@ -74,7 +88,8 @@ def push(session: Session, user: User | TokenUser, client_id: Any, mutations: An
     Raises: PayloadTooLarge (413, more than `max_batch` mutations; the byte limit is checked
     where the body arrives, `api/sync`), ValidationFailed (422, malformed batch), Forbidden (403,
     client bound to another user), Conflict (409, the batch starts past last_mutation_id + 1),
-    UnknownUser (401).
+    UnknownUser (401), ServerFault (503: a server fault stopped the batch before a mutation;
+    what came before it is committed).
     """
     cid = client_uuid(client_id)
     batch = _batch(mutations)
@@ -83,14 +98,20 @@ def push(session: Session, user: User | TokenUser, client_id: Any, mutations: An
                               extra={"max_mutations": max_batch, "max_bytes": max_bytes})
     try:
         try:
-            response, fresh = _attempts(session, user, cid, batch, lang, safe=False)
+            response, fresh = _attempts(session, user, cid, batch, lang, False, policy)
         except _NeedSavepoints:
             # A mutation failed in the fast pass: redo the batch, each in its own savepoint.
-            response, fresh = _attempts(session, user, cid, batch, lang, safe=True)
+            response, fresh = _attempts(session, user, cid, batch, lang, True, policy)
     finally:
         session.info.pop(LOCKED, None)
     if on_applied is not None and fresh:
         on_applied(fresh)
+    stopped = response.pop("stopped_at", None)
+    if stopped is not None:
+        raise faults.ServerFault(
+            f"The server could not apply change {stopped} yet; it and the changes after it "
+            "are kept on the phone and sent again.", retry_after=policy.retry_after,
+            extra={"last_mutation_id": response["last_mutation_id"], "mutation_id": stopped})
     return response
 
 
@@ -99,11 +120,12 @@ class _NeedSavepoints(Exception):
 
 
 def _attempts(session: Session, user: User | TokenUser, cid: uuid.UUID, batch: list[dict[str, Any]],
-              lang: str, *, safe: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+              lang: str, safe: bool, policy: FaultPolicy
+              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Run and commit the batch, retrying it whole after a deadlock or serialization failure."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            response, fresh = _push_once(session, user, cid, batch, lang, safe)
+            response, fresh = _push_once(session, user, cid, batch, lang, safe, policy)
             session.commit()
             return response, fresh
         except DBAPIError as exc:
@@ -141,7 +163,7 @@ def _batch(mutations: Any) -> list[dict[str, Any]]:
 
 
 def _push_once(session: Session, user: User | TokenUser, cid: uuid.UUID,
-               batch: list[dict[str, Any]], lang: str, safe: bool
+               batch: list[dict[str, Any]], lang: str, safe: bool, policy: FaultPolicy
                ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One try at a batch. Most batches apply cleanly, so the first pass runs without a
     savepoint per mutation (two round trips fewer each); if any handler fails, the whole
@@ -167,15 +189,27 @@ def _push_once(session: Session, user: User | TokenUser, cid: uuid.UUID,
         results.extend(stored[i] for i in done if i in stored)
     todo = [m for m in batch if m["id"] > last]
     fresh: list[dict[str, Any]] = []
+    stopped: int | None = None
     if todo:
         for m in todo:
             captured = clamp(parse_stamp(m.get("captured_at")), state.last_captured_at, received)
-            result = saves.try_save(m, captured)
+            hooked = policy.inject is not None and policy.inject(m)
+            result = None if hooked else saves.try_save(m, captured)
             if result is None:
                 # Anything else runs through the registry, after the rows queued so far.
                 saves.before_handler()
-                result = apply_one(session, account(session, user), cid, m, captured, lang, safe)
-                saves.after_handler()
+                try:
+                    result = apply_one(session, account(session, user), cid, m, captured, lang,
+                                       safe, inject=hooked)
+                except faults.Fault as fault:
+                    saves.after_handler()
+                    result = faults.record(session, user.id, cid, m, captured, fault.error,
+                                           policy.poison_after)
+                    if result is None:
+                        stopped = m["id"]  # not consumed: the phone sends it again
+                        break
+                else:
+                    saves.after_handler()
             results.append(result)
             fresh.append(result)
             saves.add_result(m, result)
@@ -183,7 +217,10 @@ def _push_once(session: Session, user: User | TokenUser, cid: uuid.UUID,
         state.updated_at = received
         saves.finish(state)
     session.flush()
-    return {"last_mutation_id": state.last_mutation_id, "results": results}, fresh
+    response: dict[str, Any] = {"last_mutation_id": state.last_mutation_id, "results": results}
+    if stopped is not None:
+        response["stopped_at"] = stopped
+    return response, fresh
 
 
 def clamp(captured: datetime | None, floor: datetime | None, ceiling: datetime) -> datetime:
@@ -195,10 +232,15 @@ def clamp(captured: datetime | None, floor: datetime | None, ceiling: datetime) 
 
 
 def apply_one(session: Session, user: User, cid: uuid.UUID, m: dict[str, Any],
-              captured: datetime, lang: str, safe: bool = True) -> dict[str, Any]:
-    """Run one mutation in its own savepoint and return its result (always consumed)."""
+              captured: datetime, lang: str, safe: bool = True, *, inject: bool = False
+              ) -> dict[str, Any]:
+    """Run one mutation in its own savepoint and return its result (consumed), or raise
+    `faults.Fault` when its handler failed on a server fault (not consumed). `inject`: the
+    test-only fault hook matched it, so its handler fails as a bug would."""
     name, args = m.get("name"), m.get("args", {})
     handler = get_handler(name) if isinstance(name, str) else None
+    if handler is not None and inject:
+        handler = _injected
     if handler is None:
         outcome = Outcome(REJECTED, error=UnknownMutation(
             f"Unknown mutation {name!r}.", errors={"name": ["unknown mutation name"]}).to_problem())
@@ -215,6 +257,10 @@ def apply_one(session: Session, user: User, cid: uuid.UUID, m: dict[str, Any],
         outcome = _run(session, handler, ctx, args) if safe else _run_fast(handler, ctx, args)
     return result_of(m["id"], outcome.status, outcome.entity, outcome.conflicts, outcome.error,
                      outcome.extra)
+
+
+def _injected(ctx: Context, args: dict[str, Any]) -> Outcome:
+    raise InjectedFault(f"test fault hook: mutation #{ctx.mutation_id}")
 
 
 def _run_fast(handler: Any, ctx: Context, args: dict[str, Any]) -> Outcome:
@@ -253,10 +299,9 @@ def _run(session: Session, handler: Any, ctx: Context, args: dict[str, Any]) -> 
             raise
         savepoint.rollback()
         log.exception("sync mutation %s #%s failed", ctx.client_id, ctx.mutation_id)
-        return Outcome(REJECTED, error=InternalError("The server could not apply this change.")
-                       .to_problem())
-    except Exception:
+        raise faults.Fault(exc) from exc
+    except Exception as exc:
+        # A bug, not the phone's fault: the mutation is not consumed (sync.faults).
         savepoint.rollback()
         log.exception("sync mutation %s #%s failed", ctx.client_id, ctx.mutation_id)
-        return Outcome(REJECTED, error=InternalError("The server could not apply this change.")
-                       .to_problem())
+        raise faults.Fault(exc) from exc

@@ -49,11 +49,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         "PAYOS_SANDBOX": True,
         "PAYOS_SANDBOX_DB": str(tmp / "payos-sandbox.sqlite3"),
         "REFRESH_REUSE_GRACE_SECONDS": 0,
-        "LOGIN_FREE_ATTEMPTS": 3,
+        # Cheap password hashes: some tests sign up hundreds of people (argon2 still).
+        "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_COST": 1024,
+        "PASSWORD_HASH_PARALLELISM": 1,
         # Every test signs up from 127.0.0.1; tests/app/test_limits.py lowers these.
         "RATELIMIT_REGISTER_IP": "100000/hour",
         "RATELIMIT_LOGIN_IP": "100000/minute",
-        "RATELIMIT_LOGIN_ACCOUNT": "100000/minute",
+        "LOGIN_FAILURES_IP": "100000/minute",
+        "RATELIMIT_CODES_RECIPIENT": "100000/minute",
         "RATELIMIT_REFRESH_IP": "100000/minute",
         "RATELIMIT_REFRESH_SESSION": "100000/minute",
         "RATELIMIT_UPLOADS_USER": "100000/minute",
@@ -69,6 +72,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 def wipe(app: Any) -> None:
     with app.app_context():
+        from app.limits import limiter
+
+        limiter.reset()  # the abuse limits' counters (kept beside a SQLite database)
         _db.session.remove()
         tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in STATIC_TABLES]
         with _db.engine.begin() as conn:

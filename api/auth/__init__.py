@@ -1,18 +1,21 @@
-"""Accounts: register, sign in, rotate refresh tokens, sign out."""
+"""Accounts: sign in, rotate refresh tokens, sign out (sign-up and password reset by
+one-time code: api/auth/codes.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask_jwt_extended import current_user
+from flask_jwt_extended import current_user, get_jwt
 from flask_smorest import Blueprint
 
-from api.auth.schemas import LoginIn, LogoutIn, MeIn, RefreshIn, RegisterIn, TokensOut, UserOut
-from api.security import BEARER, request_language, user_required
+from api.auth.schemas import LoginIn, LogoutIn, MeIn, RefreshIn, TokensOut, UserOut
+from api.security import BEARER, user_required
 from api.transactions import commits
-from app.errors import ValidationFailed
+from app import revocations
+from app.errors import DomainError, ValidationFailed
 from app.extensions import db
-from app.limits import login_limits, refresh_limits, register_limits
+from app.limits import login_limits, refresh_limits
+from app.login_guard import Guard
 from app.services import accounts
 from app.services.representations import user_dict
 
@@ -23,31 +26,28 @@ def _tokens(result: dict[str, Any]) -> dict[str, Any]:
     return {**result, "user": user_dict(result["user"])}
 
 
-@blp.post("/register")
-@register_limits
-@blp.arguments(RegisterIn)
-@blp.response(201, TokensOut)
-@commits
-def register(body: dict[str, Any]) -> dict[str, Any]:
-    """Create a citizen account (phone or email) and sign in."""
-    user = accounts.register(db.session, password=body["password"], full_name=body["full_name"],
-                             phone=body.get("phone"), email=body.get("email"),
-                             language=body.get("language") or request_language())
-    return _tokens(accounts.issue_tokens(db.session, user))
-
-
 @blp.post("/login")
 @login_limits
 @blp.arguments(LoginIn)
 @blp.response(200, TokensOut)
 @commits(keep_on_refusal=True)
 def login(body: dict[str, Any]) -> dict[str, Any]:
-    """Sign in with phone or email and password; repeated failures are slowed down (429)."""
+    """Sign in with phone or email and password. Failures are slowed down (429 with
+    Retry-After) per account and per device, never locked: send back the `device_token`
+    of this device's last sign-in so a stranger's guesses elsewhere do not delay it."""
     login_name = body.get("login") or body.get("phone") or body.get("email")
     if not login_name:
         raise ValidationFailed("Give a phone number or email.", errors={"login": ["Required."]})
-    user = accounts.authenticate(db.session, login_name, body["password"])  # counts failures
-    return _tokens(accounts.issue_tokens(db.session, user))
+    guard = Guard(login_name, body.get("device_token"))
+    guard.check()
+    try:
+        user = accounts.authenticate(db.session, login_name, body["password"])
+    except DomainError:
+        guard.failed()
+        raise
+    result = _tokens(accounts.issue_tokens(db.session, user))
+    result["device_token"] = guard.device_token()
+    return result
 
 
 @blp.post("/refresh")
@@ -67,8 +67,12 @@ def refresh(body: dict[str, Any]) -> dict[str, Any]:
 @user_required
 @commits
 def logout(body: dict[str, Any]) -> None:
-    """Revoke the refresh-token family of this session."""
-    accounts.logout(db.session, current_user, body.get("refresh_token"))
+    """End this session (the one the access token belongs to, and the one `refresh_token`
+    names, if sent): its refresh tokens stop rotating and its access tokens stop working."""
+    families = accounts.logout(db.session, current_user, body.get("refresh_token"),
+                               get_jwt().get("fam"))
+    for family in families:
+        revocations.revoked_now(family)
 
 
 @blp.get("/me")
@@ -91,3 +95,6 @@ def update_me(body: dict[str, Any]) -> dict[str, Any]:
         if key in body:
             setattr(current_user, key, body[key])
     return user_dict(current_user)
+
+
+from api.auth import codes  # noqa: E402,F401  (sign-up, verification, reset: same blueprint)

@@ -17,7 +17,9 @@ from app import compactjson
 from app.errors import PayloadTooLarge
 from app.extensions import db
 from app.observability import SYNC_MUTATIONS
+from sync.faults import injector
 from sync.pull import pull as pull_changes
+from sync.push import FaultPolicy
 from sync.push import push as push_batch
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync")
@@ -78,8 +80,16 @@ def push(body: dict[str, Any]) -> Response:
     config = current_app.config
     answer = push_batch(db.session, get_current_user(), body["client_id"], body["mutations"],
                         lang=request_language(), max_batch=config["SYNC_MAX_BATCH"],
-                        max_bytes=config["SYNC_MAX_BATCH_BYTES"], on_applied=_count)
+                        max_bytes=config["SYNC_MAX_BATCH_BYTES"], on_applied=_count,
+                        policy=_fault_policy(config))
     return current_app.response_class(compactjson.dumps(answer), mimetype="application/json")
+
+
+def _fault_policy(config: Any) -> FaultPolicy:
+    # The fault hook is for tests only: a production config cannot switch it on.
+    inject = injector(config.get("SYNC_TEST_FAULT")) if config.get("TESTING") else None
+    return FaultPolicy(poison_after=config["SYNC_POISON_DELIVERIES"],
+                       retry_after=config["SYNC_FAULT_RETRY_AFTER"], inject=inject)
 
 
 @blp.get("/pull")

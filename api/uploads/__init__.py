@@ -134,7 +134,9 @@ class UploadCollection(MethodView):
             if stored is None:
                 raise NotFound("The upload was removed meanwhile.")
             upload = stored
-        location = url_for("uploads.UploadItem", upload_id=str(upload.id), _external=True)
+        # Never from the request's Host header: the configured public URL, else a path.
+        path = url_for("uploads.UploadItem", upload_id=str(upload.id))
+        location = (current_app.config.get("PUBLIC_URL") or "").rstrip("/") + path
         headers = {"Location": location, **_status_headers(upload)}
         return Response(status=201, headers=headers)
 
@@ -254,7 +256,7 @@ def content(upload_id: str) -> Response:
         path,
         mimetype=upload.content_type or "application/octet-stream",
         as_attachment=True,
-        download_name=upload.filename or f"{upload.id}",
+        download_name=uploads.clean_filename(upload.filename) or f"{upload.id}",
         etag=upload.sha256,
         conditional=True,
         max_age=0,

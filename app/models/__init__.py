@@ -4,12 +4,15 @@ from app.models.accounts import Agency, RefreshToken, User
 from app.models.base import Base
 from app.models.catalog import FormVersion, Holiday, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion, ReceiptCounter
+from app.models.faults import MutationFault
 from app.models.notifications import Notification
 from app.models.payments import FeeReceipt, Payment, PaymentNotice, Refund
 from app.models.push import PushAttempt, PushDelivery, PushSubscription
 from app.models.signed import DeviceKey, IssuedDocument, ShareLink, SubmissionSignature
 from app.models.sync import Change, ClientState, ClientWrite, ConflictRecord, MutationResult
+from app.models.throttle import ThrottleCounter
 from app.models.uploads import DocumentLink, Upload
+from app.models.verification import PhoneCode, SmsMessage
 from app.models.warehouse import AccessLogEntry, ProfileField, SubmissionStats, WarehouseRecord
 
 __all__ = [
@@ -31,10 +34,12 @@ __all__ = [
     "FeeReceipt",
     "FormVersion",
     "Holiday",
+    "MutationFault",
     "MutationResult",
     "Notification",
     "Payment",
     "PaymentNotice",
+    "PhoneCode",
     "Procedure",
     "ProfileField",
     "PushAttempt",
@@ -43,7 +48,9 @@ __all__ = [
     "ReceiptCounter",
     "RefreshToken",
     "Refund",
+    "SmsMessage",
     "SubmissionStats",
+    "ThrottleCounter",
     "Upload",
     "User",
     "WarehouseRecord",

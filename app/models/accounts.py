@@ -37,9 +37,12 @@ class User(Base):
     agency_code: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"))
     role: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    # Login throttling: consecutive failures and the time before which logins wait.
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When a one-time code proved the person holds this phone (email: development only).
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Signed up but the code never came back: cannot sign in, and the next sign-up with the
+    # same number takes it over (app/services/verification.py).
+    signup_pending: Mapped[bool] = mapped_column(default=False)
     # Per-user change feed: the last sequence number handed out, and the oldest one
     # still kept (cursors below it get 410). The row is locked to allocate a number.
     change_seq: Mapped[int] = mapped_column(default=0)
@@ -69,7 +72,8 @@ class RefreshToken(Base):
     """One issued refresh token; tokens of one login share a family."""
 
     __tablename__ = "refresh_tokens"
-    __table_args__ = (Index("ix_refresh_tokens_family", "family_id"),)
+    __table_args__ = (Index("ix_refresh_tokens_family", "family_id"),
+                      Index("ix_refresh_tokens_revoked_at", "revoked_at"))
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     family_id: Mapped[str] = mapped_column(String(64))

@@ -8,21 +8,17 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, TooManyRequests, Unauthorized, ValidationFailed
+from app.errors import Conflict, Unauthorized, ValidationFailed
 from app.models.accounts import CITIZEN, OFFICIAL, ROLES, Agency, RefreshToken, User
-from app.services import clock
+from app.services import clock, passwords
 
-hasher = PasswordHasher()
-_DUMMY_HASH = hasher.hash("not-a-real-password")
+hasher = passwords.hasher
 PHONE_RE = re.compile(r"^(0|\+84|84)(3|5|7|8|9)[0-9]{8}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-COMMON = {"12345678", "123456789", "1234567890", "password", "matkhau", "matkhau123",
-          "password1", "qwerty123", "11111111", "00000000", "abc12345", "iloveyou"}
 
 
 class TokenCodec(Protocol):
@@ -59,24 +55,15 @@ def normalise_phone(phone: str) -> str:
     return phone
 
 
-def password_problems(password: str, *identifiers: str | None) -> list[str]:
-    problems = []
-    if len(password) < 8:
-        problems.append("Use at least 8 characters.")
-    if len(password) > 256:
-        problems.append("Use at most 256 characters.")
-    lowered = password.lower()
-    if lowered in COMMON or len(set(password)) <= 2:
-        problems.append("This password is too easy to guess.")
-    if password.isdigit() and len(password) < 12:
-        problems.append("Mix letters and digits, or use 12 or more digits.")
-    if any(i and i.lower() in lowered for i in identifiers):
-        problems.append("Do not use your phone number or email in the password.")
-    return problems
+def password_problems(password: str, *identifiers: str | None, lang: str = "en") -> list[str]:
+    # The shared strength rule (app/services/passwords.py: zxcvbn with the person's own
+    # name, phone and email as known words), its messages in `lang`.
+    return passwords.problems(password, *identifiers, lang=lang)
 
 
-def register(session: Session, *, password: str, full_name: str, phone: str | None = None,
-             email: str | None = None, language: str = "vi") -> User:
+def check_registration(*, password: str, full_name: str, phone: str | None, email: str | None,
+                       lang: str = "en") -> tuple[str | None, str | None]:
+    """Normalised phone and email, or 422 with every problem."""
     errors: dict[str, list[str]] = {}
     if not phone and not email:
         errors["phone"] = ["Give a phone number or an email address."]
@@ -90,19 +77,32 @@ def register(session: Session, *, password: str, full_name: str, phone: str | No
             errors["email"] = ["Not a valid email address."]
     if not full_name.strip():
         errors["full_name"] = ["Required."]
-    problems = password_problems(password, phone, email)
+    problems = password_problems(password, full_name, phone, email, lang=lang)
     if problems:
         errors["password"] = problems
     if errors:
         raise ValidationFailed("Some fields are missing or invalid.", errors=errors)
+    return phone or None, email or None
+
+
+def register(session: Session, *, password: str, full_name: str, phone: str | None = None,
+             email: str | None = None, language: str = "vi", verified: bool = True) -> User:
+    # An account made directly (operators, tests, the demo citizen): no code is sent, so
+    # it counts as verified unless told otherwise. Citizens sign up through
+    # app/services/verification.py, which never says whether a number is taken.
+    phone, email = check_registration(password=password, full_name=full_name, phone=phone,
+                                      email=email)
     clauses = [c for c in (User.phone == phone if phone else None,
                            User.email == email if email else None) if c is not None]
     if session.scalars(select(User.id).where(or_(*clauses))).first() is not None:
         raise Conflict("An account with this phone number or email already exists.",
                        errors={"phone" if phone else "email": ["Already registered."]})
+    now = clock.now() if verified else None
     user = User(kind=CITIZEN, phone=phone or None, email=email or None,
                 password_hash=hasher.hash(password), full_name=full_name.strip(),
-                language=language if language in ("vi", "en") else "vi")
+                language=language if language in ("vi", "en") else "vi",
+                phone_verified_at=now if phone else None,
+                email_verified_at=now if email and not phone else None)
     session.add(user)
     session.flush()
     return user
@@ -127,38 +127,36 @@ def create_official(session: Session, *, email: str, password: str, full_name: s
     return user
 
 
-def authenticate(session: Session, login: str, password: str) -> User:
-    """Check a password; after a few failures each further try waits longer (429)."""
+def login_key(login: str) -> str:
+    """The account a login name names: an email in lower case, a phone number normalised."""
     login = login.strip()
-    key = login.lower() if "@" in login else normalise_phone(login)
-    user = session.scalars(
-        select(User).where(or_(User.email == key, User.phone == key)).with_for_update()
-    ).first()
-    now = clock.now()
-    if user is not None and user.locked_until and user.locked_until > now:
-        wait = int((user.locked_until - now).total_seconds()) + 1
-        raise TooManyRequests("Too many failed sign-ins. Try again later.", retry_after=wait)
+    return login.lower() if "@" in login else normalise_phone(login)
+
+
+def authenticate(session: Session, login: str, password: str) -> User:
+    """Check a password. Throttling is the caller's (app/login_guard.py): budgets per
+    account and device, never a lock on the account itself, so a stranger's guesses
+    cannot shut its owner out. An unknown account costs the same hash as a known one."""
+    key = login_key(login)
+    user = session.scalars(select(User).where(or_(User.email == key, User.phone == key))).first()
     try:
-        hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(user.password_hash if user else hasher.dummy, password)
         ok = user is not None
     except (VerificationError, InvalidHashError):
         ok = False
+    if ok and user.signup_pending:
+        ok = False  # signed up but never proved the number: as if there were no account
     if not ok:
-        if user is not None:
-            user.failed_logins += 1
-            free = _config()["LOGIN_FREE_ATTEMPTS"]
-            if user.failed_logins >= free:
-                delay = min(2 ** (user.failed_logins - free), 900)
-                user.locked_until = now + timedelta(seconds=delay)
         raise Unauthorized("Wrong phone/email or password.")
-    user.failed_logins, user.locked_until = 0, None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     return user
 
 
-def _claims(user: User) -> dict[str, Any]:
-    return {"kind": user.kind, "role": user.role, "agency": user.agency_code}
+def _claims(user: User, family_id: str) -> dict[str, Any]:
+    # `fam`: the session (refresh-token family) the access token belongs to; signing out
+    # revokes both (app/revocations.py).
+    return {"kind": user.kind, "role": user.role, "agency": user.agency_code, "fam": family_id}
 
 
 def issue_tokens(session: Session, user: User, family_id: str | None = None) -> dict[str, Any]:
@@ -167,7 +165,7 @@ def issue_tokens(session: Session, user: User, family_id: str | None = None) -> 
     refresh = _tokens().encode_refresh(str(user.id), {"jti": jti, "fam": family_id})
     expires = clock.now() + _config()["JWT_REFRESH_TOKEN_EXPIRES"]
     session.add(RefreshToken(jti=jti, family_id=family_id, user_id=user.id, expires_at=expires))
-    access = _tokens().encode_access(str(user.id), _claims(user))
+    access = _tokens().encode_access(str(user.id), _claims(user, family_id))
     return {
         "access_token": access,
         "refresh_token": refresh,
@@ -204,6 +202,7 @@ def rotate(session: Session, refresh_token: str) -> dict[str, Any]:
 
 
 def revoke_family(session: Session, family_id: str, moment: datetime | None = None) -> None:
+    """End a session: its refresh tokens, and its access tokens (they name the family)."""
     session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
@@ -211,13 +210,21 @@ def revoke_family(session: Session, family_id: str, moment: datetime | None = No
     )
 
 
-def logout(session: Session, user: User, refresh_token: str | None) -> None:
-    if not refresh_token:
-        return
-    claims = _decode_refresh(refresh_token, allow_expired=True)
-    if claims.get("sub") != str(user.id):
-        raise Unauthorized("This refresh token belongs to another session.")
-    revoke_family(session, claims["fam"])
+def logout(session: Session, user: User, refresh_token: str | None,
+           access_family: str | None = None) -> list[str]:
+    """End the session the request came from (its access token's family) and the one the
+    refresh token names, if given; returns the families revoked."""
+    families = []
+    if refresh_token:
+        claims = _decode_refresh(refresh_token, allow_expired=True)
+        if claims.get("sub") != str(user.id):
+            raise Unauthorized("This refresh token belongs to another session.")
+        families.append(claims["fam"])
+    if access_family and access_family not in families:
+        families.append(access_family)
+    for family in families:
+        revoke_family(session, family)
+    return families
 
 
 def _decode_refresh(token: str, allow_expired: bool = False) -> dict[str, Any]:

@@ -25,6 +25,42 @@ FORMATS = {
     "national_id": re.compile(r"^[0-9]{12}$"),
 }
 ADDRESS_KEYS = ("line", "ward", "province")
+# Every citizen-typed string is bounded, also where a form sets no `max_length`: what the
+# desk shows and a note there may hold (api/office/schemas.py: 4000), less for one line.
+DEFAULT_MAX_LENGTH = {"textarea": 4000}
+LINE_MAX_LENGTH = 500
+
+
+def max_length(field: dict[str, Any]) -> int:
+    return int(field.get("max_length", DEFAULT_MAX_LENGTH.get(field["type"], LINE_MAX_LENGTH)))
+
+
+def _empty_of_its_type(field: dict[str, Any], value: Any) -> bool:
+    """An unfilled value of the field's own type: no value, blank text, an unticked box, no
+    entries, a blank address. Anything else (`{}`, `[]` or `{"__proto__": …}` in a text
+    field) is refused like any other value of the wrong type, empty-looking or not."""
+    ftype = field["type"]
+    if value is None:
+        return True
+    if ftype in STRING_TYPES or ftype in ("number", "date"):
+        return isinstance(value, str)
+    if ftype == "checkbox":
+        return value is False or (bool(field.get("options")) and value == [])
+    if ftype == "group":
+        return value == []
+    if ftype == "address":
+        return isinstance(value, dict) and all(
+            k in ADDRESS_KEYS and isinstance(v, str) for k, v in value.items())
+    return False
+
+
+def _type_message(field: dict[str, Any], lang: str) -> list[str]:
+    ftype = field["type"]
+    key = {"number": "type_number", "date": "date", "address": "type_object",
+           "group": "type_list"}.get(ftype, "type_string")
+    if ftype == "checkbox":
+        key = "type_list" if field.get("options") else "type_boolean"
+    return [message(key, lang)]
 
 
 def iter_fields(form: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -101,8 +137,8 @@ def _check_value(field: dict[str, Any], value: Any, lang: str, today: date) -> l
             return [message("nul", lang)]
         if "min_length" in field and len(value) < field["min_length"]:
             errs.append(message("min_length", lang, min_length=field["min_length"]))
-        if "max_length" in field and len(value) > field["max_length"]:
-            errs.append(message("max_length", lang, max_length=field["max_length"]))
+        if len(value) > max_length(field):
+            errs.append(message("max_length", lang, max_length=max_length(field)))
         if ftype in FORMATS and not FORMATS[ftype].match(value):
             errs.append(message(ftype, lang))
         if field.get("pattern") and not re.fullmatch(field["pattern"], value):
@@ -142,9 +178,8 @@ def _check_value(field: dict[str, Any], value: Any, lang: str, today: date) -> l
             return [message("type_object", lang)]
         if any("\x00" in v for v in value.values()):
             return [message("nul", lang)]
-        for key in ("max_length",):
-            if key in field and any(len(v) > field[key] for v in value.values()):
-                errs.append(message("max_length", lang, max_length=field[key]))
+        if any(len(v) > max_length(field) for v in value.values()):
+            errs.append(message("max_length", lang, max_length=max_length(field)))
     return errs
 
 
@@ -170,7 +205,9 @@ def validate(form: dict[str, Any], values: Any, lang: str = "vi", *, complete: b
             continue
         value = values.get(name)
         if not _filled(value):
-            if complete and field.get("required"):
+            if not _empty_of_its_type(field, value):
+                errors[name] = _type_message(field, lang)
+            elif complete and field.get("required"):
                 errors[name] = [message("required", lang)]
             continue
         if field["type"] == "group":
@@ -202,7 +239,9 @@ def _validate_group(field: dict[str, Any], items: Any, values: dict[str, Any], l
                 continue
             value = item.get(sub_name)
             if not _filled(value):
-                if complete and sub.get("required"):
+                if not _empty_of_its_type(sub, value):
+                    errors[f"{name}.{i}.{sub_name}"] = _type_message(sub, lang)
+                elif complete and sub.get("required"):
                     errors[f"{name}.{i}.{sub_name}"] = [message("required", lang)]
                 continue
             errs = _check_value(sub, value, lang, today)
@@ -213,13 +252,22 @@ def _validate_group(field: dict[str, Any], items: Any, values: dict[str, Any], l
 
 def visible_values(form: dict[str, Any], values: dict[str, Any], today: date | None = None
                    ) -> dict[str, Any]:
-    """The values an official should see: hidden fields' leftovers are dropped."""
+    """The values an official, an export or a result should see: hidden fields' leftovers
+    (top-level, and inside each entry of a group) are dropped."""
     today = today or date.today()
     fields = field_map(form)
-    return {
-        k: v for k, v in values.items()
-        if k in fields and evaluate(fields[k].get("visible_if"), values, today)
-    }
+    shown: dict[str, Any] = {}
+    for k, v in values.items():
+        field = fields.get(k)
+        if field is None or not evaluate(field.get("visible_if"), values, today):
+            continue
+        if field["type"] == "group" and isinstance(v, list):
+            subs = {f["name"]: f for f in field.get("fields", [])}
+            v = [{sk: sv for sk, sv in item.items()
+                  if sk in subs and evaluate(subs[sk].get("visible_if"), values, today, scope=item)}
+                 if isinstance(item, dict) else item for item in v]
+        shown[k] = v
+    return shown
 
 
 def required_documents(form: dict[str, Any], values: dict[str, Any], today: date | None = None

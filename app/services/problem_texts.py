@@ -45,6 +45,18 @@ VI: dict[str, str] = {
     "Unsupported Media Type": "Định dạng dữ liệu không được hỗ trợ",
     "Bad Request": "Yêu cầu không hợp lệ",
     "Unprocessable Entity": "Thông tin chưa hợp lệ",
+    # Server faults, bounds (sync/faults.py, sync/drafts.py, sync/actions.py)
+    "Change not applied yet": "Thay đổi chưa được áp dụng",
+    "Kept for review": "Đã lưu giữ để xử lý",
+    "Text message not sent": "Chưa gửi được tin nhắn",
+    "The server could not apply change {} yet; it and the changes after it are kept on the "
+    "phone and sent again.": "Máy chủ chưa áp dụng được thay đổi {}; thay đổi này và các thay "
+    "đổi sau vẫn được giữ trên điện thoại và sẽ được gửi lại.",
+    "The server could not apply this change. It is kept and will be applied once the fault is "
+    "fixed; nothing needs to be typed again.": "Máy chủ chưa áp dụng được thay đổi này. Dữ liệu "
+    "được lưu giữ và sẽ được áp dụng khi sự cố được khắc phục; bạn không cần nhập lại.",
+    "`{}` holds at most {} characters.": "`{}` không được quá {} ký tự.",
+    "`{}` is out of range.": "`{}` vượt quá giới hạn cho phép.",
     # Accounts
     "Use at least 8 characters.": "Mật khẩu cần ít nhất 8 ký tự.",
     "Use at most 256 characters.": "Mật khẩu không được quá 256 ký tự.",

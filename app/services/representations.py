@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.notifications import Notification
-from app.services import clock, lifecycle, links, notifications
+from app.services import clock, forms, lifecycle, links, notifications
 from app.services.dossiers import is_overdue
 
 
@@ -77,12 +79,27 @@ def dossier_dict(d: Dossier | Any, *, history: bool = True, for_official: bool =
         "allowed_actions": lifecycle.allowed_actions(d.status, lifecycle.CITIZEN),
     }
     if for_official:
+        data["fields"], data["field_stamps"] = official_fields(d, today)
         data["owner"] = {"id": d.owner.id, "full_name": d.owner.full_name,
                          "phone": d.owner.phone, "email": d.owner.email}
     if history:
         data["history"] = [event_dict(e, with_actor=for_official)
                            for e in (d.events if events is None else events)]
     return data
+
+
+def official_fields(d: Dossier, today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What officials (and exports, results) see of a dossier's values: only the fields its
+    answers show. A value left in a field that was later hidden (`child_ethnicity_other`
+    after choosing Kinh, father details after unticking "father known") stays on the
+    citizen's own copy, which may show it again, but never reaches the desk."""
+    session = object_session(d)
+    fv = session.get(FormVersion, (d.procedure_code, d.form_version)) if session else None
+    values = d.fields or {}
+    if fv is None:
+        return values, d.field_stamps or {}
+    shown = forms.visible_values(fv.form, values, today)
+    return shown, {k: v for k, v in (d.field_stamps or {}).items() if k in shown}
 
 
 def notification_dict(n: Notification) -> dict[str, Any]:

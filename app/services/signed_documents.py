@@ -73,14 +73,16 @@ def _text(value: Any) -> str:
 
 def _field_rows(session: Session, dossier: Dossier, names: list[str] | None = None
                 ) -> list[tuple[str, str]]:
-    """The dossier's answers with their Vietnamese labels, in form order."""
+    """The dossier's answers with their Vietnamese labels, in form order: only what the
+    answers show (a value left in a field that was later hidden is not the citizen's answer)."""
     form = form_version(session, dossier.procedure_code, dossier.form_version).form
     labels = forms.field_map(form)
+    shown = forms.visible_values(form, dossier.fields or {}, clock.today())
     rows = []
     for name, spec in labels.items():
         if "." in name or (names is not None and name not in names):
             continue
-        value = (dossier.fields or {}).get(name)
+        value = shown.get(name)
         if value in (None, "", [], {}):
             continue
         label = (spec.get("label") or {}).get("vi") or name

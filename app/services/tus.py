@@ -7,7 +7,6 @@ upload cut at any byte resumes where the database says it stopped.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import secrets
 import uuid
@@ -57,8 +56,14 @@ def check_version(header: str | None) -> None:
         )
 
 
+MAX_HEADER_INT = 2**63 - 1  # what a BIGINT column holds
+
+
 def parse_int(header: str | None, name: str) -> int:
-    if header is None or not header.isdigit():
+    """A non-negative decimal integer of ASCII digits (`str.isdigit` also takes `²` and
+    other scripts' digits, which `int` then refuses or reads), at most a BIGINT."""
+    if header is None or not (header.isascii() and header.isdigit()) or len(header) > 19 \
+            or int(header) > MAX_HEADER_INT:
         raise BadTusRequest(
             f"{name} must be a non-negative integer.", errors={name: ["A non-negative integer is required."]}
         )
@@ -78,7 +83,7 @@ def parse_metadata(header: str | None) -> dict[str, str]:
             raise BadTusRequest("Upload-Metadata is malformed.")
         try:
             value = base64.b64decode(bits[1], validate=True).decode() if len(bits) == 2 else ""
-        except (binascii.Error, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError) as exc:  # binascii.Error, non-ASCII text
             raise BadTusRequest(f"Upload-Metadata {bits[0]!r} is not base64 UTF-8.") from exc
         result[bits[0]] = value
     return result
@@ -94,7 +99,7 @@ def parse_checksum(header: str | None) -> tuple[str, bytes] | None:
         )
     try:
         return algo, base64.b64decode(digest, validate=True)
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or non-ASCII text
         raise BadTusRequest("Upload-Checksum must be '<algorithm> <base64 digest>'.") from exc
 
 

@@ -6,6 +6,7 @@ in api/uploads. This module takes a session, a user and plain data.
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from typing import Any
 
@@ -44,6 +45,25 @@ from app.services.upload_types import (
 )
 
 # ---- Document definitions ----------------------------------------------------------------
+
+
+def _form_version(value: str | None) -> int | None:
+    """Upload metadata's optional `form_version`: ASCII digits naming a version that can exist."""
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+        raise ValidationFailed("Unknown form version.", errors={"form_version": ["Unknown."]})
+    return int(value)
+
+
+def clean_filename(name: str | None) -> str:
+    """A file name as a person sees it: control characters, line and paragraph separators
+    and format characters (which HTTP headers cannot carry, or which hide text) removed."""
+    kept = "".join(c for c in (name or "") if unicodedata.category(c) not in _HIDDEN)
+    return kept.strip()[:255]
+
+
+_HIDDEN = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
 
 
 def document_definition(
@@ -98,7 +118,7 @@ def create(
             "Upload-Metadata must name the procedure and the document.",
             errors={k: ["Required in Upload-Metadata."] for k in missing},
         )
-    version = int(meta["form_version"]) if meta.get("form_version", "").isdigit() else None
+    version = _form_version(meta.get("form_version"))
     fv, doc = document_definition(session, meta["procedure_code"], meta["document_code"], version)
     max_bytes, accept = _doc_limits(doc, settings)
     label = localise(doc.get("label"), "en")
@@ -124,7 +144,7 @@ def create(
         procedure_code=fv.procedure_code,
         document_code=doc["code"],
         form_version=fv.version,
-        filename=(meta.get("filename") or "")[:255],
+        filename=clean_filename(meta.get("filename")),
         declared_type=declared_type[:100],
         metadata_header=metadata_header or "",
         length=length,
@@ -336,7 +356,7 @@ def upload_dict(upload: Upload) -> dict[str, Any]:
         "procedure_code": upload.procedure_code,
         "document_code": upload.document_code,
         "form_version": upload.form_version,
-        "filename": upload.filename,
+        "filename": clean_filename(upload.filename),
         "length": upload.length,
         "offset": upload.offset,
         "sha256": upload.sha256,

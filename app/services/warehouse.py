@@ -58,11 +58,13 @@ def _upsert_ignore(session: Session, rows: list[dict[str, Any]]) -> None:
 def ensure_profile(session: Session, user: User) -> dict[str, ProfileField]:
     """The citizen's profile; what sign-up told us is filled in the first time it is needed.
 
-    Phone and email count as verified by sign-up (the account signs in with them); the
-    name is as the citizen typed it, so it is not verified.
+    A phone or email counts as verified only once a one-time code proved it (sign-up);
+    the name is as the citizen typed it, so it is not verified.
     """
     found = {p.key: p for p in session.scalars(select(ProfileField).where(ProfileField.user_id == user.id))}
-    known = {"full_name": (user.full_name, False), "phone": (user.phone, True), "email": (user.email, True)}
+    known = {"full_name": (user.full_name, False),
+             "phone": (user.phone, user.phone_verified_at is not None),
+             "email": (user.email, user.email_verified_at is not None)}
     rows = [
         {
             "user_id": user.id,

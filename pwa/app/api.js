@@ -124,18 +124,60 @@ export async function send(method, path, headers = {}, body = undefined) {
 export const get = (path, opts) => request('GET', path, opts).then((r) => r.data);
 export const post = (path, body, opts) => request('POST', path, { ...opts, body }).then((r) => r.data);
 
-export async function login(loginName, password) {
-  const r = await raw('POST', '/api/v1/auth/login', { login: loginName, password });
-  if (!r.ok) throw new ApiError(r.status, r.data);
-  await saveSession(r.data);
-  return r.data.user;
+// A device that signed in to an account before sends its token back: guesses made elsewhere
+// then never delay it (the server keeps a budget per device).
+const deviceKey = (loginName) => `device_token:${String(loginName).trim().toLowerCase()}`;
+
+async function signedInWith(loginName, data) {
+  if (data.device_token) await device.put('kv', data.device_token, deviceKey(loginName));
+  await saveSession(data);
+  return data.user;
 }
 
+export async function login(loginName, password) {
+  const token = await device.get('kv', deviceKey(loginName)).catch(() => null);
+  const body = { login: loginName, password };
+  if (token) body.device_token = token;
+  const r = await raw('POST', '/api/v1/auth/login', body);
+  if (!r.ok) throw new ApiError(r.status, r.data);
+  return signedInWith(loginName, r.data);
+}
+
+// Sign-up sends a code by SMS; `verifyCode` with it signs the new account in.
 export async function register(fields) {
   const r = await raw('POST', '/api/v1/auth/register', fields);
   if (!r.ok) throw new ApiError(r.status, r.data);
-  await saveSession(r.data);
-  return r.data.user;
+  return r.data;
+}
+
+export async function verifyCode(loginName, code) {
+  const r = await raw('POST', '/api/v1/auth/verify', { login: loginName, code });
+  if (!r.ok) throw new ApiError(r.status, r.data);
+  return signedInWith(loginName, r.data);
+}
+
+export async function resetStart(loginName) {
+  const r = await raw('POST', '/api/v1/auth/password-reset', { login: loginName });
+  if (!r.ok) throw new ApiError(r.status, r.data);
+  return r.data;
+}
+
+export async function resetConfirm(loginName, code, password) {
+  const r = await raw('POST', '/api/v1/auth/password-reset/confirm', { login: loginName, code, password });
+  if (!r.ok) throw new ApiError(r.status, r.data);
+  return signedInWith(loginName, r.data);
+}
+
+// The server's own strength rule (zxcvbn), so the phone shows exactly its message.
+export async function passwordCheck(fields) {
+  const r = await raw('POST', '/api/v1/auth/password-check', fields);
+  return r.ok ? r.data : null;
+}
+
+// Development only: the text messages the server kept instead of sending them.
+export async function devOutbox(to) {
+  const r = await raw('GET', `/api/v1/auth/dev-outbox?to=${encodeURIComponent(to)}`);
+  return r.ok ? r.data.messages : [];
 }
 
 export async function logout() {

@@ -24,6 +24,8 @@ const ROUTES = [
   [/^\/warehouse$/, screen('./ui/warehouse.js', 'renderWarehouse'), [], true],
   [/^\/login$/, screen('./ui/auth.js', 'renderLogin')],
   [/^\/signup$/, screen('./ui/auth.js', 'renderSignup')],
+  [/^\/verify$/, screen('./ui/auth.js', 'renderVerify')],
+  [/^\/reset$/, screen('./ui/auth.js', 'renderReset')],
   [/^\/account$/, screen('./ui/auth.js', 'renderAccount')],
   [/^\/office$/, screen('./ui/office.js', 'renderOffice')],
   [/^\/office\/payments$/, screen('./ui/office_payments.js', 'renderOfficePayments')],

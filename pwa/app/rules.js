@@ -10,6 +10,33 @@ export const FORMATS = {
   national_id: /^[0-9]{12}\n?$/,
 };
 const ADDRESS_KEYS = ['line', 'ward', 'province'];
+// Every typed string is bounded, also where the form sets no max_length (forms.py).
+const DEFAULT_MAX_LENGTH = { textarea: 4000 };
+const LINE_MAX_LENGTH = 500;
+export const maxLength = (field) => (has(field, 'max_length') ? field.max_length
+  : (DEFAULT_MAX_LENGTH[field.type] ?? LINE_MAX_LENGTH));
+
+// An unfilled value of the field's own type; anything else is a wrong type, empty-looking or not.
+function emptyOfItsType(field, value) {
+  const type = field.type;
+  if (value === null || value === undefined) return true;
+  if (STRING_TYPES.has(type) || type === 'number' || type === 'date') return typeof value === 'string';
+  if (type === 'checkbox') {
+    return value === false || (Boolean(field.options && field.options.length) && Array.isArray(value) && value.length === 0);
+  }
+  if (type === 'group') return Array.isArray(value) && value.length === 0;
+  if (type === 'address') {
+    return isObj(value) && Object.entries(value).every(([k, v]) => ADDRESS_KEYS.includes(k) && typeof v === 'string');
+  }
+  return false;
+}
+
+function typeMessage(field, lang) {
+  const type = field.type;
+  let key = { number: 'type_number', date: 'date', address: 'type_object', group: 'type_list' }[type] || 'type_string';
+  if (type === 'checkbox') key = field.options && field.options.length ? 'type_list' : 'type_boolean';
+  return [message(key, null, lang)];
+}
 const DAY = 86400000;
 
 export function* iterFields(form) {
@@ -129,7 +156,7 @@ function checkValue(field, value, lang, today) {
     if (typeof value !== 'string') return [m('type_string')];
     if (value.includes('\0')) return [m('nul')];
     if (has(field, 'min_length') && len(value) < field.min_length) errs.push(m('min_length', { min_length: field.min_length }));
-    if (has(field, 'max_length') && len(value) > field.max_length) errs.push(m('max_length', { max_length: field.max_length }));
+    if (len(value) > maxLength(field)) errs.push(m('max_length', { max_length: maxLength(field) }));
     if (FORMATS[type] && !FORMATS[type].test(value)) errs.push(m(type));
     if (field.pattern && !patternRe(field.pattern).test(value)) errs.push(m('pattern'));
     if ((type === 'select' || type === 'radio') && field.options && field.options.length) {
@@ -156,8 +183,8 @@ function checkValue(field, value, lang, today) {
       return [m('type_object')];
     }
     if (Object.values(value).some((v) => v.includes('\0'))) return [m('nul')];
-    if (has(field, 'max_length') && Object.values(value).some((v) => len(v) > field.max_length)) {
-      errs.push(m('max_length', { max_length: field.max_length }));
+    if (Object.values(value).some((v) => len(v) > maxLength(field))) {
+      errs.push(m('max_length', { max_length: maxLength(field) }));
     }
   }
   return errs;
@@ -175,7 +202,8 @@ export function validate(form, values, lang, { complete = true, today = todayDay
     if (!evaluate(field.visible_if, values, today)) continue;
     const value = values[name];
     if (!filled(value)) {
-      if (complete && field.required) errors[name] = [message('required', null, lang)];
+      if (!emptyOfItsType(field, value)) errors[name] = typeMessage(field, lang);
+      else if (complete && field.required) errors[name] = [message('required', null, lang)];
       continue;
     }
     if (field.type === 'group') {
@@ -207,7 +235,8 @@ function validateGroup(field, items, values, lang, complete, today) {
       if (!evaluate(sub.visible_if, values, today, item)) continue;
       const value = item[subName];
       if (!filled(value)) {
-        if (complete && sub.required) errors[`${name}.${i}.${subName}`] = [message('required', null, lang)];
+        if (!emptyOfItsType(sub, value)) errors[`${name}.${i}.${subName}`] = typeMessage(sub, lang);
+        else if (complete && sub.required) errors[`${name}.${i}.${subName}`] = [message('required', null, lang)];
         continue;
       }
       const errs = checkValue(sub, value, lang, today);

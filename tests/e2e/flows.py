@@ -31,8 +31,18 @@ def sign_up(page: Page, name: str = "Trần Thị Bình", phone: str | None = No
     page.get_by_label("Số điện thoại").fill(phone)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng ký tài khoản").click()
+    enter_code(page)
     expect(page.locator("h1")).to_have_text("Hồ sơ của tôi")
     return phone
+
+
+def enter_code(page: Page, confirm: str = "Xác nhận") -> None:
+    """The SMS code, as the development outbox shows it on the screen."""
+    notice = page.get_by_test_id("dev-outbox")
+    expect(notice).to_contain_text("Hoso")
+    code = re.search(r"\b(\d{6})\b", notice.inner_text()).group(1)  # type: ignore[union-attr]
+    page.locator("input[autocomplete=one-time-code]").fill(code)
+    page.get_by_role("button", name=confirm).click()
 
 
 def sign_in(page: Page, login: str) -> None:

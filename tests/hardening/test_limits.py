@@ -7,6 +7,7 @@ import base64
 import os
 import uuid
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 import redis
@@ -125,12 +126,13 @@ def test_huge_bodies_without_length_are_cut_off_by_a_real_server(app, db, citize
         created = requests.post(server.url + "/api/v1/uploads", timeout=10, headers={
             **citizen.headers, **TUS, "Upload-Length": str(1 << 20), "Upload-Metadata": doc_meta()})
         assert created.status_code == 201, created.text
-        resp = requests.patch(created.headers["Location"], data=endless(1 << 20), timeout=30,
+        location = urljoin(server.url, created.headers["Location"])  # a path: no PUBLIC_URL here
+        resp = requests.patch(location, data=endless(1 << 20), timeout=30,
                               headers={**citizen.headers, **TUS, "Upload-Offset": "0",
                                        "Content-Type": "application/offset+octet-stream"})
         assert resp.status_code == 413, resp.text[:300]
         assert resp.headers["Content-Type"] == "application/problem+json"
-        head = requests.head(created.headers["Location"], timeout=10,
+        head = requests.head(location, timeout=10,
                              headers={**citizen.headers, **TUS})
         assert int(head.headers["Upload-Offset"]) <= 65536  # nothing past the cap was kept
     finally:
@@ -189,11 +191,12 @@ def test_a_dead_redis_does_not_stop_the_app(app, db, citizen, tmp_path):
 
 
 def test_behind_a_proxy_limits_see_each_phone_and_links_stay_https(app, db, citizen, tmp_path):
-    """PROXY_FIX=1: the per-address limit keys on X-Forwarded-For (not the proxy's address)
-    and the upload's Location uses the scheme and host the phone used."""
+    """PROXY_FIX=1: the per-address limit keys on X-Forwarded-For (not the proxy's address);
+    the upload's Location is built from PUBLIC_URL, never from a (forwarded) Host header."""
     db.session.commit()
     server = Gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=1, threads=2,
-                      env={"PROXY_FIX": "1", "RATELIMIT_REGISTER_IP": "2/hour"})
+                      env={"PROXY_FIX": "1", "RATELIMIT_REGISTER_IP": "2/hour",
+                           "PUBLIC_URL": "https://hoso.example.gov.vn"})
     try:
         def register(address: str) -> int:
             return requests.post(server.url + "/api/v1/auth/register", timeout=10, headers={
@@ -201,12 +204,12 @@ def test_behind_a_proxy_limits_see_each_phone_and_links_stay_https(app, db, citi
                 "phone": f"09{uuid.uuid4().int % 10**8:08d}", "password": "Khong-doan-duoc-42",
                 "full_name": "Lê Văn Cường"}).status_code
 
-        assert [register("203.0.113.7") for _ in range(3)] == [201, 201, 429]
-        assert register("198.51.100.23") == 201  # another phone behind the same proxy
+        assert [register("203.0.113.7") for _ in range(3)] == [202, 202, 429]
+        assert register("198.51.100.23") == 202  # another phone behind the same proxy
         created = requests.post(server.url + "/api/v1/uploads", timeout=10, headers={
             **citizen.headers, **TUS, "Upload-Length": "2048", "Upload-Metadata": doc_meta(),
             "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https",
-            "X-Forwarded-Host": "hoso.example.gov.vn"})
+            "X-Forwarded-Host": "evil.example"})
         assert created.status_code == 201, created.text
         assert created.headers["Location"].startswith("https://hoso.example.gov.vn/api/v1/uploads/")
     finally:

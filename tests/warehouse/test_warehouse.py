@@ -13,6 +13,7 @@ from app.models.uploads import Upload
 from app.services import clock
 from app.services import lifecycle as lc
 from tests.factories import make_dossier, sample_values
+from tests.signup import sign_up
 from tests.sync.helpers import Phone, full_values, save_args
 from tests.uploads.helpers import jpeg, upload
 
@@ -34,10 +35,8 @@ def _returned_birth(db: Any, citizen: Any, official: Any) -> Any:
 
 
 def test_sign_up_fills_the_profile(client: Any, db: Any) -> None:
-    reg = client.post("/api/v1/auth/register", json={
-        "phone": "0987654321", "password": "Mat-khau-rat-kho-2026", "full_name": "Đỗ Minh Khang"})
-    assert reg.status_code == 201
-    me = type("Me", (), {"headers": {"Authorization": f"Bearer {reg.get_json()['access_token']}"}})
+    tokens = sign_up(client, "0987654321", "Mat-khau-rat-kho-2026", "Đỗ Minh Khang")
+    me = type("Me", (), {"headers": {"Authorization": f"Bearer {tokens['access_token']}"}})
     profile = _warehouse(client, me)["profile"]
     assert profile["full_name"]["value"] == "Đỗ Minh Khang"
     assert profile["full_name"]["source"] == "signup" and not profile["full_name"]["verified"]

@@ -18,7 +18,7 @@ function showErrors(form, err) {
   const errors = (err && err.body && err.body.errors) || {};
   const shown = new Set();
   for (const el of form.querySelectorAll('p.error')) {
-    const key = el.id.replace(/-err$/, '').replace(/^(login|signup|account)-/, '');
+    const key = el.id.replace(/-err$/, '').replace(/^(login|signup|account|verify|reset)-/, '');
     el.textContent = (errors[key] || []).join(' ');
     if (errors[key]) shown.add(key);
   }
@@ -50,6 +50,7 @@ export async function renderLogin(main, params, app) {
     input('login-password', t('auth.password'), { type: 'password', autocomplete: 'current-password' }),
     h('p.summary', { role: 'alert' }),
     h('button.primary', { type: 'submit' }, t('auth.sign_in')),
+    h('p', h('a', { href: '#/reset' }, t('auth.forgot'))),
     h('p', t('auth.no_account'), ' ', h('a', { href: withNext('#/signup', params) }, t('auth.sign_up'))));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -88,15 +89,109 @@ export async function renderSignup(main, params, app) {
     const btn = form.querySelector('button[type=submit]');
     btn.disabled = true;
     try {
-      const user = await api.register(body);
-      await app.signedIn(user);
+      await api.register(body);
+      const next = new URLSearchParams(params.query || '').get('next');
+      location.hash = `#/verify?to=${encodeURIComponent(body.phone || body.email)}${next ? `&next=${encodeURIComponent(next)}` : ''}`;
     } catch (err) {
       showErrors(form, err);
     } finally {
       btn.disabled = false;
     }
   });
+  watchPassword(form, '#signup-password', () => ({
+    full_name: form.querySelector('#signup-full_name').value,
+    phone: form.querySelector('#signup-phone').value || null,
+    email: form.querySelector('#signup-email').value || null,
+  }));
   title(main, t('auth.sign_up'), form);
+}
+
+// The server's strength rule as the person types (sign-up needs a connection anyway).
+function watchPassword(form, selector, about) {
+  const field = form.querySelector(selector);
+  const out = form.querySelector(`${selector}-err`);
+  let timer = null;
+  field.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (!field.value) { out.textContent = ''; return; }
+      const check = await api.passwordCheck({ password: field.value, ...about() }).catch(() => null);
+      if (check && field.value) out.textContent = check.ok ? '' : check.problems.join(' ');
+    }, 400);
+  });
+}
+
+// Development (SMS_PROVIDER=outbox): the message the server kept, shown in place of an SMS.
+async function outboxNotice(to, box) {
+  const [last] = await api.devOutbox(to);
+  if (last) box.replaceChildren(h('strong', t('auth.dev_outbox')), ' ', last.text);
+  box.hidden = !last;
+}
+
+export async function renderVerify(main, params, app) {
+  const to = new URLSearchParams(params.query || '').get('to') || '';
+  const demo = h('p.notice', { hidden: true, 'data-testid': 'dev-outbox' });
+  const form = h('form', { novalidate: true },
+    h('p', t('auth.code_sent', { to })),
+    demo,
+    input('verify-code', t('auth.code'), { inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6 }),
+    h('p.summary', { role: 'alert' }),
+    h('button.primary', { type: 'submit' }, t('auth.confirm')),
+    h('p', h('a', { href: '#/signup' }, t('auth.resend'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const btn = form.querySelector('button[type=submit]');
+    btn.disabled = true;
+    try {
+      await app.signedIn(await api.verifyCode(to, form.querySelector('#verify-code').value.trim()));
+    } catch (err) {
+      showErrors(form, err);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  title(main, t('auth.verify_title'), form);
+  await outboxNotice(to, demo);
+}
+
+export async function renderReset(main, _params, app) {
+  const demo = h('p.notice', { hidden: true, 'data-testid': 'dev-outbox' });
+  const ask = h('form', { novalidate: true },
+    h('p', t('auth.reset_hint')),
+    input('reset-login', t('auth.phone_or_email'), { autocomplete: 'username' }),
+    h('p.summary', { role: 'alert' }),
+    h('button.primary', { type: 'submit' }, t('auth.send_code')));
+  const confirm = h('form', { novalidate: true, hidden: true },
+    demo,
+    input('reset-code', t('auth.code'), { inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6 }),
+    input('reset-password', t('auth.new_password'), { type: 'password', autocomplete: 'new-password' }),
+    h('p.summary', { role: 'alert' }),
+    h('button.primary', { type: 'submit' }, t('auth.set_password')));
+  const login = () => ask.querySelector('#reset-login').value.trim();
+  ask.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api.resetStart(login());
+      ask.querySelector('button').disabled = true;
+      confirm.hidden = false;
+      confirm.prepend(h('p', t('auth.code_sent', { to: login() })));
+      confirm.querySelector('#reset-code').focus();
+      await outboxNotice(login(), demo);
+    } catch (err) {
+      showErrors(ask, err);
+    }
+  });
+  confirm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await app.signedIn(await api.resetConfirm(login(), confirm.querySelector('#reset-code').value.trim(),
+        confirm.querySelector('#reset-password').value));
+    } catch (err) {
+      showErrors(confirm, err);
+    }
+  });
+  watchPassword(confirm, '#reset-password', () => ({ phone: login() }));
+  title(main, t('auth.reset_title'), ask, confirm);
 }
 
 export async function renderAccount(main, _params, app) {

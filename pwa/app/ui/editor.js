@@ -210,6 +210,7 @@ export async function problemsFor(id) {
   for (const r of results) {
     if (r.status === 'conflict' && r.reason === 'form_outdated') box.append(h('p', t('result.form_outdated', { fields: (r.missing || []).join(', ') })));
     else if (r.status === 'conflict') box.append(h('p', t('result.conflict'), ' ', h('a', { href: '#/conflicts' }, t('nav.conflicts'))));
+    else if (r.error && r.error.kept) box.append(h('p', t('result.kept', { name: t(`mutation.${r.name}`) })));
     else box.append(h('p', t('result.rejected', { name: t(`mutation.${r.name}`) }), ' ', problemText(r.error)));
   }
   box.append(h('button.link', { type: 'button', onclick: async () => {
