@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from app.errors import DomainError
 from app.services import forms, tus, uploads
 from app.services.i18n import pick_language
+from app.services.ids import as_uuid
 from sync import drafts, pull
 from sync.merge import parse_stamp
 from sync.mutations import client_uuid
@@ -82,13 +83,12 @@ def test_capture_times_parse_and_clamp(value):
 @FAST
 @given(anything)
 def test_ids_dates_and_numbers_of_sync_arguments(value):
-    for fn in (client_uuid, lambda v: drafts.parse_uuid(v),
+    for fn in (client_uuid, as_uuid,
                lambda v: drafts._int_arg({"n": v}, "n", required=True)):
         got = _either(fn, value)
         if isinstance(got, int):
             assert 0 <= got < 2**31
     forms.parse_date(value)
-    uploads.parse_uuid(value)
     if isinstance(value, str):
         assert pick_language(value) in ("vi", "en")
         seq = pull.decode_cursor(value, 1)
