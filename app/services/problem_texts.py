@@ -199,8 +199,13 @@ VI: dict[str, str] = {
     "Not an ECDSA P-256 public key.": "Không phải khoá công khai ECDSA P-256.",
     "Signature does not match": "Chữ ký không khớp",
     "`device_signature` must be an object.": "Chữ ký của thiết bị không đúng dạng.",
-    "`device_signature` needs key_id, captured_at and signature.":
-        "Chữ ký của thiết bị cần có key_id, captured_at và signature.",
+    "`device_signature` needs key_id, captured_at, documents and signature.":
+        "Chữ ký của thiết bị cần có key_id, captured_at, documents và signature.",
+    # The scan of a paper result attached at Complete (signed_documents.py)
+    "The scan is not valid base64.": "Bản quét không đúng định dạng base64.",
+    "The scan is too large.": "Bản quét quá lớn.",
+    "The scan must be a JPEG or PNG image.": "Bản quét phải là ảnh JPEG hoặc PNG.",
+    "JPEG, PNG": "JPEG, PNG",
     # Sync, push and input hygiene
     "The JSON body is nested too deeply.": "Dữ liệu gửi lồng nhau quá sâu.",
     "Text may not contain NUL characters.": "Văn bản không được chứa ký tự NUL.",
