@@ -114,9 +114,11 @@ function watchPassword(form, selector, about) {
   field.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
-      if (!field.value) { out.textContent = ''; return; }
-      const check = await api.passwordCheck({ password: field.value, ...about() }).catch(() => null);
-      if (check && field.value) out.textContent = check.ok ? '' : check.problems.join(' ');
+      const value = field.value;
+      if (!value) { out.textContent = ''; return; }
+      const check = await api.passwordCheck({ password: value, ...about() }).catch(() => null);
+      // An answer about what is no longer typed (a slow line, a newer check) says nothing.
+      if (check && field.value === value) out.textContent = check.ok ? '' : check.problems.join(' ');
     }, 400);
   });
 }
