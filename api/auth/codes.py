@@ -30,6 +30,7 @@ from api.auth.schemas import (
     VerifyIn,
 )
 from api.security import request_language
+from api.transactions import commits
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.limits import code_limits
@@ -83,13 +84,13 @@ def _send(action: Any, lang: str) -> None:
         db.session.rollback()
         current_app.logger.warning("sms: provider failed", exc_info=True)
         raise SmsUnavailable(NOT_SENT[lang], headers={"Retry-After": "60"}) from None
-    db.session.commit()
 
 
 @blp.post("/register")
 @code_limits
 @blp.arguments(RegisterIn)
 @blp.response(202, CodeSentOut)
+@commits
 def register(body: dict[str, Any]) -> dict[str, Any]:
     """Sign up: a code is sent by SMS to prove the number (`POST /verify` signs in). The
     answer is the same whether or not the number already has an account."""
@@ -115,18 +116,14 @@ def register(body: dict[str, Any]) -> dict[str, Any]:
 @code_limits
 @blp.arguments(VerifyIn)
 @blp.response(200, TokensOut)
+@commits(keep_on_refusal=True)
 def verify(body: dict[str, Any]) -> dict[str, Any]:
     """The sign-up code: the number is verified and the new account signed in."""
     lang = request_language()
-    try:
-        user = verification.finish_registration(_codes(), _recipient(body["login"]),
-                                                body["code"], lang)
-    except DomainError:
-        db.session.commit()  # the try counts
-        raise
+    user = verification.finish_registration(_codes(), _recipient(body["login"]),
+                                            body["code"], lang)  # a refused try still counts
     result = _tokens(accounts.issue_tokens(db.session, user))
     result["device_token"] = Guard(body["login"], None).device_token()
-    db.session.commit()
     return result
 
 
@@ -134,6 +131,7 @@ def verify(body: dict[str, Any]) -> dict[str, Any]:
 @code_limits
 @blp.arguments(ResetIn)
 @blp.response(202, CodeSentOut)
+@commits
 def password_reset(body: dict[str, Any]) -> dict[str, Any]:
     """Send a reset code to a verified number; the answer never says whether it has one."""
     lang = request_language()
@@ -146,18 +144,14 @@ def password_reset(body: dict[str, Any]) -> dict[str, Any]:
 @code_limits
 @blp.arguments(ResetConfirmIn)
 @blp.response(200, TokensOut)
+@commits(keep_on_refusal=True)
 def password_reset_confirm(body: dict[str, Any]) -> dict[str, Any]:
     """A new password with the reset code; every other session ends, this one signs in."""
     lang = request_language()
-    try:
-        user = verification.finish_reset(_codes(), _recipient(body["login"]), body["code"],
-                                         body["password"], lang)
-    except DomainError:
-        db.session.commit()
-        raise
+    user = verification.finish_reset(_codes(), _recipient(body["login"]), body["code"],
+                                     body["password"], lang)  # a refused try still counts
     result = _tokens(accounts.issue_tokens(db.session, user))
     result["device_token"] = Guard(body["login"], None).device_token()
-    db.session.commit()
     return result
 
 

@@ -124,10 +124,18 @@ function watchPassword(form, selector, about) {
 }
 
 // Development (SMS_PROVIDER=outbox): the message the server kept, shown in place of an SMS.
+// Asked again for a few seconds while nothing is there yet (an answer lost on a busy line).
 async function outboxNotice(to, box) {
-  const [last] = await api.devOutbox(to);
-  if (last) box.replaceChildren(h('strong', t('auth.dev_outbox')), ' ', last.text);
-  box.hidden = !last;
+  for (let attempt = 0; attempt < 8; attempt += 1) {
+    const [last] = await api.devOutbox(to).catch(() => []);
+    if (last) {
+      box.replaceChildren(h('strong', t('auth.dev_outbox')), ' ', last.text);
+      box.hidden = false;
+      return;
+    }
+    await new Promise((resolve) => { setTimeout(resolve, 1000); });
+  }
+  box.hidden = true;
 }
 
 export async function renderVerify(main, params, app) {
