@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.models.dossiers import Dossier
 from app.models.signed import IssuedDocument, ShareLink
-from app.services import clock, pdf_render
+from app.services import clock, pdf_render, signed_documents
 from app.services import dossiers as svc
 from app.services import lifecycle as lc
 from tests.factories import make_dossier
@@ -153,7 +153,9 @@ def test_share_link_opens_without_an_account_until_revoked_or_expired(client, db
     assert bad.status_code == 422
 
 
-def test_without_keys_actions_still_work_and_issue_nothing(db, citizen, official):
+def test_without_keys_actions_still_work_and_issue_nothing(db, citizen, official, monkeypatch):
+    # No agency keys in this process, whatever an app built earlier in the session configured.
+    monkeypatch.setattr(signed_documents.settings, "keys", None)
     dossier = make_dossier(db.session, citizen.user, status=lc.RESULT_READY, official=official.user)
     assert db.session.get(Dossier, dossier.id).status == lc.RESULT_READY
     assert not db.session.scalars(select(IssuedDocument)).all()
