@@ -83,7 +83,10 @@ def payment_dict(payment: Payment, with_dossier: bool = False) -> dict[str, Any]
 @citizen_required
 def open_payment(dossier_id: str) -> dict[str, Any]:
     """The open payment request of my dossier's fee: the same one however often I tap."""
-    back = f"{request.host_url.rstrip('/')}/#/d/{dossier_id}"
+    # The configured public address, as the upload Location and share links use; the
+    # request's Host only where none is configured (the embedded default).
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    back = f"{base.rstrip('/')}/#/d/{dossier_id}"
     payment = payments.open_request(db.session, current_user, dossier_id, _provider(),
                                     return_url=back, cancel_url=back)
     return payment_dict(payment, with_dossier=True)
