@@ -8,12 +8,13 @@ from flask_smorest import Api
 
 def register(api: Api, app: Flask) -> None:
     from api.auth import blp as auth
+    from api.code_tables import blp as code_tables
     from api.dossiers import blp as dossiers
     from api.health import bp as health
     from api.office import blp as office
     from api.procedures import blp as procedures
 
-    for blp in (auth, procedures, dossiers, office):
+    for blp in (auth, procedures, code_tables, dossiers, office):
         api.register_blueprint(blp)
     from api.notifications import blp as notifications_blp
     from api.push import blp as push_blp

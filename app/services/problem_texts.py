@@ -121,6 +121,7 @@ VI: dict[str, str] = {
     "Cannot delete a dossier that is {}.": "Không thể xoá hồ sơ ở trạng thái {}.",
     "No procedure {}.": "Không có thủ tục {}.",
     "Procedure {} has no form version {}.": "Thủ tục {} không có mẫu đơn phiên bản {}.",
+    "No code table {}.": "Không có danh mục mã {}.",
     "{} form version {} is published and cannot change; publish a new version instead.":
         "Mẫu đơn {} phiên bản {} đã công bố, không sửa được; hãy công bố phiên bản mới.",
     # Documents and uploads
