@@ -199,7 +199,7 @@ def transition(
     _check_actor(dossier, actor, action)
     if dossier.status not in action.sources:
         raise TransitionNotAllowed(
-            f"Cannot {action.name} a dossier that is {dossier.status}.",
+            "This step is not possible in the dossier's current status.",
             extra={"current_status": dossier.status,
                    "allowed_actions": lifecycle.allowed_actions(dossier.status, action.actor, actor.role)},
         )
@@ -281,8 +281,9 @@ def _check_actor(dossier: Dossier, actor: User, action: lifecycle.Action) -> Non
     if not actor.is_official or actor.agency_code != dossier.agency_code:
         raise Forbidden("Only an official of the handling agency can do this.")
     if actor.role not in action.roles:
-        raise Forbidden(f"A {actor.role} cannot {action.name}; needs one of "
-                        f"{', '.join(sorted(action.roles))}.")
+        raise Forbidden("Your role cannot take this step.",
+                        extra={"role": actor.role, "action": action.name,
+                               "allowed_roles": sorted(action.roles)})
 
 
 def _supplement_request(session: Session, dossier: Dossier, fields: list[str],

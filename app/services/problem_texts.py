@@ -116,8 +116,9 @@ VI: dict[str, str] = {
     "The result needs the number of the issued document.": "Cần nhập số của giấy tờ đã cấp.",
     "The dossier changed since you opened it; reload it.":
         "Hồ sơ đã thay đổi từ khi bạn mở. Vui lòng tải lại.",
-    "A {} cannot {}; needs one of {}.": "Hồ sơ ở trạng thái {} không thể {}; cần một trong: {}.",
-    "Cannot {} a dossier that is {}.": "Không thể {} hồ sơ ở trạng thái {}.",
+    "Your role cannot take this step.": "Vai trò của bạn không thực hiện được bước này.",
+    "This step is not possible in the dossier's current status.":
+        "Bước này không thực hiện được ở trạng thái hiện tại của hồ sơ.",
     "Cannot delete a dossier that is {}.": "Không thể xoá hồ sơ ở trạng thái {}.",
     "No procedure {}.": "Không có thủ tục {}.",
     "Procedure {} has no form version {}.": "Thủ tục {} không có mẫu đơn phiên bản {}.",

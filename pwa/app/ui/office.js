@@ -39,6 +39,7 @@ export async function renderOffice(main, params) {
     }
     location.hash = `#/office?${next}`;
   });
+  rememberList(q);
   const table = h('table.desk', h('caption', t('office.list')),
     h('thead', h('tr', [t('dossier.receipt'), t('office.procedure'), t('office.citizen'), t('dossier.status'), t('office.submitted'), t('dossier.appointment')].map((x) => h('th', { scope: 'col' }, x)))));
   const tbody = h('tbody');
@@ -61,6 +62,30 @@ export async function renderOffice(main, params) {
     main.append(h('p.summary', { role: 'alert' }, problemText(err)));
   }
   return () => document.body.classList.remove('wide');
+}
+
+// The list's filters live in its address; the dossier screen's back link returns to them.
+const LIST_KEY = 'hoso.office.list';
+function rememberList(query) {
+  try { sessionStorage.setItem(LIST_KEY, String(query)); } catch { /* private mode: plain list */ }
+}
+function listHref() {
+  let query = '';
+  try { query = sessionStorage.getItem(LIST_KEY) || ''; } catch { /* plain list */ }
+  return query ? `#/office?${query}` : '#/office';
+}
+
+// Shown once on the next rendering of the dossier (after it was reloaded).
+const FLASH_KEY = 'hoso.office.flash';
+function flash(text) {
+  try { sessionStorage.setItem(FLASH_KEY, text); } catch { toast(text); }
+}
+function takeFlash() {
+  try {
+    const text = sessionStorage.getItem(FLASH_KEY);
+    sessionStorage.removeItem(FLASH_KEY);
+    return text;
+  } catch { return null; }
 }
 
 function actionForm(d, action, form, onDone) {
@@ -105,7 +130,8 @@ function actionForm(d, action, form, onDone) {
       body.documents = [...box.querySelectorAll('input[name=documents]:checked')].map((i) => i.value);
     }
     const number = action === 'return_result' || action === 'complete' ? box.querySelector('#res-number').value.trim() : '';
-    if (action === 'return_result' || number) body.result = { number, method: box.querySelector('#res-method').value };
+    // An empty number is left out: the server then says the number is required.
+    if (action === 'return_result' || number) body.result = { ...(number ? { number } : {}), method: box.querySelector('#res-method').value };
     const scanFile = action === 'complete' ? box.querySelector('#res-scan').files[0] : null;
     if (scanFile) {
       body.result = { number: number || d.receipt_code, method: box.querySelector('#res-method').value, ...(body.result || {}) };
@@ -121,6 +147,12 @@ function actionForm(d, action, form, onDone) {
       toast(t('office.done', { action: t(`action.${action}`) }));
       onDone();
     } catch (e2) {
+      if (e2.status === 409) {
+        // Someone else acted first: show the dossier as it is now, and say why.
+        flash(t('office.reloaded', { reason: problemText(e2) }));
+        onDone();
+        return;
+      }
       err.textContent = problemText(e2);
     }
   });
@@ -136,6 +168,7 @@ export async function renderOfficeDossier(main, { id }) {
     title(main, t('nav.office'), h('p.summary', { role: 'alert' }, problemText(err)));
     return () => document.body.classList.remove('wide');
   }
+  const notice = takeFlash();
   const form = (await getForm(d.procedure_code, d.form_version)).form;
   const values = h('div.readonly');
   renderForm(values, form, d.fields, { readonly: true });
@@ -152,7 +185,8 @@ export async function renderOfficeDossier(main, { id }) {
   const docs = Object.entries(d.documents || {});
   const docLabel = new Map((form.documents || []).map((x) => [x.code, loc(x.label)]));
   title(main, `${loc(d.procedure_name)} ${d.receipt_code ? `· ${d.receipt_code}` : ''}`,
-    h('p', h('a', { href: '#/office' }, `← ${t('office.list')}`)),
+    h('p', h('a', { href: listHref(), id: 'back-to-list' }, `← ${t('office.list')}`)),
+    notice ? h('p.notice.warn', { role: 'alert', id: 'desk-flash' }, notice) : null,
     h('dl.facts',
       h('dt', t('dossier.status')), h('dd', h('span.status', { 'data-status': d.status }, statusText(d.status)), d.overdue ? h('span.tag.warn', t('dossier.overdue')) : null),
       h('dt', t('office.citizen')), h('dd', d.owner ? `${d.owner.full_name} · ${d.owner.phone || d.owner.email || ''}` : ''),

@@ -97,6 +97,14 @@ export function problemText(err) {
   if (!err) return '';
   if (err.offline) return t('error.offline');
   const body = err.body || err;
-  const fieldMsgs = body.errors ? Object.values(body.errors).flat().join(' ') : '';
+  const fieldMsgs = body.errors ? fieldMessages(body.errors).join(' ') : '';
   return [body.detail || body.title || err.message, fieldMsgs].filter(Boolean).join(' ');
+}
+
+// Field messages at any depth ({"result": {"number": ["…"]}}), each once.
+function fieldMessages(errors) {
+  if (typeof errors === 'string') return [errors];
+  const found = Array.isArray(errors) ? errors.flatMap(fieldMessages)
+    : errors && typeof errors === 'object' ? Object.values(errors).flatMap(fieldMessages) : [];
+  return [...new Set(found)];
 }
