@@ -13,6 +13,7 @@ from app.services import dossiers as svc
 from app.services import fees, forms, payments
 from app.services import lifecycle as lc
 from app.services.catalog import get_form
+from app.services.form_dates import resolve_date
 
 # A path through the state machine to reach each status (actions after submit).
 PATHS: dict[str, list[str]] = {
@@ -37,8 +38,10 @@ def _sample(field: dict[str, Any], today: date) -> Any:
         return [first] if t == "checkbox" else first
     if t == "number":
         return max(1, field.get("min", 1))
-    if t == "date":
-        return (today - timedelta(days=30)).isoformat()
+    if t == "date":  # a month ago, or the nearest day its bounds allow
+        lo, hi = resolve_date(field.get("min"), today), resolve_date(field.get("max"), today)
+        day = today - timedelta(days=30)
+        return min(max(day, lo or day), hi or day).isoformat()
     if t == "checkbox":
         return True
     if t == "phone":
@@ -64,6 +67,16 @@ def sample_values(form: dict[str, Any], today: date | None = None) -> dict[str, 
     # Drop what the sample answers hide; repeat as hiding can cascade.
     for _ in range(3):
         values = forms.visible_values(form, values, today)
+    # A cross-field rule refusing the first choices: try the next choice of a field it names.
+    fields = forms.field_map(form)
+    for _ in range(10):
+        refused = [n for n in forms.rule_errors(form, values, "en", today) if fields[n].get("options")]
+        if not refused:
+            break
+        options = [o["value"] for o in fields[refused[0]]["options"]]
+        values[refused[0]] = options[(options.index(values[refused[0]]) + 1) % len(options)]
+        fresh = {f["name"]: _sample(f, today) for f in forms.iter_fields(form)}
+        values = forms.visible_values(form, {**fresh, **values}, today)
     errors = forms.validate(form, values, "en", today=today)
     assert not errors, f"sample values do not validate: {errors}"
     return values

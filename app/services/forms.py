@@ -12,7 +12,8 @@ from collections.abc import Collection, Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from app.services.i18n import message
+from app.services.form_dates import display_date, parse_date, resolve_date
+from app.services.i18n import localise, message
 
 FIELD_TYPES = {
     "text", "textarea", "number", "date", "select", "radio", "checkbox",
@@ -73,19 +74,6 @@ def field_map(form: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["name"]: f for f in iter_fields(form)}
 
 
-def parse_date(value: Any) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        return None
-
-
-def _bound_date(spec: Any, today: date) -> date | None:
-    return today if spec == "today" else parse_date(spec)
-
-
 def _filled(value: Any) -> bool:
     if value is None or value is False:
         return False
@@ -123,6 +111,11 @@ def evaluate(cond: dict[str, Any] | None, values: dict[str, Any], today: date,
     if "within_days" in cond:
         d = parse_date(value)
         return d is not None and today - timedelta(days=int(cond["within_days"])) <= d <= today
+    if "after" in cond or "before" in cond:
+        d, bound = parse_date(value), resolve_date(cond.get("after", cond.get("before")), today)
+        if d is None or bound is None:
+            return False
+        return d > bound if "after" in cond else d < bound
     return False
 
 
@@ -157,11 +150,11 @@ def _check_value(field: dict[str, Any], value: Any, lang: str, today: date) -> l
         d = parse_date(value)
         if d is None:
             return [message("date", lang)]
-        lo, hi = _bound_date(field.get("min"), today), _bound_date(field.get("max"), today)
+        lo, hi = resolve_date(field.get("min"), today), resolve_date(field.get("max"), today)
         if lo and d < lo:
-            errs.append(message("date_min", lang, min=lo.isoformat()))
+            errs.append(message("date_min", lang, min=display_date(lo)))
         if hi and d > hi:
-            errs.append(message("date_max", lang, max=hi.isoformat()))
+            errs.append(message("date_max", lang, max=display_date(hi)))
     elif ftype == "checkbox":
         if field.get("options"):
             if not isinstance(value, list):
@@ -216,6 +209,28 @@ def validate(form: dict[str, Any], values: Any, lang: str = "vi", *, complete: b
         errs = _check_value(field, value, lang, today)
         if errs:
             errors[name] = errs
+    if complete:
+        for name, msgs in rule_errors(form, values, lang, today, fields).items():
+            if only is None or name in only:
+                errors.setdefault(name, []).extend(msgs)
+    return errors
+
+
+def rule_errors(form: dict[str, Any], values: dict[str, Any], lang: str, today: date,
+                fields: dict[str, dict[str, Any]] | None = None) -> dict[str, list[str]]:
+    """The form's cross-field `rules`: when one's `refuse_if` holds, each of its listed fields
+    that is shown gets its message. Judged on the shown fields' values only: a hidden field's
+    leftover refuses nothing. `validate` applies them to a complete dossier, not to drafts."""
+    fields = fields if fields is not None else field_map(form)
+    shown = {k: v for k, v in values.items()
+             if k in fields and evaluate(fields[k].get("visible_if"), values, today)}
+    errors: dict[str, list[str]] = {}
+    for rule in form.get("rules") or []:
+        if not evaluate(rule["refuse_if"], shown, today):
+            continue
+        for name in rule["fields"]:
+            if name in fields and evaluate(fields[name].get("visible_if"), values, today):
+                errors.setdefault(name, []).append(localise(rule["message"], lang))
     return errors
 
 

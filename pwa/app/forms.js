@@ -2,7 +2,7 @@
 // server's rules (rules.js mirrors app/services/forms.py), showing the server's messages.
 import { h, clear } from './dom.js';
 import { loadMessages, loc, t } from './i18n.js';
-import { evaluate, iterFields, todayDays, validate } from './rules.js';
+import { evaluate, iterFields, ruleErrors, todayDays, validate } from './rules.js';
 
 export * from './rules.js';
 
@@ -211,6 +211,11 @@ export function renderForm(root, form, initial, { onChange = () => {}, readonly 
       }
     }
     errors = validate(form, values, undefined, { complete: showAll, today });
+    // A cross-field rule refuses the dossier, not the draft: still, say so on a field the
+    // person has already filled, not only after "Submit".
+    if (!showAll) {
+      for (const [k, msgs] of Object.entries(ruleErrors(form, values, undefined, today))) (errors[k] ||= []).push(...msgs);
+    }
     if (only) errors = Object.fromEntries(Object.entries(errors).filter(([k]) => only.includes(k.split('.')[0])));
     for (const box of root.querySelectorAll('[data-key]')) {
       const key = box.dataset.key;

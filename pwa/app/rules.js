@@ -1,6 +1,6 @@
 // Form schema rules (docs/form-schema.md), a line-by-line mirror of app/services/forms.py:
 // same checks, same order, same message keys and texts (from /i18n/messages.json).
-import { message } from './i18n.js';
+import { currentLang, message } from './i18n.js';
 
 export const STRING_TYPES = new Set(['text', 'textarea', 'phone', 'email', 'national_id', 'select', 'radio']);
 // Python's `$` also matches before one final newline: `\n?$` keeps the same answers.
@@ -97,8 +97,42 @@ export function todayDays() {
   return parseDate(s);
 }
 
-function boundDate(spec, today) {
-  return spec === 'today' ? today : parseDate(spec);
+// Days since 1970-01-01 of a (proleptic Gregorian) year, month (0–11) and day.
+function dayNumber(y, month0, d) {
+  const dt = new Date(0);
+  dt.setUTCFullYear(y, month0, d);
+  return Math.round(dt.getTime() / DAY);
+}
+
+// "today", or today plus/minus days, months or years (form_dates.py RELATIVE): today-6y.
+const RELATIVE = /^today(?:([+-])([0-9]{1,4})([dmy]))?$/;
+
+// The day a date bound stands for on `today` (form_dates.resolve_date): a month's last day
+// where it is shorter (31 May - 3m = 28/29 Feb); null outside years 1–9999 or for no bound.
+export function resolveDate(spec, today) {
+  if (typeof spec !== 'string') return null;
+  const m = RELATIVE.exec(spec);
+  if (!m) return parseDate(spec);
+  if (m[1] === undefined) return today;
+  const count = Number(m[2]) * (m[1] === '+' ? 1 : -1);
+  if (m[3] === 'd') {
+    const year = new Date((today + count) * DAY).getUTCFullYear();
+    return year >= 1 && year <= 9999 ? today + count : null;
+  }
+  const now = new Date(today * DAY);
+  const total = now.getUTCFullYear() * 12 + now.getUTCMonth() + count * (m[3] === 'y' ? 12 : 1);
+  const year = Math.floor(total / 12);
+  const month0 = total - year * 12;
+  if (year < 1 || year > 9999) return null;
+  const last = new Date(dayNumber(year, month0 + 1, 0) * DAY).getUTCDate();
+  return dayNumber(year, month0, Math.min(now.getUTCDate(), last));
+}
+
+// The app's date format in messages: ngày/tháng/năm (form_dates.display_date).
+export function displayDate(days) {
+  const d = new Date(days * DAY);
+  const p = (n, w) => String(n).padStart(w, '0');
+  return `${p(d.getUTCDate(), 2)}/${p(d.getUTCMonth() + 1, 2)}/${p(d.getUTCFullYear(), 4)}`;
 }
 
 export function filled(value) {
@@ -139,6 +173,12 @@ export function evaluate(cond, values, today, scope = null) {
     const d = parseDate(value);
     return d !== null && today - Math.trunc(cond.within_days) <= d && d <= today;
   }
+  if (has(cond, 'after') || has(cond, 'before')) {
+    const d = parseDate(value);
+    const bound = resolveDate(has(cond, 'after') ? cond.after : cond.before, today);
+    if (d === null || bound === null) return false;
+    return has(cond, 'after') ? d > bound : d < bound;
+  }
   return false;
 }
 
@@ -169,10 +209,10 @@ function checkValue(field, value, lang, today) {
   } else if (type === 'date') {
     const d = parseDate(value);
     if (d === null) return [m('date')];
-    const lo = boundDate(field.min, today);
-    const hi = boundDate(field.max, today);
-    if (lo !== null && d < lo) errs.push(m('date_min', { min: isoDate(lo) }));
-    if (hi !== null && d > hi) errs.push(m('date_max', { max: isoDate(hi) }));
+    const lo = resolveDate(field.min, today);
+    const hi = resolveDate(field.max, today);
+    if (lo !== null && d < lo) errs.push(m('date_min', { min: displayDate(lo) }));
+    if (hi !== null && d > hi) errs.push(m('date_max', { max: displayDate(hi) }));
   } else if (type === 'checkbox') {
     if (field.options && field.options.length) {
       if (!Array.isArray(value)) return [m('type_list')];
@@ -212,6 +252,37 @@ export function validate(form, values, lang, { complete = true, today = todayDay
     }
     const errs = checkValue(field, value, lang, today);
     if (errs.length) errors[name] = errs;
+  }
+  if (complete) {
+    for (const [name, msgs] of Object.entries(ruleErrors(form, values, lang, today, fields))) {
+      (errors[name] ||= []).push(...msgs);
+    }
+  }
+  return errors;
+}
+
+// A localised text in `lang` (i18n.localise on the server).
+function localise(text, lang = currentLang()) {
+  if (text == null) return '';
+  if (typeof text === 'string') return text;
+  return text[lang] || text.vi || Object.values(text)[0] || '';
+}
+
+// The form's cross-field `rules` (forms.rule_errors): when one's refuse_if holds, each listed
+// field that is shown gets its message; judged on the shown fields' values only.
+export function ruleErrors(form, values, lang, today, fields = fieldMap(form)) {
+  const shown = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (fields.has(k) && evaluate(fields.get(k).visible_if, values, today)) shown[k] = v;
+  }
+  const errors = {};
+  for (const rule of form.rules || []) {
+    if (!evaluate(rule.refuse_if, shown, today)) continue;
+    for (const name of rule.fields) {
+      if (fields.has(name) && evaluate(fields.get(name).visible_if, values, today)) {
+        (errors[name] ||= []).push(localise(rule.message, lang));
+      }
+    }
   }
   return errors;
 }

@@ -60,7 +60,7 @@ def test_formats_bounds_and_options():
     errors = forms.validate(FORM, bad, "en", today=TODAY)
     assert errors["phone"] == ["Not a valid Vietnamese mobile number."]
     assert errors["id_number"] == ["A personal ID number has exactly 12 digits."]
-    assert errors["birth"] == ["Must not be after 2026-11-29."]
+    assert errors["birth"] == ["Must not be after 29/11/2026."]
     assert errors["copies"] == ["Must be at most 10."]
     assert errors["kind"] == ["Not one of the choices."]
     assert errors["full_name"] == ["Must have at most 10 characters."]

@@ -1,5 +1,7 @@
 """The phone validates exactly like the server: pwa/app/rules.js (in Chromium) and
-app/services/forms.py give the same error keys and the same messages on the demo forms."""
+app/services/forms.py give the same error keys and the same messages on the demo forms and
+on tests/form_constructs.py (relative dates, after/before, cross-field rules), and require
+the same documents."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.services import forms
+from tests import form_constructs
 from tests.factories import sample_values
 
 TODAY = date(2026, 11, 29)
@@ -50,6 +53,37 @@ def _cases(form: dict[str, Any]) -> list[dict[str, Any]]:
     return cases
 
 
+# Dates around each relative bound of the constructs form (today-6y, today+1d, today+3m,
+# today+7d, today-1y, 1987-01-03), and across month ends and 29 February.
+EDGE_DATES = ["2020-11-28", "2020-11-29", "2020-11-30", "2026-11-29", "2026-11-30", "2026-12-06",
+              "2026-12-07", "2027-02-28", "2027-03-01", "2025-11-28", "2025-11-29", "1987-01-02",
+              "1987-01-03", "2024-02-29", "0001-01-01", "9999-12-31"]
+
+
+def _construct_cases() -> list[dict[str, Any]]:
+    good = {"child_birth_date": "2024-05-01", "married": "no", "purpose": "other"}
+    cases: list[dict[str, Any]] = []
+    for d in EDGE_DATES:
+        cases += [{**good, "child_birth_date": d}, {**good, "appointment": d},
+                  {**good, "married": "yes", "marriage_date": d, "cohabitation_note": "x"}]
+    for married in ("yes", "no", None, 1, ["yes"]):
+        for purpose in ("marriage", "other", None, ""):
+            cases.append({**good, "married": married, "purpose": purpose, "appointment": "2026-12-01"})
+    cases.append({"cohabitation_note": "leftover", "married": "no"})
+    return cases
+
+
+def _required_documents_match(page: Any, form: dict[str, Any], cases: list[dict[str, Any]]) -> None:
+    phone = page.evaluate("""async ({form, cases, today}) => {
+        const rules = await import('/app/rules.js');
+        const day = rules.parseDate(today);
+        return cases.map((v) => rules.requiredDocuments(form, v, day).map((d) => d.code));
+    }""", {"form": form, "cases": cases, "today": TODAY.isoformat()})
+    server = [[d["code"] for d in forms.required_documents(form, v, TODAY)] for v in cases]
+    assert phone == server
+    assert any(server) and not all(server)
+
+
 def test_phone_and_server_give_the_same_errors(page: Any, live_server: Any, app: Any) -> None:
     from app.models.catalog import FormVersion
 
@@ -61,9 +95,11 @@ def test_phone_and_server_give_the_same_errors(page: Any, live_server: Any, app:
     assert len(versions) >= 5
     page.goto("/#/")
     page.locator("main h1").wait_for()
+    constructs = form_constructs.FORM
     batch = []
-    for code, version, form in versions:
-        for i, values in enumerate(_cases(form)):
+    for code, version, form, cases in [(c, v, f, _cases(f)) for c, v, f in versions] + [
+            ("constructs", 1, constructs, _cases(constructs) + _construct_cases())]:
+        for i, values in enumerate(cases):
             for lang in ("vi", "en"):
                 for complete in (True, False):
                     batch.append({"id": f"{code}/{version}#{i}/{lang}/{complete}", "form": form,
@@ -87,3 +123,5 @@ def test_phone_and_server_give_the_same_errors(page: Any, live_server: Any, app:
     assert not mismatches, f"{len(mismatches)} of {len(batch)} differ; first: {mismatches[:2]}"
     assert any(phone.values()), "some cases must be invalid"
     assert sum(1 for v in phone.values() if not v) > 10, "some cases must be valid"
+    assert any("rules" in c["form"] and any(len(m) > 1 for m in phone[c["id"]].values()) for c in batch)
+    _required_documents_match(page, constructs, _construct_cases())

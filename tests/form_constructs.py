@@ -1,0 +1,69 @@
+"""A form using every construct of docs/form-schema.md, for the schema's own tests: they do
+not depend on the demo catalog's procedures, which change with the law."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _l(vi: str, en: str) -> dict[str, str]:
+    return {"vi": vi, "en": en}
+
+
+YES_NO = [{"value": "yes", "label": _l("Có", "Yes")}, {"value": "no", "label": _l("Không", "No")}]
+
+FORM: dict[str, Any] = {
+    "sections": [
+        {"id": "child", "title": _l("Trẻ em", "Child"), "fields": [
+            {"name": "child_birth_date", "type": "date", "required": True, "min": "today-6y",
+             "max": "today", "label": _l("Ngày sinh của trẻ", "Child's date of birth")},
+            {"name": "appointment", "type": "date", "min": "today+1d", "max": "today+3m",
+             "label": _l("Ngày hẹn", "Appointment")},
+        ]},
+        {"id": "marriage", "title": _l("Hôn nhân", "Marriage"), "fields": [
+            {"name": "married", "type": "radio", "required": True, "options": YES_NO,
+             "label": _l("Hiện đang có vợ/chồng", "Currently married")},
+            {"name": "marriage_date", "type": "date", "max": "today",
+             "visible_if": {"field": "married", "equals": "yes"},
+             "label": _l("Ngày đăng ký kết hôn", "Date of marriage")},
+            {"name": "cohabitation_note", "type": "text",
+             "visible_if": {"field": "marriage_date", "before": "1987-01-03"},
+             "label": _l("Chung sống trước 03/01/1987", "Living together before 03/01/1987")},
+            {"name": "purpose", "type": "select", "required": True,
+             "options": [{"value": "marriage", "label": _l("Để đăng ký kết hôn", "To register a marriage")},
+                         {"value": "other", "label": _l("Mục đích khác", "Another purpose")}],
+             "label": _l("Mục đích sử dụng", "Purpose")},
+        ]},
+    ],
+    "rules": [
+        {"id": "married_cannot_marry",
+         "refuse_if": {"all": [{"field": "married", "equals": "yes"},
+                               {"field": "purpose", "equals": "marriage"}]},
+         "fields": ["married", "purpose"],
+         "message": _l("Người đang có vợ/chồng không được xác nhận để đăng ký kết hôn.",
+                       "A person who is married cannot get this confirmation to register a marriage.")},
+        {"id": "appointment_too_soon",
+         "refuse_if": {"all": [{"field": "appointment", "before": "today+7d"},
+                               {"field": "purpose", "equals": "marriage"}]},
+         "fields": ["appointment", "purpose", "marriage_date"],
+         "message": _l("Để đăng ký kết hôn, ngày hẹn phải cách hôm nay ít nhất 7 ngày.",
+                       "To register a marriage, the appointment must be at least 7 days from today.")},
+    ],
+    "documents": [
+        {"code": "child_card", "label": _l("Thẻ của trẻ", "Child's card"),
+         "required_if": {"all": [{"field": "child_birth_date", "after": "today-6y"},
+                                 {"field": "married", "equals": "no"}]}},
+        {"code": "old_marriage", "label": _l("Giấy tờ kết hôn cũ", "Old marriage paper"),
+         "required_if": {"any": [{"field": "marriage_date", "before": "today-1y"},
+                                 {"field": "cohabitation_note", "filled": True}]}},
+    ],
+}
+
+
+def procedure(code: str = "schema-constructs") -> dict[str, Any]:
+    """FORM as a procedure file, for tests that load it into the catalog."""
+    return {"code": code, "agency": {"code": "UBX-PHUCXA", "name": _l("UBND phường Phúc Xá",
+            "Phuc Xa Ward People's Committee"), "level": "commune"},
+            "name": _l("Thủ tục thử", "Test procedure"), "processing_days": 1,
+            "versions": [{"version": 1, "published_at": "2026-01-01", "accepted_until": None,
+                          "form": FORM}]}
