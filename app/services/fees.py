@@ -3,7 +3,9 @@
 One quote rule, applied identically by the PWA (pwa/app/rules.js `quoteFee`; a browser
 test pins them equal): the first exemption/reduction rule whose condition holds sets the
 amount, else the base amount; filed online, a rule's or the base's `online_amount` (a
-lower fee for online filing) replaces it when set and lower.
+lower fee for online filing) replaces it when set and lower; a `per_item` surcharge (e.g.
+5 000 đ per certificate from the third) is added to an amount that is owed. An amount the
+catalog gives as null is unknown (a province's own rate): quoted as None, never collected.
 """
 
 from __future__ import annotations
@@ -47,16 +49,37 @@ def quote(fees: dict[str, Any], values: dict[str, Any], today: date | None = Non
         if evaluate(rule.get("when"), values, today):
             chosen, rule_code = rule, str(rule.get("code") or "rule")
             break
-    amount = int(chosen.get("amount", 0) or 0)
+    raw = chosen.get("amount", 0)
+    amount = None if raw is None else int(raw or 0)
     label = chosen.get("label") if chosen is not fees else None
+    if amount is None:
+        label = label or fees.get("note")
     online_amount = chosen.get("online_amount")
-    if online and online_amount is not None and int(online_amount) < amount:
+    if online and amount is not None and online_amount is not None and int(online_amount) < amount:
         amount = int(online_amount)
         label = chosen.get("online_label") or label
         rule_code = f"{rule_code}:online"
-    due = due_when(fees) if amount > 0 else DUE_NEVER
-    return {"amount": amount, "currency": fees.get("currency") or "VND", "due": due,
-            "rule": rule_code, "label": label}
+    extra = per_item_extra(fees.get("per_item"), values) if amount else 0
+    result: dict[str, Any] = {
+        "amount": None if amount is None else amount + extra,
+        "currency": fees.get("currency") or "VND",
+        "due": DUE_NEVER if amount == 0 else due_when(fees), "rule": rule_code, "label": label}
+    if extra:
+        result["extra"] = extra
+    return result
+
+
+def per_item_extra(spec: dict[str, Any] | None, values: dict[str, Any]) -> int:
+    """`{"field": "copies", "from": 3, "amount": 5000}`: the amount for each item counted in
+    `field` from the `from`-th on; 0 while the count is not a whole number."""
+    if not spec:
+        return 0
+    count = values.get(spec.get("field"))
+    if isinstance(count, bool) or not isinstance(count, int | float):
+        return 0
+    if isinstance(count, float) and not count.is_integer():
+        return 0
+    return max(0, int(count) - int(spec.get("from") or 1) + 1) * int(spec.get("amount") or 0)
 
 
 def blocking_reason(dossier: Any, action: str) -> str | None:
@@ -76,5 +99,5 @@ def apply_quote(dossier: Any, fees: dict[str, Any], today: date) -> dict[str, An
     result = quote(fees, dossier.fields, today)
     dossier.fee_amount = result["amount"]
     dossier.fee_quote = result
-    dossier.fee_status = FEE_UNPAID if result["amount"] > 0 else FEE_NONE
+    dossier.fee_status = FEE_UNPAID if result["amount"] else FEE_NONE
     return result

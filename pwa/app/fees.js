@@ -17,17 +17,27 @@ export function feeRule(fees, values, today = todayDays()) {
 }
 
 // {amount, text, detail}: `text` is the amount in words; `detail` names the rule that applied
-// (or the lower online fee), or says that exemptions exist when nothing is decided yet. The
-// amount is the quote (rules.js quoteFee, the server's fees.quote), so what the phone shows
-// is what the dossier will owe.
+// (or the lower online fee, or the surcharge per item), or says that exemptions exist when
+// nothing is decided yet. The amount is the quote (rules.js quoteFee, the server's fees.quote),
+// so what the phone shows is what the dossier will owe. An unknown amount (null: a province's
+// own rate) reads as such, never as "free".
 export function feeText(fees, values = null) {
-  const quote = quoteFee(fees || {}, values || {});
+  fees = fees || {};
+  const quote = quoteFee(fees, values || {});
   const rule = feeRule(fees, values);
-  const reductions = ((fees && fees.rules) || []).filter((r) => r.amount < ((fees && fees.amount) || 0));
-  let detail = '';
-  if (rule || quote.label) detail = loc(quote.label || rule.label);
-  if (!rule && quote.amount && reductions.length) detail = detail ? `${detail}; ${t('fee.reductions')}` : t('fee.reductions');
-  return { amount: quote.amount, text: fmtMoney(quote.amount, quote.currency), detail };
+  const unknown = quote.amount === null;
+  const reductions = (fees.rules || []).filter((r) => (fees.amount == null ? r.amount != null : r.amount < fees.amount));
+  const parts = [];
+  if (rule || (quote.label && !unknown)) parts.push(loc(quote.label || rule.label));
+  if (quote.extra && fees.per_item && fees.per_item.label) parts.push(loc(fees.per_item.label));
+  if (!rule && quote.amount !== 0 && reductions.length) parts.push(t('fee.reductions'));
+  const text = unknown ? t('fee.unknown') : fmtMoney(quote.amount, quote.currency);
+  return { amount: quote.amount, text, detail: parts.join('; ') };
+}
+
+// "Lệ phí" or "Phí": the catalog says which kind of levy a procedure's fee is.
+export function feeWord(fees) {
+  return t(fees && fees.kind === 'phi' ? 'procedure.charge' : 'procedure.fee');
 }
 
 // One line: "8.000 ₫ (có trường hợp được miễn, giảm)".

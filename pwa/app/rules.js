@@ -330,7 +330,8 @@ export function requiredDocuments(form, values, today = todayDays()) {
 
 // The fee quote, twin of app/services/fees.py `quote` (a browser test pins them equal):
 // the first rule whose condition holds sets the amount, else the base; filed online, a
-// lower `online_amount` replaces it. Returns {amount, currency, due, rule, label}.
+// lower `online_amount` replaces it; a `per_item` surcharge is added to an amount owed; a null
+// amount is unknown (a province's own rate). Returns {amount, currency, due, rule, label, extra?}.
 const DUE_WHEN = ['filing', 'decision', 'never'];
 
 export function dueWhen(fees) {
@@ -345,13 +346,28 @@ export function quoteFee(fees, values, today = todayDays(), online = true) {
   for (const r of fees.rules || []) {
     if (evaluate(r.when, values, today)) { chosen = r; rule = String(r.code || 'rule'); break; }
   }
-  let amount = Math.trunc(chosen.amount || 0);
+  let amount = chosen.amount === null ? null : Math.trunc(chosen.amount || 0);
   let label = chosen !== fees ? (chosen.label ?? null) : null;
+  if (amount === null) label = label || fees.note || null;
   const onlineAmount = chosen.online_amount;
-  if (online && onlineAmount !== undefined && onlineAmount !== null && Math.trunc(onlineAmount) < amount) {
+  if (online && amount !== null && onlineAmount !== undefined && onlineAmount !== null
+      && Math.trunc(onlineAmount) < amount) {
     amount = Math.trunc(onlineAmount);
     label = chosen.online_label || label;
     rule = `${rule}:online`;
   }
-  return { amount, currency: fees.currency || 'VND', due: amount > 0 ? dueWhen(fees) : 'never', rule, label };
+  const extra = amount ? perItemExtra(fees.per_item, values) : 0;
+  const quote = { amount: amount === null ? null : amount + extra, currency: fees.currency || 'VND',
+    due: amount === 0 ? 'never' : dueWhen(fees), rule, label };
+  if (extra) quote.extra = extra;
+  return quote;
+}
+
+// `{field: "copies", from: 3, amount: 5000}`: the amount for each item counted in `field` from
+// the `from`-th on (fees.py `per_item_extra`); 0 while the count is not a whole number.
+export function perItemExtra(spec, values) {
+  if (!spec) return 0;
+  const count = (values || {})[spec.field];
+  if (typeof count !== 'number' || !Number.isInteger(count)) return 0;
+  return Math.max(0, count - Math.trunc(spec.from || 1) + 1) * Math.trunc(spec.amount || 0);
 }

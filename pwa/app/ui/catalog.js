@@ -2,7 +2,7 @@
 import { currentUser, lastUser } from '../api.js';
 import { getCatalog, getForm, getProcedure, search } from '../catalog.js';
 import { h, clear, uuid } from '../dom.js';
-import { feeLine, ruleLine } from '../fees.js';
+import { feeLine, feeWord, ruleLine } from '../fees.js';
 import { dueWhen } from '../rules.js';
 import { loc, t } from '../i18n.js';
 import { saveDraft } from '../outbox.js';
@@ -41,7 +41,9 @@ export async function renderProcedure(main, { code }) {
     h('dl.facts',
       h('dt', t('procedure.agency')), h('dd', loc(p.agency.name)),
       h('dt', t('procedure.time')), h('dd', t('catalog.days', { n: p.processing_days })),
-      h('dt', t('procedure.fee')), h('dd', feeLine(fees),
+      h('dt', feeWord(fees)), h('dd', feeLine(fees),
+        fees.note ? h('p.help', loc(fees.note)) : null,
+        fees.per_item && fees.per_item.label ? h('p.help', loc(fees.per_item.label)) : null,
         (fees.rules || []).length ? h('ul.rules', fees.rules.map((r) => h('li', ruleLine(r, fees)))) : null,
         dueWhen(fees) !== 'never' ? h('p.help', t(`fee.due.${dueWhen(fees)}`)) : null),
       p.result && p.result.label ? [h('dt', t('procedure.result')), h('dd', loc(p.result.label))] : null),

@@ -4,7 +4,7 @@ import { get } from '../api.js';
 import { getForm, getProcedure } from '../catalog.js';
 import { h } from '../dom.js';
 import { loc, t } from '../i18n.js';
-import { feeLine } from '../fees.js';
+import { feeLine, feeWord } from '../fees.js';
 import { filled, quoteFee, renderForm, validate } from '../forms.js';
 import { store } from '../db.js';
 import { enqueue, getDraft, pending, saveDraft } from '../outbox.js';
@@ -73,7 +73,7 @@ export async function renderEditor(main, { id }) {
   const showFee = () => {
     // The quote (fees.py / rules.js quoteFee) in words, and when it is due.
     const due = quoteFee(proc.fees || {}, values).due;
-    fee.replaceChildren(`${t('procedure.fee')}: ${feeLine(proc.fees, values)}`,
+    fee.replaceChildren(`${feeWord(proc.fees)}: ${feeLine(proc.fees, values)}`,
       due !== 'never' ? h('span.muted.fee-due', ` ${t(`fee.due.${due}`)}`) : '');
   };
   let offers = {};
