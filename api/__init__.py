@@ -32,6 +32,9 @@ def register(api: Api, app: Flask) -> None:
 
     for blp in (warehouse_blp, stats_blp):
         api.register_blueprint(blp)
+    from api.quality import blp as quality_blp
+
+    api.register_blueprint(quality_blp)
     from api.payments import blp as payments_blp
 
     api.register_blueprint(payments_blp)

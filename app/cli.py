@@ -7,8 +7,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.commands import demo, payments, pki, push, sync, uploads, warehouse
+    from app.commands import demo, payments, pki, push, quality, sync, uploads, warehouse
 
     for group in (demo.demo, demo.officials, push.cli, sync.cli, uploads.cli, warehouse.cli, pki.cli,
-                  payments.cli):
+                  payments.cli, quality.cli):
         app.cli.add_command(group)

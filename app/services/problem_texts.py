@@ -272,6 +272,13 @@ VI: dict[str, str] = {
     "This refund was already made.": "Khoản này đã được hoàn trả.",
     "Unknown payment method.": "Hình thức nộp không hợp lệ.",
     "Unknown refund method.": "Hình thức hoàn trả không hợp lệ.",
+    # Service quality (docs/quality.md)
+    "Only an agency's leader sees the quality index.":
+        "Chỉ lãnh đạo cơ quan được xem chỉ số chất lượng phục vụ.",
+    "The period must end after it starts and span at most ten years.":
+        "Kỳ đánh giá phải kết thúc sau ngày bắt đầu và không dài quá mười năm.",
+    "No such agency.": "Không có cơ quan này.",
+    "This agency offers no such procedure.": "Cơ quan không cung cấp thủ tục này.",
     # Framework texts (werkzeug, webargs, marshmallow, the edge handlers)
     "The server could not complete the request.": "Máy chủ chưa xử lý được yêu cầu.",
     "The service is briefly unavailable; try again.": "Dịch vụ tạm gián đoạn; vui lòng thử lại.",

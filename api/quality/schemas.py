@@ -1,0 +1,18 @@
+"""Quality index query strings."""
+
+from marshmallow import Schema, fields, validate
+
+
+class PeriodQuery(Schema):
+    since = fields.Date(load_default=None, data_key="from",
+                        metadata={"description": "First day (local); 1 January by default"})
+    until = fields.Date(load_default=None, data_key="to",
+                        metadata={"description": "Last day (local); today by default"})
+
+
+class IndexQuery(PeriodQuery):
+    procedure = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+
+
+# These views answer with a Response of their own; this is what the OpenAPI document says.
+JSON_OK = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}
