@@ -9,8 +9,8 @@ from typing import Any
 from app.models.accounts import User
 from app.models.catalog import Procedure
 from app.models.dossiers import Dossier
+from app.services import code_tables, fees, forms, payments
 from app.services import dossiers as svc
-from app.services import fees, forms, payments
 from app.services import lifecycle as lc
 from app.services.catalog import get_form
 from app.services.form_dates import resolve_date
@@ -31,8 +31,24 @@ PATHS: dict[str, list[str]] = {
 }
 
 
+def _first_code(field: dict[str, Any]) -> str:
+    """The first item of a field's code table that fits it (for a commune select, the first
+    commune of the first province, which its province select samples)."""
+    items = code_tables.table(field["options_from"])["items"]
+    if "parent_field" in field:
+        first_province = next(i for i in items if i.get("level") == "province")["code"]
+        return next(i["code"] for i in items if i.get("parent") == first_province)
+    return next(i["code"] for i in items if i.get("level") == field.get("level", i.get("level")))
+
+
 def _sample(field: dict[str, Any], today: date) -> Any:
     t = field["type"]
+    if field.get("options_from") and t == "address":
+        ward = _first_code({"options_from": "admin_units", "parent_field": "province"})
+        province = code_tables.item("admin_units", ward)["parent"]  # type: ignore[index]
+        return {"line": "12 Hàng Bạc", "ward": ward, "province": province}
+    if field.get("options_from"):
+        return _first_code(field)
     if field.get("options"):
         first = field["options"][0]["value"]
         return [first] if t == "checkbox" else first

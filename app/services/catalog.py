@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, NotFound
 from app.models.accounts import Agency
 from app.models.catalog import FormVersion, Holiday, Procedure
-from app.services.form_schema import check_procedure
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
@@ -27,6 +26,9 @@ def canonical_etag(body: Any) -> str:
 def load_procedure(session: Session, spec: dict[str, Any]) -> Procedure:
     """Insert or update a procedure; a published form version is never changed, and a form
     the validators could not read is refused (form_schema.FormSchemaError)."""
+    # Imported here: the form rules read the code tables, whose ETags come from this module.
+    from app.services.form_schema import check_procedure
+
     check_procedure(spec)
     agency = spec["agency"]
     found = session.get(Agency, agency["code"])

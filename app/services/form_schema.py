@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from typing import Any
 
+from app.services import code_tables
 from app.services.form_dates import is_date_spec
 from app.services.forms import FIELD_TYPES
 
@@ -27,7 +28,8 @@ class FormSchemaError(ValueError):
 
 def check_procedure(spec: dict[str, Any], tables: Collection[str] | None = None) -> None:
     """Refuse a procedure whose forms or fee conditions do not follow the schema. `tables`:
-    the code tables there are (None: not checked)."""
+    the code tables there are (by default those app/services/code_tables.py serves)."""
+    tables = code_tables.names() if tables is None else tables
     problems: list[str] = []
     for i, rule in enumerate((spec.get("fees") or {}).get("rules") or []):
         if "when" in rule:

@@ -12,6 +12,8 @@ from collections.abc import Collection, Iterator
 from datetime import date, timedelta
 from typing import Any
 
+from app.errors import NotFound
+from app.services import code_tables
 from app.services.form_dates import display_date, parse_date, resolve_date
 from app.services.i18n import localise, message
 
@@ -26,6 +28,7 @@ FORMATS = {
     "national_id": re.compile(r"^[0-9]{12}$"),
 }
 ADDRESS_KEYS = ("line", "ward", "province")
+ADMIN_UNITS = "admin_units"  # the code table an address's ward and province codes come from
 # Every citizen-typed string is bounded, also where a form sets no `max_length`: what the
 # desk shows and a note there may hold (api/office/schemas.py: 4000), less for one line.
 DEFAULT_MAX_LENGTH = {"textarea": 4000}
@@ -86,6 +89,13 @@ def _filled(value: Any) -> bool:
     return True
 
 
+def _value_of(name: Any, values: dict[str, Any], scope: dict[str, Any] | None) -> Any:
+    """A field's value as a condition sees it: a sibling in a group entry first, then top-level."""
+    if scope is not None and name in scope:
+        return scope.get(name)
+    return values.get(name)
+
+
 def evaluate(cond: dict[str, Any] | None, values: dict[str, Any], today: date,
              scope: dict[str, Any] | None = None) -> bool:
     """Evaluate a condition; inside a group `scope` holds the sibling values."""
@@ -95,11 +105,7 @@ def evaluate(cond: dict[str, Any] | None, values: dict[str, Any], today: date,
         return all(evaluate(c, values, today, scope) for c in cond["all"])
     if "any" in cond:
         return any(evaluate(c, values, today, scope) for c in cond["any"])
-    name = cond.get("field")
-    if scope is not None and name in scope:
-        value = scope.get(name)
-    else:
-        value = values.get(name)
+    value = _value_of(cond.get("field"), values, scope)
     if "equals" in cond:
         return value == cond["equals"]
     if "not_equals" in cond:
@@ -119,8 +125,51 @@ def evaluate(cond: dict[str, Any] | None, values: dict[str, Any], today: date,
     return False
 
 
-def _check_value(field: dict[str, Any], value: Any, lang: str, today: date) -> list[str]:
-    """Messages for one present value of one (non-group) field."""
+def _table_item(table: str, code: str) -> dict[str, Any] | None:
+    try:
+        return code_tables.item(table, code)
+    except NotFound:  # a form naming a table there is not: no code fits
+        return None
+
+
+def _code_errors(field: dict[str, Any], code: str, lang: str, parent: Any) -> list[str]:
+    """A select's or radio's code from its `options_from` table (of its `level`; for a
+    `parent_field`, inside the province chosen there, once a valid one is)."""
+    found = _table_item(field["options_from"], code)
+    if found is None or ("level" in field and found.get("level") != field["level"]):
+        return [message("option", lang)]
+    if "parent_field" in field:
+        if found.get("parent") is None:
+            return [message("option", lang)]
+        chosen = _table_item(field["options_from"], parent) if isinstance(parent, str) else None
+        if chosen is not None and chosen.get("level") == "province" and found["parent"] != parent:
+            return [message("ward_province", lang)]
+    return []
+
+
+def _address_code_errors(value: dict[str, str], lang: str, complete: bool) -> list[str]:
+    """A coded address: a province and a commune of the administrative units, the commune in
+    that province; a dossier being submitted needs both and the line."""
+    errs: list[str] = []
+    province, ward = value.get("province", ""), value.get("ward", "")
+    unit = _table_item(ADMIN_UNITS, province) if province else None
+    if province and (unit is None or unit.get("level") != "province"):
+        errs.append(message("province_unknown", lang))
+        unit = None
+    commune = _table_item(ADMIN_UNITS, ward) if ward else None
+    if ward and (commune is None or commune.get("level") != "commune"):
+        errs.append(message("ward_unknown", lang))
+    elif commune is not None and unit is not None and commune.get("parent") != province:
+        errs.append(message("ward_province", lang))
+    if complete and not all(_filled(value.get(k)) for k in ADDRESS_KEYS):
+        errs.append(message("address_incomplete", lang))
+    return errs
+
+
+def _check_value(field: dict[str, Any], value: Any, lang: str, today: date,
+                 values: dict[str, Any], scope: dict[str, Any] | None, complete: bool) -> list[str]:
+    """Messages for one present value of one (non-group) field; `values` and `scope` (a group
+    entry) hold the others, for a select whose units depend on another's."""
     ftype = field["type"]
     errs: list[str] = []
     if ftype in STRING_TYPES:
@@ -139,6 +188,9 @@ def _check_value(field: dict[str, Any], value: Any, lang: str, today: date) -> l
         if ftype in ("select", "radio") and field.get("options"):
             if value not in {o["value"] for o in field["options"]}:
                 errs.append(message("option", lang))
+        elif ftype in ("select", "radio") and field.get("options_from"):
+            parent = _value_of(field.get("parent_field"), values, scope)
+            errs += _code_errors(field, value, lang, parent)
     elif ftype == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             return [message("type_number", lang)]
@@ -173,6 +225,8 @@ def _check_value(field: dict[str, Any], value: Any, lang: str, today: date) -> l
             return [message("nul", lang)]
         if any(len(v) > max_length(field) for v in value.values()):
             errs.append(message("max_length", lang, max_length=max_length(field)))
+        if field.get("options_from") == ADMIN_UNITS:
+            errs += _address_code_errors(value, lang, complete)
     return errs
 
 
@@ -206,7 +260,7 @@ def validate(form: dict[str, Any], values: Any, lang: str = "vi", *, complete: b
         if field["type"] == "group":
             errors.update(_validate_group(field, value, values, lang, complete, today))
             continue
-        errs = _check_value(field, value, lang, today)
+        errs = _check_value(field, value, lang, today, values, None, complete)
         if errs:
             errors[name] = errs
     if complete:
@@ -259,7 +313,7 @@ def _validate_group(field: dict[str, Any], items: Any, values: dict[str, Any], l
                 elif complete and sub.get("required"):
                     errors[f"{name}.{i}.{sub_name}"] = [message("required", lang)]
                 continue
-            errs = _check_value(sub, value, lang, today)
+            errs = _check_value(sub, value, lang, today, values, item, complete)
             if errs:
                 errors[f"{name}.{i}.{sub_name}"] = errs
     return errors

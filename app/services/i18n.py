@@ -42,6 +42,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A personal ID number has exactly 12 digits.",
     },
     "option": {"vi": "Lựa chọn không hợp lệ.", "en": "Not one of the choices."},
+    # A coded address (or a commune select) against the list of administrative units.
+    "province_unknown": {"vi": "Tỉnh/thành phố không có trong danh mục đơn vị hành chính.",
+                         "en": "This province is not in the list of administrative units."},
+    "ward_unknown": {"vi": "Xã/phường không có trong danh mục đơn vị hành chính.",
+                     "en": "This commune or ward is not in the list of administrative units."},
+    "ward_province": {"vi": "Xã/phường này không thuộc tỉnh/thành phố đã chọn.",
+                      "en": "This commune or ward is not in the province chosen."},
+    "address_incomplete": {
+        "vi": "Chọn tỉnh/thành phố, xã/phường và ghi số nhà, đường phố hoặc thôn, xóm.",
+        "en": "Choose the province and the commune or ward, and write the street address.",
+    },
     "min_items": {"vi": "Cần ít nhất {min_items} mục.", "en": "Needs at least {min_items} entries."},
     "max_items": {"vi": "Không được quá {max_items} mục.", "en": "At most {max_items} entries."},
     "unknown_field": {"vi": "Biểu mẫu không có trường này.", "en": "The form has no such field."},

@@ -10,6 +10,7 @@ export const FORMATS = {
   national_id: /^[0-9]{12}\n?$/,
 };
 const ADDRESS_KEYS = ['line', 'ward', 'province'];
+const ADMIN_UNITS = 'admin_units'; // the code table of a coded address's ward and province
 // Every typed string is bounded, also where the form sets no max_length (forms.py).
 const DEFAULT_MAX_LENGTH = { textarea: 4000 };
 const LINE_MAX_LENGTH = 500;
@@ -159,12 +160,14 @@ export function pyEq(a, b) {
   return a === b;
 }
 
+// A field's value as a condition sees it: a sibling in a group entry first, then top-level.
+const valueOf = (name, values, scope) => (scope !== null && has(scope, name) ? scope[name] : values[name]);
+
 export function evaluate(cond, values, today, scope = null) {
   if (!cond || (isObj(cond) && Object.keys(cond).length === 0)) return true;
   if (has(cond, 'all')) return cond.all.every((c) => evaluate(c, values, today, scope));
   if (has(cond, 'any')) return cond.any.some((c) => evaluate(c, values, today, scope));
-  const name = cond.field;
-  const value = scope !== null && has(scope, name) ? scope[name] : values[name];
+  const value = valueOf(cond.field, values, scope);
   if (has(cond, 'equals')) return pyEq(value, cond.equals);
   if (has(cond, 'not_equals')) return !pyEq(value, cond.not_equals);
   if (has(cond, 'in')) return cond.in.some((v) => pyEq(value, v));
@@ -187,8 +190,56 @@ function patternRe(pattern) {
   return new RegExp(`^(?:${pattern.replace(/(?<!\\)((?:\\\\)*)\\d/g, '$1\\p{Nd}')})$`, 'u');
 }
 
-// Messages for one present value of one (non-group) field.
-function checkValue(field, value, lang, today) {
+// One item of a code table the phone holds (`tables`: {name: document}): the item, null for a
+// code the table does not hold, undefined when the phone has no copy of the table (then the
+// server judges the code: forms._table_item).
+const tableIndexes = new WeakMap();
+function tableItem(tables, name, code) {
+  const doc = tables && typeof name === 'string' && has(tables, name) ? tables[name] : null;
+  if (!doc) return undefined;
+  if (!tableIndexes.has(doc)) tableIndexes.set(doc, new Map((doc.items || []).map((i) => [i.code, i])));
+  const index = tableIndexes.get(doc);
+  return index.has(code) ? index.get(code) : null;
+}
+
+// A select's or radio's code from its options_from table (forms._code_errors).
+function codeErrors(field, code, lang, parent, tables) {
+  const m = (k) => message(k, null, lang);
+  const found = tableItem(tables, field.options_from, code);
+  if (found === undefined) return [];
+  if (found === null || (has(field, 'level') && found.level !== field.level)) return [m('option')];
+  if (has(field, 'parent_field')) {
+    if (found.parent == null) return [m('option')];
+    const chosen = typeof parent === 'string' ? tableItem(tables, field.options_from, parent) : null;
+    if (chosen && chosen.level === 'province' && found.parent !== parent) return [m('ward_province')];
+  }
+  return [];
+}
+
+// A coded address (forms._address_code_errors): a province, one of its communes, and the line
+// for a dossier being submitted.
+function addressCodeErrors(value, lang, complete, tables) {
+  const m = (k) => message(k, null, lang);
+  const errs = [];
+  const province = value.province ?? '';
+  const ward = value.ward ?? '';
+  if (tables && has(tables, ADMIN_UNITS)) {
+    let unit = province ? tableItem(tables, ADMIN_UNITS, province) : null;
+    if (province && (unit === null || unit.level !== 'province')) {
+      errs.push(m('province_unknown'));
+      unit = null;
+    }
+    const commune = ward ? tableItem(tables, ADMIN_UNITS, ward) : null;
+    if (ward && (commune === null || commune.level !== 'commune')) errs.push(m('ward_unknown'));
+    else if (commune !== null && unit !== null && commune.parent !== province) errs.push(m('ward_province'));
+  }
+  if (complete && !ADDRESS_KEYS.every((k) => filled(value[k]))) errs.push(m('address_incomplete'));
+  return errs;
+}
+
+// Messages for one present value of one (non-group) field; `values` and `scope` (a group entry)
+// hold the others, for a select whose units depend on another's.
+function checkValue(field, value, lang, today, values, scope, complete, tables) {
   const type = field.type;
   const errs = [];
   const m = (k, p) => message(k, p, lang);
@@ -201,6 +252,9 @@ function checkValue(field, value, lang, today) {
     if (field.pattern && !patternRe(field.pattern).test(value)) errs.push(m('pattern'));
     if ((type === 'select' || type === 'radio') && field.options && field.options.length) {
       if (!field.options.some((o) => o.value === value)) errs.push(m('option'));
+    } else if ((type === 'select' || type === 'radio') && field.options_from) {
+      const parent = has(field, 'parent_field') ? valueOf(field.parent_field, values, scope) : null;
+      errs.push(...codeErrors(field, value, lang, parent, tables));
     }
   } else if (type === 'number') {
     if (typeof value !== 'number' || !Number.isFinite(value)) return [m('type_number')];
@@ -226,12 +280,14 @@ function checkValue(field, value, lang, today) {
     if (Object.values(value).some((v) => len(v) > maxLength(field))) {
       errs.push(m('max_length', { max_length: maxLength(field) }));
     }
+    if (field.options_from === ADMIN_UNITS) errs.push(...addressCodeErrors(value, lang, complete, tables));
   }
   return errs;
 }
 
 // Per-field messages for a set of values; complete=false skips required checks (drafts).
-export function validate(form, values, lang, { complete = true, today = todayDays() } = {}) {
+// `tables`: the code tables the phone holds, {name: document} (code_tables.js).
+export function validate(form, values, lang, { complete = true, today = todayDays(), tables = null } = {}) {
   if (!isObj(values)) return { fields: [message('type_object', null, lang)] };
   const errors = {};
   const fields = fieldMap(form);
@@ -247,10 +303,10 @@ export function validate(form, values, lang, { complete = true, today = todayDay
       continue;
     }
     if (field.type === 'group') {
-      Object.assign(errors, validateGroup(field, value, values, lang, complete, today));
+      Object.assign(errors, validateGroup(field, value, values, lang, complete, today, tables));
       continue;
     }
-    const errs = checkValue(field, value, lang, today);
+    const errs = checkValue(field, value, lang, today, values, null, complete, tables);
     if (errs.length) errors[name] = errs;
   }
   if (complete) {
@@ -287,7 +343,7 @@ export function ruleErrors(form, values, lang, today, fields = fieldMap(form)) {
   return errors;
 }
 
-function validateGroup(field, items, values, lang, complete, today) {
+function validateGroup(field, items, values, lang, complete, today, tables) {
   const name = field.name;
   if (!Array.isArray(items) || items.some((i) => !isObj(i))) return { [name]: [message('type_list', null, lang)] };
   const errors = {};
@@ -310,7 +366,7 @@ function validateGroup(field, items, values, lang, complete, today) {
         else if (complete && sub.required) errors[`${name}.${i}.${subName}`] = [message('required', null, lang)];
         continue;
       }
-      const errs = checkValue(sub, value, lang, today);
+      const errs = checkValue(sub, value, lang, today, values, item, complete, tables);
       if (errs.length) errors[`${name}.${i}.${subName}`] = errs;
     }
   });

@@ -15,7 +15,8 @@ from app.services.form_dates import display_date, is_date_spec, resolve_date
 from tests.form_constructs import FORM, procedure
 
 TODAY = date(2026, 11, 29)
-GOOD = {"child_birth_date": "2024-05-01", "married": "no", "purpose": "marriage"}
+GOOD = {"child_birth_date": "2024-05-01", "married": "no", "purpose": "marriage", "ethnicity": "01",
+        "residence": {"line": "1 Hàng Bạc", "ward": "00070", "province": "01"}}
 
 
 @pytest.mark.parametrize(("spec", "today", "expected"), [

@@ -10,7 +10,7 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from app.services import forms
+from app.services import code_tables, forms
 from tests import form_constructs
 from tests.factories import sample_values
 
@@ -70,6 +70,19 @@ def _construct_cases() -> list[dict[str, Any]]:
         for purpose in ("marriage", "other", None, ""):
             cases.append({**good, "married": married, "purpose": purpose, "appointment": "2026-12-01"})
     cases.append({"cohabitation_note": "leftover", "married": "no"})
+    # Codes: of the tables or not, of the wrong level, a commune outside the province chosen.
+    codes = ["01", "79", "00070", "26743", "04", "VN", "FR", "99", "Hà Nội", "", "01 ", 1, None]
+    for code in codes:
+        cases += [{**good, "ethnicity": code}, {**good, "nationality": code},
+                  {**good, "birth_province": code}, {**good, "registration_province": code},
+                  {**good, "registration_province": "79", "registration_commune": code},
+                  {**good, "registration_commune": code},
+                  {**good, "moves": [{"province": code, "commune": "00070"}, {"commune": code}]}]
+        for other in ("01", "79", "00070", "26743", "x", ""):
+            for line in ("", "5 Lê Lợi"):
+                cases.append({**good, "residence": {"line": line, "ward": code, "province": other}
+                              if isinstance(code, str) else {"ward": other}})
+    cases.append({**good, "residence": {"province": "01"}, "moves": [{"address": {"ward": "00070"}}]})
     return cases
 
 
@@ -104,17 +117,18 @@ def test_phone_and_server_give_the_same_errors(page: Any, live_server: Any, app:
                 for complete in (True, False):
                     batch.append({"id": f"{code}/{version}#{i}/{lang}/{complete}", "form": form,
                                   "values": values, "lang": lang, "complete": complete})
-    phone = page.evaluate("""async ({batch, today}) => {
+    tables = {name: code_tables.table(name) for name in code_tables.names()}
+    phone = page.evaluate("""async ({batch, today, tables}) => {
         const rules = await import('/app/rules.js');
         const i18n = await import('/app/i18n.js');
         i18n.setMessages(await (await fetch('/i18n/messages.json')).json());
         const day = rules.parseDate(today);
         const out = {};
         for (const c of batch) {
-          out[c.id] = rules.validate(c.form, c.values, c.lang, {complete: c.complete, today: day});
+          out[c.id] = rules.validate(c.form, c.values, c.lang, {complete: c.complete, today: day, tables});
         }
         return out;
-    }""", {"batch": batch, "today": TODAY.isoformat()})
+    }""", {"batch": batch, "today": TODAY.isoformat(), "tables": tables})
     mismatches = []
     for c in batch:
         server = forms.validate(c["form"], c["values"], c["lang"], complete=c["complete"], today=TODAY)
@@ -124,4 +138,7 @@ def test_phone_and_server_give_the_same_errors(page: Any, live_server: Any, app:
     assert any(phone.values()), "some cases must be invalid"
     assert sum(1 for v in phone.values() if not v) > 10, "some cases must be valid"
     assert any("rules" in c["form"] and any(len(m) > 1 for m in phone[c["id"]].values()) for c in batch)
+    seen = {m for c in batch for msgs in phone[c["id"]].values() for m in msgs}
+    for key in ("ward_province", "ward_unknown", "province_unknown", "address_incomplete", "option"):
+        assert forms.message(key, "en") in seen, key
     _required_documents_match(page, constructs, _construct_cases())
