@@ -156,7 +156,7 @@ def _onto_form(session: Session, dossier: Dossier, changes: dict[str, Any], lang
     """The phone edited on an older form version than the draft's: keep what maps over."""
     form = dossiers.form_version(session, dossier.procedure_code, dossier.form_version).form
     present = {k: v for k, v in changes.items() if v is not None}
-    kept, dropped = map_values(form, present, lang, today)
+    kept, dropped = map_values(form, present, lang, today, context=dossier.fields or {})
     kept.update({k: None for k, v in changes.items() if v is None})
     return kept, dropped
 

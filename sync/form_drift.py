@@ -14,19 +14,26 @@ from sync.conflicts import record_refused_values, result_conflict
 from sync.mutations import CONFLICT, Context, Outcome
 
 
-def map_values(form: dict[str, Any], values: dict[str, Any], lang: str, today: date
-               ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split values into those that fit `form` (same name, valid there) and those that do not."""
-    known = forms.field_map(form)
-    kept: dict[str, Any] = {}
-    dropped: dict[str, Any] = {}
-    for name, value in values.items():
-        if name in known and not forms.validate(form, {name: value}, lang, complete=False,
-                                                today=today):
-            kept[name] = value
-        else:
-            dropped[name] = value
-    return kept, dropped
+def map_values(form: dict[str, Any], values: dict[str, Any], lang: str, today: date,
+               context: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split values into those that fit `form` and those that do not. A value fits when its
+    field is there and would take it if shown, judged beside the draft's other values
+    (`context`): a free-text address does not fit a coded one even while it is hidden."""
+    shown = _all_shown(form)
+    known = forms.field_map(shown)
+    errors = forms.validate(shown, {**(context or {}), **values}, lang, complete=False,
+                            today=today, only=list(values), fields=known)
+    refused = {key.split(".")[0] for key in errors}
+    kept = {k: v for k, v in values.items() if k in known and k not in refused}
+    return kept, {k: v for k, v in values.items() if k not in kept}
+
+
+def _all_shown(form: dict[str, Any]) -> dict[str, Any]:
+    """The form with no top-level field hidden, to judge a value whatever the others say."""
+    return {**form, "sections": [
+        {**section, "fields": [{k: v for k, v in f.items() if k != "visible_if"}
+                               for f in section.get("fields", [])]}
+        for section in form.get("sections", [])]}
 
 
 def _new_required(old: dict[str, Any], new: dict[str, Any], values: dict[str, Any], lang: str,
