@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.errors import DomainError, NotFound, TransitionNotAllowed, ValidationFailed
 from app.models.notifications import Notification
 from app.models.sync import ConflictRecord
-from app.services import change_feed, clock, device_signatures, dossiers, lifecycle
+from app.services import change_feed, clock, device_signatures, dossiers, lifecycle, satisfaction
 from app.services.ids import require_uuid
 from app.services.representations import dossier_dict, notification_dict
 from sync.conflicts import record_refused_values, result_conflict
@@ -95,8 +95,13 @@ def supplement(ctx: Context, args: dict[str, Any]) -> Outcome:
 def rate(ctx: Context, args: dict[str, Any]) -> Outcome:
     comment = _note(args, "comment")
     rating = args.get("rating")
-    return _citizen_transition(ctx, "dossier.rate", args, "rate",
-                               {"rating": rating, "comment": comment}, rating=rating, note=comment)
+    criteria, reasons = satisfaction.details(args.get("criteria"), args.get("reasons"))
+    outcome = _citizen_transition(ctx, "dossier.rate", args, "rate",
+                                  {"rating": rating, "comment": comment}, rating=rating,
+                                  note=comment)
+    if outcome.status == APPLIED:
+        satisfaction.record(ctx.session, own_dossier(ctx, args), criteria, reasons, clock.now())
+    return outcome
 
 
 @mutation("dossier.delete_draft")

@@ -8,10 +8,11 @@ from flask import Response, current_app
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from api.quality.schemas import JSON_OK, IndexQuery, PeriodQuery
+from api.quality.schemas import JSON_OK, AnswerIn, IndexQuery, PeriodQuery, RatingsQuery
 from api.security import BEARER, official_required
+from api.transactions import commits
 from app.extensions import db
-from app.services import clock, quality_index
+from app.services import clock, quality_index, satisfaction
 
 blp = Blueprint("quality", __name__, url_prefix="/api/v1/quality",
                 description="Service quality: the Decision 766 index")
@@ -60,3 +61,25 @@ def agencies(query: dict[str, Any]) -> Response:
     quality_index.require_leader(current_user)
     start, end = quality_index.check_period(query["since"], query["until"], clock.today())
     return _private(current_app.json.response(quality_index.all_agencies(db.session, start, end)))
+
+
+@blp.get("/ratings")
+@blp.arguments(RatingsQuery, location="query")
+@blp.doc(security=BEARER, responses=JSON_OK)
+@official_required
+def ratings(query: dict[str, Any]) -> Response:
+    """My agency's ratings, newest first, with their criteria, reasons, comment and answer."""
+    found = satisfaction.list_for_agency(db.session, current_user, query, page=query["page"],
+                                         per_page=query["per_page"])
+    return _private(current_app.json.response(found))
+
+
+@blp.post("/ratings/<dossier_id>/answer")
+@blp.arguments(AnswerIn)
+@blp.doc(security=BEARER, responses=JSON_OK)
+@official_required
+@commits
+def answer(body: dict[str, Any], dossier_id: str) -> Response:
+    """Answer a citizen's rating (once); the citizen is told in the inbox."""
+    return _private(current_app.json.response(
+        satisfaction.answer(db.session, current_user, dossier_id, body["answer"])))

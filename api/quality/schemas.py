@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from api.dossiers.schemas import PageQuery
+
 
 class PeriodQuery(Schema):
     since = fields.Date(load_default=None, data_key="from",
@@ -16,3 +18,13 @@ class IndexQuery(PeriodQuery):
 
 # These views answer with a Response of their own; this is what the OpenAPI document says.
 JSON_OK = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+class RatingsQuery(PeriodQuery, PageQuery):
+    level = fields.Integer(load_default=None, validate=validate.Range(min=1, max=5))
+    answered = fields.Boolean(load_default=None)
+    commented = fields.Boolean(load_default=None)
+
+
+class AnswerIn(Schema):
+    answer = fields.String(required=True, validate=validate.Length(min=1, max=2000))

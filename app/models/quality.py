@@ -1,4 +1,5 @@
-"""Service quality: one row of facts per filed dossier, projected from its event log.
+"""Service quality: one row of facts per filed dossier, projected from its event log, and
+the citizens' ratings.
 
 The index (app/services/quality_index.py) aggregates these rows. Each row is recomputed
 from the dossier and its events whenever an event is appended (app/services/quality_facts.py),
@@ -9,12 +10,13 @@ that could drift from the history.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, SmallInteger, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, SmallInteger, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import Base, JsonType, UtcDateTime
 
 
 class QualityFact(Base):
@@ -49,3 +51,25 @@ class QualityFact(Base):
     reused: Mapped[bool] = mapped_column(Boolean, default=False)  # warehouse data or records used
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rated_on: Mapped[date | None]
+
+
+class Rating(Base):
+    """A citizen's rating of one returned dossier (once), with the provinces' criteria, the
+    reasons ticked, a comment, and the agency's answer."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (Index("ix_ratings_agency_rated", "agency_code", "rated_at"),)
+
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    agency_code: Mapped[str] = mapped_column(String(32))
+    procedure_code: Mapped[str] = mapped_column(String(64))
+    level: Mapped[int] = mapped_column(SmallInteger)  # 1 very unsatisfied … 5 very satisfied
+    criteria: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)  # {criterion: 1..5}
+    reasons: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -71,9 +71,10 @@ def render(kind: str, params: dict[str, Any]) -> dict[str, dict[str, str]]:
 listeners: list[Callable[[Session, Notification], None]] = []
 
 
-def notify_status(session: Session, dossier: Dossier, owner: User, kind: str | None = None
-                  ) -> Notification | None:
-    """Create the inbox row for a status change (or `kind` of event) that matters, if any."""
+def notify_status(session: Session, dossier: Dossier, owner: User, kind: str | None = None,
+                  params: dict[str, Any] | None = None) -> Notification | None:
+    """Create the inbox row for a status change (or `kind` of event) that matters, if any;
+    `params` fill a kind's own placeholders (e.g. the agency's answer to a rating)."""
     kind = kind or dossier.status
     spec = TEXTS.get(kind)
     if spec is None:
@@ -84,6 +85,7 @@ def notify_status(session: Session, dossier: Dossier, owner: User, kind: str | N
         "name": dossier.procedure.name,
         "receipt": dossier.receipt_code or "",
         "date": dossier.appointment_date.strftime("%d/%m/%Y") if dossier.appointment_date else "",
+        **(params or {}),
     }
     texts = render(kind, params)
     # The push payload shows on a lock screen: the procedure's name only, no receipt code or date.

@@ -279,6 +279,13 @@ VI: dict[str, str] = {
         "Kỳ đánh giá phải kết thúc sau ngày bắt đầu và không dài quá mười năm.",
     "No such agency.": "Không có cơ quan này.",
     "This agency offers no such procedure.": "Cơ quan không cung cấp thủ tục này.",
+    "The rating's criteria or reasons are not valid.":
+        "Tiêu chí hoặc lý do của đánh giá không hợp lệ.",
+    "An object of {}, each 1 to 5.": "Một đối tượng gồm {}, mỗi mục từ 1 đến 5.",
+    "A list of: {}.": "Danh sách gồm: {}.",
+    "No such rating in your agency.": "Không có đánh giá này ở cơ quan của bạn.",
+    "This rating was already answered.": "Đánh giá này đã được trả lời.",
+    "An answer needs some text.": "Câu trả lời cần có nội dung.",
     # Framework texts (werkzeug, webargs, marshmallow, the edge handlers)
     "The server could not complete the request.": "Máy chủ chưa xử lý được yêu cầu.",
     "The service is briefly unavailable; try again.": "Dịch vụ tạm gián đoạn; vui lòng thử lại.",

@@ -21,7 +21,7 @@ from app.errors import Forbidden, NotFound, ValidationFailed
 from app.models.accounts import Agency, User
 from app.models.catalog import Procedure
 from app.models.quality import QualityFact
-from app.services import lifecycle
+from app.services import lifecycle, satisfaction
 from app.services import quality_facts as _facts  # noqa: F401  (keeps the facts with the log)
 
 SOURCE = ("Quyết định 766/QĐ-TTg (23/6/2022): Bộ chỉ số chỉ đạo, điều hành và đánh giá chất "
@@ -282,6 +282,7 @@ def agency_report(session: Session, agency_code: str, start: date, end: date,
     whole = counts(session, start, end, agency=agency_code, procedure=procedure)
     found = next(iter(whole.values()), {})
     report = _scope(agency, procedure, start, end) | score(found, 1 if procedure else len(menu))
+    report["ratings"] |= satisfaction.criteria_summary(session, agency_code, start, end, procedure)
     if procedure is None:
         per = counts(session, start, end, agency=agency_code, by_procedure=True)
         report["procedures"] = [

@@ -145,8 +145,9 @@ def test_november_index(db, history):
     satisfied = _indicator(report, "handling_satisfaction")  # on time, less B (rated 1)
     assert (satisfied["numerator"], satisfied["denominator"], satisfied["rate"]) == (5, 10, 0.5)
     assert satisfied["points"] is None and satisfied["max_points"] is None
-    assert report["ratings"] == {"count": 2, "average": 3.0, "unsatisfied": 1,
-                                 "levels": {"1": 1, "2": 0, "3": 0, "4": 0, "5": 1}}
+    ratings = {k: report["ratings"][k] for k in ("count", "average", "unsatisfied", "levels")}
+    assert ratings == {"count": 2, "average": 3.0, "unsatisfied": 1,
+                       "levels": {"1": 1, "2": 0, "3": 0, "4": 0, "5": 1}}
     assert report["points"] == 28.4 and report["measured_max"] == 42
     publicity = next(g for g in report["groups"] if g["code"] == "publicity")
     assert publicity["points"] is None

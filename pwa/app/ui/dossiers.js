@@ -12,6 +12,7 @@ import { docStates, documentsSection, forgetDone, settled } from './documents.js
 import { queuedText, title, toast } from './shell.js';
 import { issuedSection } from './results.js';
 import { feeBox } from './payment.js';
+import { rateBox, wantsRating } from './rating.js';
 
 export function statusText(status) { return t(`status.${status}`); }
 
@@ -101,7 +102,7 @@ export async function renderDossier(main, { id }) {
   }
   // Thumbnails of sent files stay while the dossier is open; a finished one keeps none.
   if (d && ['refused', 'withdrawn', 'stopped', 'result_ready', 'returned'].includes(d.status)) forgetDone(id);
-  if (d && (d.allowed_actions || []).includes('rate') && d.rating == null) parts.push(rateBox(d));
+  if (wantsRating(d, queued)) parts.push(rateBox(d));
   if (d && d.rating) parts.push(h('p', t('dossier.rated', { n: d.rating })));
   parts.push(h('h2', t('dossier.timeline')), d ? timeline(d.history) : h('p.muted', t('dossier.not_synced')));
   if (d && (d.allowed_actions || []).includes('withdraw') && !queued.some((m) => m.name === 'dossier.withdraw')) {
@@ -166,23 +167,6 @@ async function supplementBox(d) {
     window.dispatchEvent(new CustomEvent('hoso:rerender'));
   } }, t('supplement.send')));
   return box;
-}
-
-function rateBox(d) {
-  const form = h('form.rate', { novalidate: true },
-    h('fieldset', h('legend', t('rate.title')),
-      [1, 2, 3, 4, 5].map((n) => h('label.choice', h('input', { type: 'radio', name: 'rating', value: String(n) }), ` ${n} – ${t(`rate.${n}`)}`))),
-    h('div.field', h('label', { for: 'rate-comment' }, t('rate.comment')), h('textarea', { id: 'rate-comment', rows: 2 })),
-    h('button.primary', { type: 'submit' }, t('rate.send')));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const picked = form.querySelector('input[name=rating]:checked');
-    if (!picked) return;
-    await enqueue('dossier.rate', { dossier_id: d.id, rating: Number(picked.value), comment: form.querySelector('#rate-comment').value });
-    toast(queuedText());
-    form.remove();
-  });
-  return form;
 }
 
 // A notification's title and body in the reader's language (the server sends both).
