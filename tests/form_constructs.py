@@ -3,7 +3,10 @@ not depend on the demo catalog's procedures, which change with the law."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from app.services.catalog import DEMO_DIR
 
 
 def _l(vi: str, en: str) -> dict[str, str]:
@@ -88,9 +91,11 @@ FORM: dict[str, Any] = {
 
 
 def procedure(code: str = "schema-constructs") -> dict[str, Any]:
-    """FORM as a procedure file, for tests that load it into the catalog."""
-    return {"code": code, "agency": {"code": "UBX-PHUCXA", "name": _l("UBND phường Phúc Xá",
-            "Phuc Xa Ward People's Committee"), "level": "commune"},
-            "name": _l("Thủ tục thử", "Test procedure"), "processing_days": 1,
+    """FORM as a procedure file, for tests that load it into the catalog; it goes to the
+    agency that handles birth registration (its routing keys are borrowed from that file)."""
+    birth = json.loads((DEMO_DIR / "catalog" / "birth-registration.json").read_text())
+    return {"code": code, **{k: birth[k] for k in ("agency", "competent") if k in birth},
+            "name": _l("Biểu mẫu thử mọi cấu trúc", "A form with every construct"),
+            "summary": _l("Chỉ dùng trong kiểm thử.", "For tests only."), "processing_days": 1,
             "versions": [{"version": 1, "published_at": "2026-01-01", "accepted_until": None,
                           "form": FORM}]}

@@ -2,7 +2,8 @@
 // server's rules (rules.js mirrors app/services/forms.py), showing the server's messages.
 import { h, clear } from './dom.js';
 import { loadMessages, loc, t } from './i18n.js';
-import { evaluate, iterFields, ruleErrors, todayDays, validate } from './rules.js';
+import { fold } from './catalog.js';
+import { evaluate, fieldMap, iterFields, ruleErrors, todayDays, validate } from './rules.js';
 
 export * from './rules.js';
 
@@ -26,6 +27,73 @@ export function dateForDisplay(iso) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso || ''));
   return m ? `${m[3]}/${m[2]}/${m[1]}` : (iso ?? '');
 }
+// A field's choices: its own options, or the items of its code table (`tables`: {name:
+// document}) of its `level`, or the communes of the province chosen in its parent_field. A
+// value the list does not hold stays listed (a table not fetched yet must not erase it).
+export function choices(field, tables, parent = null, value = null) {
+  let list = field.options || [];
+  if (field.options_from) {
+    const doc = tables && tables[field.options_from];
+    list = (doc ? doc.items : []).filter((i) => (!field.level || i.level === field.level)
+      && (!field.parent_field || (parent && i.parent === parent)))
+      .map((i) => ({ value: i.code, label: i.name }));
+  }
+  if (typeof value === 'string' && value && !list.some((o) => o.value === value)) list = [...list, { value, label: value }];
+  return list;
+}
+const LONG_LIST = 20; // longer lists get a search box above the select
+
+function optionsOf(field, list, value) {
+  return [h('option', { value: '' }, field.parent_field && !list.length ? t('form.choose_province_first') : t('form.choose')),
+    ...list.map((o) => h('option', { value: o.value, selected: o.value === value }, loc(o.label)))];
+}
+
+// A native select (usable with a phone's own picker) and, for a long list, a search box that
+// narrows it, ignoring diacritics ("mong" finds "Mông"); the chosen item always stays listed.
+function selectControl(field, common, list, value, readonly) {
+  const select = h('select', common, optionsOf(field, list, value));
+  if (list.length <= LONG_LIST || readonly) return select;
+  const search = h('input.list-search', { type: 'search', id: `${common.id}-search`, 'aria-controls': common.id,
+    placeholder: t('form.search_list'), 'aria-label': t('form.search_list'), autocomplete: 'off' });
+  const narrow = (e) => {
+    e.stopPropagation(); // typing a search is not an edit of the form
+    const words = fold(search.value).split(/\s+/).filter(Boolean);
+    const shown = list.filter((o) => o.value === select.value || words.every((w) => fold(`${loc(o.label)} ${o.value}`).includes(w)));
+    const keep = select.value;
+    select.replaceChildren(...optionsOf(field, shown, keep));
+    select.value = keep;
+  };
+  search.addEventListener('input', narrow);
+  search.addEventListener('change', (e) => e.stopPropagation());
+  return h('div.long-list', search, select);
+}
+
+// A coded address: the province, then a select of its communes, then the line.
+function codedAddress(field, id, v, readonly, describedBy, tables) {
+  const units = { options_from: 'admin_units' };
+  const province = h('select', { id: `${id}-province`, 'data-part': 'province', disabled: readonly, 'aria-describedby': describedBy },
+    optionsOf(field, choices({ ...units, level: 'province' }, tables, null, v.province), v.province));
+  const communeField = { ...units, parent_field: 'province' };
+  const ward = h('select', { id: `${id}-ward`, 'data-part': 'ward', disabled: readonly, 'aria-describedby': describedBy },
+    optionsOf(communeField, choices(communeField, tables, v.province, v.ward), v.ward));
+  let builtFor = v.province || '';
+  // Runs before the field's own listeners (it is on the control itself): the commune list and
+  // value follow the province before the value is read.
+  const follow = () => {
+    if (province.value === builtFor) return;
+    builtFor = province.value;
+    ward.replaceChildren(...optionsOf(communeField, choices(communeField, tables, builtFor), ''));
+    ward.value = '';
+  };
+  province.addEventListener('input', follow);
+  province.addEventListener('change', follow);
+  const line = h('input', { type: 'text', id: `${id}-line`, 'data-part': 'line', value: v.line ?? '', disabled: readonly,
+    autocomplete: 'street-address', 'aria-describedby': describedBy });
+  const part = (name, control) => h('div.sub', h('label', { for: `${id}-${name}` }, t(`address.${name}`)), control);
+  return h('div.address.coded', { role: 'group', 'aria-labelledby': `l-${id}` },
+    part('province', province), part('ward', ward), part('line', line));
+}
+
 const idOf = (key) => `f-${key.replace(/\./g, '-')}`;
 const errIdOf = (key) => `e-${key.replace(/\./g, '-')}`;
 
@@ -51,7 +119,8 @@ function readControl(field, box) {
   }
 }
 
-function control(field, key, value, readonly) {
+// `ctx`: {tables, parent} — the code tables, and the value of the field's parent_field.
+function control(field, key, value, readonly, ctx = {}) {
   const id = idOf(key);
   const common = { id, 'aria-describedby': `${errIdOf(key)} ${field.help ? `h-${id}` : ''}`.trim(),
     disabled: readonly, 'aria-required': field.required ? 'true' : null };
@@ -60,21 +129,21 @@ function control(field, key, value, readonly) {
     case 'textarea':
       return h('textarea', { ...common, rows: 3, maxlength: field.max_length, value: value ?? '' });
     case 'select':
-      return h('select', common, h('option', { value: '' }, t('form.choose')),
-        (field.options || []).map((o) => h('option', { value: o.value, selected: o.value === value }, opt(o))));
+      return selectControl(field, common, choices(field, ctx.tables, ctx.parent, value), value, readonly);
     case 'radio': case 'checkbox': {
       if (field.type === 'checkbox' && !(field.options && field.options.length)) {
         return h('input', { ...common, type: 'checkbox', checked: value === true });
       }
       const type = field.type;
       return h('div.choices', { role: 'group', 'aria-labelledby': `l-${id}` },
-        (field.options || []).map((o, i) => h('label.choice', { for: `${id}-${i}` },
+        choices(field, ctx.tables, ctx.parent, type === 'radio' ? value : null).map((o, i) => h('label.choice', { for: `${id}-${i}` },
           h('input', { type, id: `${id}-${i}`, name: id, value: o.value, disabled: readonly,
             checked: type === 'radio' ? value === o.value : Array.isArray(value) && value.includes(o.value),
             'aria-describedby': common['aria-describedby'] }), ' ', opt(o))));
     }
     case 'address': {
       const v = value || {};
+      if (field.options_from === 'admin_units') return codedAddress(field, id, v, readonly, common['aria-describedby'], ctx.tables);
       return h('div.address', { role: 'group', 'aria-labelledby': `l-${id}` },
         ['line', 'ward', 'province'].map((part) => h('div.sub', h('label', { for: `${id}-${part}` }, t(`address.${part}`)),
           h('input', { type: 'text', id: `${id}-${part}`, 'data-part': part, value: v[part] ?? '', disabled: readonly,
@@ -96,7 +165,7 @@ function control(field, key, value, readonly) {
   }
 }
 
-function fieldBox(field, key, value, readonly, onInput) {
+function fieldBox(field, key, value, readonly, onInput, ctx = {}) {
   const id = idOf(key);
   const grouped = ['radio', 'address'].includes(field.type) || (field.type === 'checkbox' && field.options && field.options.length);
   const label = h(grouped ? 'span.label' : 'label', { id: `l-${id}`, for: grouped ? null : id },
@@ -104,7 +173,7 @@ function fieldBox(field, key, value, readonly, onInput) {
   const box = h('div.field', { 'data-key': key, 'data-type': field.type },
     field.type === 'checkbox' && !(field.options && field.options.length)
       ? h('div.check', control(field, key, value, readonly), label)
-      : [label, field.help ? h('p.help', { id: `h-${id}` }, loc(field.help)) : null, control(field, key, value, readonly)],
+      : [label, field.help ? h('p.help', { id: `h-${id}` }, loc(field.help)) : null, control(field, key, value, readonly, ctx)],
     field.type === 'checkbox' && !(field.options && field.options.length) && field.help ? h('p.help', { id: `h-${id}` }, loc(field.help)) : null,
     h('p.error', { id: errIdOf(key), role: 'alert' }));
   if (!readonly) {
@@ -122,19 +191,39 @@ function fieldBox(field, key, value, readonly, onInput) {
 
 // Renders `form` with `values` into `root`. onChange(values) is called on each edit.
 // `only`: names of the top-level fields to show (a supplement answers named fields only).
-export function renderForm(root, form, initial, { onChange = () => {}, readonly = false, only = null } = {}) {
+// `tables`: the code tables the form's options come from ({name: document}, code_tables.js).
+export function renderForm(root, form, initial, { onChange = () => {}, readonly = false, only = null, tables = {} } = {}) {
   let values = structuredClone(initial || {});
   let errors = {};
   let touched = new Set();
   let showAll = false;
   let notes = {}; // key -> a note under the field (where a prefilled value came from)
   const today = todayDays();
+  const ctxOf = (field, scope) => ({ tables, parent: field.parent_field ? scope[field.parent_field] : null });
+
+  // A select of the communes of another select's province follows it: its list is redrawn,
+  // and a commune of another province is cleared.
+  const followParent = (key) => {
+    const parts = key.split('.');
+    const inGroup = parts.length === 3;
+    const scope = inGroup ? values[parts[0]][+parts[1]] : values;
+    const name = parts[parts.length - 1];
+    const siblings = inGroup ? fieldMap(form).get(parts[0]).fields || [] : [...iterFields(form)];
+    for (const child of siblings.filter((f) => f.parent_field === name)) {
+      const childKey = inGroup ? `${parts[0]}.${parts[1]}.${child.name}` : child.name;
+      if (scope[child.name] && !choices(child, tables, scope[name]).some((o) => o.value === scope[child.name])) scope[child.name] = null;
+      const box = root.querySelector(`[data-key="${childKey}"]`);
+      if (box) box.replaceWith(fieldBox(child, childKey, scope[child.name], readonly, setValue, ctxOf(child, scope)));
+    }
+  };
 
   const setValue = (key, value, blur = false) => {
     const parts = key.split('.');
-    if (parts.length === 3) values[parts[0]][+parts[1]][parts[2]] = value;
-    else values[key] = value;
+    const scope = parts.length === 3 ? values[parts[0]][+parts[1]] : values;
+    const changed = JSON.stringify(scope[parts[parts.length - 1]] ?? null) !== JSON.stringify(value ?? null);
+    scope[parts[parts.length - 1]] = value;
     if (blur) touched.add(key);
+    if (changed) followParent(key);
     refresh();
     onChange(values, key);
   };
@@ -148,7 +237,7 @@ export function renderForm(root, form, initial, { onChange = () => {}, readonly 
       items.forEach((item, i) => {
         list.append(h('fieldset.item', { 'data-index': i },
           h('legend', `${loc(field.label)} ${i + 1}`),
-          (field.fields || []).map((sub) => fieldBox(sub, `${field.name}.${i}.${sub.name}`, item[sub.name], readonly, setValue)),
+          (field.fields || []).map((sub) => fieldBox(sub, `${field.name}.${i}.${sub.name}`, item[sub.name], readonly, setValue, ctxOf(sub, item))),
           readonly ? null : h('button.link', { type: 'button', onclick: () => {
             values[field.name].splice(i, 1);
             draw(); refresh(); onChange(values, field.name);
@@ -176,7 +265,7 @@ export function renderForm(root, form, initial, { onChange = () => {}, readonly 
       const fields = (section.fields || []).filter((f) => !only || only.includes(f.name));
       if (!fields.length) continue;
       root.append(h('fieldset.section', h('legend', loc(section.title)),
-        fields.map((f) => (f.type === 'group' ? renderGroup(f) : fieldBox(f, f.name, values[f.name], readonly, setValue)))));
+        fields.map((f) => (f.type === 'group' ? renderGroup(f) : fieldBox(f, f.name, values[f.name], readonly, setValue, ctxOf(f, values))))));
     }
     annotate();
   };
@@ -210,7 +299,7 @@ export function renderForm(root, form, initial, { onChange = () => {}, readonly 
         });
       }
     }
-    errors = validate(form, values, undefined, { complete: showAll, today });
+    errors = validate(form, values, undefined, { complete: showAll, today, tables });
     // A cross-field rule refuses the dossier, not the draft: still, say so on a field the
     // person has already filled, not only after "Submit".
     if (!showAll) {

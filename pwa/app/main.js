@@ -1,6 +1,7 @@
 // Boot: language, session, the person's store, the router, the service worker, sync.
 import * as api from './api.js';
 import { getCatalog, prefetchAll } from './catalog.js';
+import { syncCodeTables } from './code_tables.js';
 import { device, userStore, hasStore, store } from './db.js';
 import { h, clear } from './dom.js';
 import { initialLang, setLang, t } from './i18n.js';
@@ -164,7 +165,8 @@ async function setupWorker() {
 async function offlineReady() {
   try {
     await getCatalog();
-    const ok = await prefetchAll();
+    // The code tables the forms' selects list are kept with the catalog (refreshed by ETag).
+    const ok = (await prefetchAll()) && (await syncCodeTables().catch(() => false));
     if (ok) {
       document.documentElement.dataset.offlineReady = '1';
       document.getElementById('offline-ready').textContent = t('app.offline_ready');
@@ -215,6 +217,7 @@ async function boot() {
   api.onSession((s) => { if (s && !s.access_token && !s.refresh_token) toast(t('auth.expired'), 'warn'); });
   await route();
   setupWorker().then(offlineReady).catch(() => {});
+  window.addEventListener('online', () => syncCodeTables().catch(() => {})); // a table updated meanwhile
   if (user && user.kind !== 'official') sync.start();
   window.__hoso = { sync, api, store: () => store() };
 }

@@ -2,6 +2,7 @@
 // receipt code, appointment date, the status timeline, and the citizen's next steps.
 import * as api from '../api.js';
 import { getForm } from '../catalog.js';
+import { tablesFor } from '../code_tables.js';
 import { h } from '../dom.js';
 import { currentLang, loc, t, fmtDate, fmtMoney } from '../i18n.js';
 import { renderForm } from '../forms.js';
@@ -133,7 +134,7 @@ async function supplementBox(d) {
   const fields = req.fields || [];
   // What the person typed survives a redraw of the screen (a sync or an upload finishing).
   const typed = answers.get(d.id) || {};
-  const ctl = renderForm(body, form, { ...d.fields, ...typed }, { only: fields,
+  const ctl = renderForm(body, form, { ...d.fields, ...typed }, { only: fields, tables: await tablesFor(form),
     onChange: (v) => answers.set(d.id, Object.fromEntries(fields.map((f) => [f, v[f]]))) });
   if ((req.documents || []).length) {
     const labels = new Map((form.documents || []).map((x) => [x.code, loc(x.label)]));

@@ -2,6 +2,7 @@
 // queued for the server; submitting queues `dossier.submit` (it goes when there is a network).
 import { get } from '../api.js';
 import { getForm, getProcedure } from '../catalog.js';
+import { tablesFor } from '../code_tables.js';
 import { h } from '../dom.js';
 import { loc, t } from '../i18n.js';
 import { feeLine, feeWord } from '../fees.js';
@@ -49,6 +50,7 @@ export async function renderEditor(main, { id }) {
   if (!draft) { location.hash = `#/d/${id}`; return null; }
   const [proc, fv] = await Promise.all([getProcedure(draft.procedure_code), getForm(draft.procedure_code, draft.form_version)]);
   const form = fv.form;
+  const tables = await tablesFor(form);
   let timer = null;
   let values = draft.fields || {};
   const saved = h('p.saved', { role: 'status' }, draft.updated_at ? t('editor.saved_on_phone') : '');
@@ -64,7 +66,7 @@ export async function renderEditor(main, { id }) {
     if (!timer) { await saving; return; }
     clearTimeout(timer);
     timer = null;
-    const bad = validate(form, values, undefined, { complete: false });
+    const bad = validate(form, values, undefined, { complete: false, tables });
     saving = saveDraft({ ...draft, fields: values }, new Set(Object.keys(bad).map((k) => k.split('.')[0])));
     try { await saving; } finally { saving = null; }
     setDirty(0);
@@ -93,6 +95,7 @@ export async function renderEditor(main, { id }) {
     .map(([name, p]) => [name, [t('prefill.from', { source: '' }),
       p.source.kind === 'record' ? h('a', { href: '#/warehouse' }, loc(p.source.label)) : loc(p.source.label)]])));
   const ctl = renderForm(body, form, values, {
+    tables,
     onChange: (v, key) => {
       values = v;
       edited();

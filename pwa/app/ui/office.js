@@ -2,6 +2,7 @@
 // the API allows, including a supplement request naming fields and documents, and the result.
 import * as api from '../api.js';
 import { getCatalog, getForm } from '../catalog.js';
+import { tablesFor } from '../code_tables.js';
 import { h, clear } from '../dom.js';
 import { loc, t, fmtDate, fmtMoney } from '../i18n.js';
 import { dateForDisplay, evaluate, renderForm, todayDays } from '../forms.js';
@@ -171,7 +172,7 @@ export async function renderOfficeDossier(main, { id }) {
   const notice = takeFlash();
   const form = (await getForm(d.procedure_code, d.form_version)).form;
   const values = h('div.readonly');
-  renderForm(values, form, d.fields, { readonly: true });
+  renderForm(values, form, d.fields, { readonly: true, tables: await tablesFor(form) });
   const actions = h('div.actions');
   const panel = h('div.action-panel');
   const rerender = () => window.dispatchEvent(new CustomEvent('hoso:rerender'));
