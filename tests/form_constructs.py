@@ -4,6 +4,8 @@ not depend on the demo catalog's procedures, which change with the law."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from app.services.catalog import DEMO_DIR
@@ -99,3 +101,25 @@ def procedure(code: str = "schema-constructs") -> dict[str, Any]:
             "summary": _l("Chỉ dùng trong kiểm thử.", "For tests only."), "processing_days": 1,
             "versions": [{"version": 1, "published_at": "2026-01-01", "accepted_until": None,
                           "form": FORM}]}
+
+
+@contextmanager
+def loaded(app: Any, code: str = "schema-constructs") -> Iterator[str]:
+    """The procedure in the catalog while the block runs (the catalog's tables are not wiped
+    between tests: its dossiers are wiped, then it is removed)."""
+    from app.extensions import db
+    from app.models.catalog import FormVersion, Procedure
+    from app.services import catalog
+    from tests.conftest import wipe
+
+    with app.app_context():
+        catalog.load_procedure(db.session, procedure(code))
+        db.session.commit()
+    try:
+        yield code
+    finally:
+        wipe(app)
+        with app.app_context():
+            db.session.query(FormVersion).filter_by(procedure_code=code).delete()
+            db.session.query(Procedure).filter_by(code=code).delete()
+            db.session.commit()

@@ -339,6 +339,31 @@ def visible_values(form: dict[str, Any], values: dict[str, Any], today: date | N
     return shown
 
 
+def _item_name(table: str, code: Any, lang: str) -> Any:
+    found = _table_item(table, code) if isinstance(code, str) and code else None
+    return localise(found["name"], lang) if found else code
+
+
+def shown_value(field: dict[str, Any], value: Any, lang: str = "vi") -> Any:
+    """A value as a reader of a receipt or a result reads it: an option's label and a code
+    table item's name instead of their codes, in the same shape (the dossier keeps the codes)."""
+    ftype = field.get("type")
+    if ftype == "group" and isinstance(value, list):
+        subs = {f["name"]: f for f in field.get("fields", [])}
+        return [{k: shown_value(subs[k], v, lang) if k in subs else v for k, v in item.items()}
+                if isinstance(item, dict) else item for item in value]
+    if ftype == "address" and field.get("options_from") == ADMIN_UNITS and isinstance(value, dict):
+        return {k: _item_name(ADMIN_UNITS, v, lang) if k in ("ward", "province") else v
+                for k, v in value.items()}
+    if field.get("options_from"):
+        return _item_name(field["options_from"], value, lang)
+    labels = {o["value"]: localise(o.get("label"), lang) for o in field.get("options") or []
+              if isinstance(o.get("value"), str)}
+    if isinstance(value, list):
+        return [labels.get(v, v) if isinstance(v, str) else v for v in value]
+    return labels.get(value, value) if isinstance(value, str) else value
+
+
 def required_documents(form: dict[str, Any], values: dict[str, Any], today: date | None = None
                        ) -> list[dict[str, Any]]:
     today = today or date.today()

@@ -86,7 +86,7 @@ def _field_rows(session: Session, dossier: Dossier, names: list[str] | None = No
         if value in (None, "", [], {}):
             continue
         label = (spec.get("label") or {}).get("vi") or name
-        rows.append((label, _text(value)))
+        rows.append((label, _text(forms.shown_value(spec, value, "vi"))))
     return rows
 
 

@@ -41,6 +41,26 @@ export function choices(field, tables, parent = null, value = null) {
   if (typeof value === 'string' && value && !list.some((o) => o.value === value)) list = [...list, { value, label: value }];
   return list;
 }
+// A value as a reader reads it (forms.shown_value): an option's label, a code table item's
+// name, in the same shape; the dossier keeps the codes.
+export function shownValue(field, value, tables) {
+  if (!field) return value;
+  if (field.type === 'group' && Array.isArray(value)) {
+    const subs = new Map((field.fields || []).map((f) => [f.name, f]));
+    return value.map((item) => (item && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).map(([k, v]) => [k, subs.has(k) ? shownValue(subs.get(k), v, tables) : v])) : item));
+  }
+  const name = (table, code) => {
+    const found = choices({ options_from: table }, tables).find((o) => o.value === code);
+    return found ? loc(found.label) : code;
+  };
+  if (field.type === 'address' && field.options_from === 'admin_units' && value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'ward' || k === 'province' ? name('admin_units', v) : v]));
+  }
+  if (field.options_from) return name(field.options_from, value);
+  const label = (v) => { const o = (field.options || []).find((x) => x.value === v); return o ? loc(o.label) : v; };
+  return Array.isArray(value) ? value.map(label) : label(value);
+}
 const LONG_LIST = 20; // longer lists get a search box above the select
 
 function optionsOf(field, list, value) {

@@ -156,3 +156,36 @@ def test_a_malformed_options_from_is_refused(change: Any, where: str) -> None:
     problems = _with(change)
     assert any(where in p for p in problems), problems
     assert _with(lambda f: None) == []
+
+
+def test_receipts_read_names_not_codes(good: dict[str, Any]) -> None:
+    fields = forms.field_map(FORM)
+
+    def shown(name: str, value: Any, lang: str = "vi") -> Any:
+        return forms.shown_value(fields[name], value, lang)
+
+    assert shown("ethnicity", "08") == "Mông"
+    assert shown("nationality", "VN", "en") == "Vietnam"
+    assert shown("residence", {"line": "5 Lê Lợi", "ward": BEN_THANH, "province": HCMC}) == {
+        "line": "5 Lê Lợi", "ward": "Phường Bến Thành", "province": "Thành phố Hồ Chí Minh"}
+    assert shown("married", "yes") == "Có" and shown("purpose", "other", "en") == "Another purpose"
+    assert shown("moves", [{"province": HANOI, "commune": HOAN_KIEM}]) == [
+        {"province": "Thành phố Hà Nội", "commune": "Phường Hoàn Kiếm"}]
+    # What is not a code of the list is shown as it is, never refused here.
+    assert shown("ethnicity", "H'Mông") == "H'Mông" and shown("ethnicity", 8) == 8
+    assert shown("old_address", {"line": "1", "ward": "Hoàn Kiếm"}) == {"line": "1", "ward": "Hoàn Kiếm"}
+
+
+def test_a_signed_receipt_prints_names(app: Any, db: Any, make_citizen: Any) -> None:
+    from app.services.signed_documents import _field_rows
+    from tests.factories import make_dossier
+    from tests.form_constructs import loaded
+
+    with loaded(app) as code:
+        values = {**sample_values(FORM), "ethnicity": "08",
+                  "residence": {"line": "5 Lê Lợi", "ward": BEN_THANH, "province": HCMC}}
+        dossier = make_dossier(db.session, make_citizen().user, code, fields=values)
+        rows = dict(_field_rows(db.session, dossier))
+        db.session.rollback()
+    assert rows["Dân tộc"] == "Mông"
+    assert rows["Nơi cư trú"] == "5 Lê Lợi, Phường Bến Thành, Thành phố Hồ Chí Minh"

@@ -14,12 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from app.services import catalog
 from app.services.form_dates import display_date, resolve_date
-from tests.conftest import wipe
 from tests.e2e import flows
 from tests.e2e.conftest import shot
-from tests.form_constructs import procedure
+from tests.form_constructs import loaded
 
 CODE = "schema-constructs"
 SMALL = {"width": 360, "height": 740}
@@ -50,18 +48,8 @@ TEXTS = {
 @pytest.fixture()
 def constructs(app: Any) -> Iterator[str]:
     """The constructs form as a procedure of the live catalog, for this test only."""
-    from app.extensions import db
-    from app.models.catalog import FormVersion, Procedure
-
-    with app.app_context():
-        catalog.load_procedure(db.session, procedure(CODE))
-        db.session.commit()
-    yield CODE
-    wipe(app)  # its dossiers first
-    with app.app_context():
-        db.session.query(FormVersion).filter_by(procedure_code=CODE).delete()
-        db.session.query(Procedure).filter_by(code=CODE).delete()
-        db.session.commit()
+    with loaded(app, CODE) as code:
+        yield code
 
 
 def _today_in_vietnam() -> date:

@@ -97,6 +97,23 @@ def _required_documents_match(page: Any, form: dict[str, Any], cases: list[dict[
     assert any(server) and not all(server)
 
 
+def _shown_values_match(page: Any, form: dict[str, Any], tables: dict[str, Any]) -> None:
+    """Receipts (forms.shown_value) and the phone's conflict and desk views (shownValue) name
+    the same options and codes."""
+    cases = [(f["name"], v) for v in _construct_cases() for f in forms.iter_fields(form) if f["name"] in v]
+    phone = page.evaluate("""async ({form, cases, tables}) => {
+        const forms = await import('/app/forms.js');
+        const i18n = await import('/app/i18n.js');
+        await i18n.setLang('vi');
+        const fields = forms.fieldMap(form);
+        return cases.map(([name, values]) => forms.shownValue(fields.get(name), values[name], tables));
+    }""", {"form": form, "cases": cases, "tables": tables})
+    fields = forms.field_map(form)
+    server = [forms.shown_value(fields[name], values[name], "vi") for name, values in cases]
+    assert phone == server
+    assert "Phường Bến Thành" in json.dumps(server, ensure_ascii=False)
+
+
 def test_phone_and_server_give_the_same_errors(page: Any, live_server: Any, app: Any) -> None:
     from app.models.catalog import FormVersion
 
@@ -142,3 +159,4 @@ def test_phone_and_server_give_the_same_errors(page: Any, live_server: Any, app:
     for key in ("ward_province", "ward_unknown", "province_unknown", "address_incomplete", "option"):
         assert forms.message(key, "en") in seen, key
     _required_documents_match(page, constructs, _construct_cases())
+    _shown_values_match(page, constructs, tables)

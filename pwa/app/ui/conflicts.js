@@ -2,7 +2,8 @@
 import { getForm } from '../catalog.js';
 import { h } from '../dom.js';
 import { loc, t, fmtDate } from '../i18n.js';
-import { fieldMap } from '../forms.js';
+import { fieldMap, shownValue } from '../forms.js';
+import { tablesFor } from '../code_tables.js';
 import { store } from '../db.js';
 import { enqueue } from '../outbox.js';
 import { title, toast } from './shell.js';
@@ -27,8 +28,15 @@ export async function renderConflicts(main) {
   for (const c of items) {
     const d = dossiers.get(c.dossier_id);
     let label = c.field;
+    let view = show; // a code shown by its name (the item of its table, the option's label)
     if (d) {
-      try { label = loc((fieldMap((await getForm(d.procedure_code, d.form_version)).form).get(c.field) || {}).label) || c.field; } catch { /* form not cached */ }
+      try {
+        const form = (await getForm(d.procedure_code, d.form_version)).form;
+        const field = fieldMap(form).get(c.field);
+        label = loc((field || {}).label) || c.field;
+        const tables = await tablesFor(form);
+        view = (v) => show(shownValue(field, v, tables));
+      } catch { /* form not cached */ }
     }
     const choose = async (choice) => {
       await enqueue('conflict.resolve', { conflict_id: c.id, use: choice });
@@ -40,10 +48,10 @@ export async function renderConflicts(main) {
     list.append(h('li.card.conflict', { 'data-id': c.id, 'data-field': c.field },
       h('h2', label), d ? h('p.muted', loc(d.procedure_name)) : null,
       h('div.choices-2',
-        h('div.choice-card', h('p.label', t('conflict.kept')), h('p.value', { 'data-value': 'kept' }, show(c.kept)),
+        h('div.choice-card', h('p.label', t('conflict.kept')), h('p.value', { 'data-value': 'kept' }, view(c.kept)),
           h('button.primary', { type: 'button', onclick: () => choose('kept') }, t('conflict.keep_this'))),
         h('div.choice-card', h('p.label', t('conflict.other'), c.other_captured_at ? ` (${fmtDate(c.other_captured_at)})` : ''),
-          h('p.value', { 'data-value': 'other' }, show(c.other)),
+          h('p.value', { 'data-value': 'other' }, view(c.other)),
           h('button.secondary', { type: 'button', onclick: () => choose('other') }, t('conflict.use_this'))))));
   }
   if (!items.length) list.append(h('li.empty', t('conflict.none')));

@@ -5,7 +5,7 @@ import { getCatalog, getForm } from '../catalog.js';
 import { tablesFor } from '../code_tables.js';
 import { h, clear } from '../dom.js';
 import { loc, t, fmtDate, fmtMoney } from '../i18n.js';
-import { dateForDisplay, evaluate, renderForm, todayDays } from '../forms.js';
+import { dateForDisplay, evaluate, fieldMap, renderForm, shownValue, todayDays } from '../forms.js';
 import { statusText, timeline } from './dossiers.js';
 import { problemText, title, toast } from './shell.js';
 import { viewLink } from './viewer.js';
@@ -172,7 +172,8 @@ export async function renderOfficeDossier(main, { id }) {
   const notice = takeFlash();
   const form = (await getForm(d.procedure_code, d.form_version)).form;
   const values = h('div.readonly');
-  renderForm(values, form, d.fields, { readonly: true, tables: await tablesFor(form) });
+  const tables = await tablesFor(form);
+  renderForm(values, form, d.fields, { readonly: true, tables });
   const actions = h('div.actions');
   const panel = h('div.action-panel');
   const rerender = () => window.dispatchEvent(new CustomEvent('hoso:rerender'));
@@ -202,7 +203,7 @@ export async function renderOfficeDossier(main, { id }) {
     d.fee_status === 'unpaid' ? deskPayment(d, rerender) : null,
     h('h2', t('office.actions')), actions, panel,
     h('h2', t('office.values')), values,
-    whatChanged(d, form, docLabel),
+    whatChanged(d, form, docLabel, tables),
     h('h2', t('procedure.documents')), docs.length ? h('ul.docs-list', docs.map(([code, x]) => docItem(code, x, docLabel))) : h('p', t('procedure.no_documents')),
     h('h2', t('dossier.timeline')), timeline(d.history));
   return () => document.body.classList.remove('wide');
@@ -226,14 +227,16 @@ function shown(value) {
 
 // After the citizen answered a supplement request: each field asked for, before and after,
 // and the documents sent again.
-function whatChanged(d, form, docLabel) {
+function whatChanged(d, form, docLabel, tables) {
   const last = [...(d.history || [])].reverse().find((e) => e.action === 'supplement');
   if (!last || !last.data) return null;
   const labels = new Map();
   for (const s of form.sections || []) for (const f of s.fields || []) labels.set(f.name, loc(f.label));
   const before = last.data.before || {};
+  const fields = fieldMap(form);
   const rows = (last.data.fields || []).map((k) => h('li.changed', { 'data-field': k },
-    h('strong', labels.get(k) || k), ': ', h('del', shown(before[k])), ' → ', h('ins', shown((d.fields || {})[k]))));
+    h('strong', labels.get(k) || k), ': ', h('del', shown(shownValue(fields.get(k), before[k], tables))), ' → ',
+    h('ins', shown(shownValue(fields.get(k), (d.fields || {})[k], tables)))));
   const docs = ((last.data.request || {}).documents || []).map((c) => h('li.changed', { 'data-doc': c },
     h('strong', docLabel.get(c) || c), ': ', t('office.doc_resent')));
   return h('section.notice', { 'aria-labelledby': 'changed-h' },
