@@ -9,7 +9,7 @@ from typing import Any
 from app.models.accounts import User
 from app.models.catalog import Procedure
 from app.models.dossiers import Dossier
-from app.services import code_tables, fees, forms, payments
+from app.services import clock, code_tables, fees, forms, payments
 from app.services import dossiers as svc
 from app.services import lifecycle as lc
 from app.services.catalog import get_form
@@ -76,7 +76,7 @@ def _sample(field: dict[str, Any], today: date) -> Any:
 
 def sample_values(form: dict[str, Any], today: date | None = None) -> dict[str, Any]:
     """Values that pass validation for every field visible with them (fills all fields)."""
-    today = today or date.today()
+    today = today or clock.today()  # the day in Vietnam, as the server counts it
     values: dict[str, Any] = {}
     for field in forms.iter_fields(form):
         values[field["name"]] = _sample(field, today)
