@@ -14,6 +14,13 @@ class AgencyOut(Schema):
     level = fields.String()
 
 
+class LegalBasisOut(Schema):
+    kind = fields.String(metadata={"description": "law, decree, circular, decision or form"})
+    number = fields.String()
+    title = fields.Dict()
+    articles = fields.List(fields.String())
+
+
 class VersionOut(Schema):
     version = fields.Integer()
     published_at = fields.String()
@@ -31,6 +38,8 @@ class ProcedureOut(Schema):
     current_version = fields.Integer()
     agency = fields.Nested(AgencyOut)
     result = fields.Dict()
+    legal_basis = fields.List(fields.Nested(LegalBasisOut))
+    checked_on = fields.String(allow_none=True)
     versions = fields.List(fields.Nested(VersionOut))
 
 

@@ -23,6 +23,9 @@ class Procedure(Base):
     processing_days: Mapped[int]
     fees: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     result: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    # The law, decrees, circulars and forms it rests on, and the day they were checked.
+    legal_basis: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType)
+    checked_on: Mapped[date | None]
     current_version: Mapped[int]
 
     agency: Mapped[Agency] = relationship(lazy="joined")

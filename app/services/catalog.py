@@ -49,6 +49,8 @@ def load_procedure(session: Session, spec: dict[str, Any]) -> Procedure:
     proc.processing_days = int(spec["processing_days"])
     proc.fees = spec.get("fees", {})
     proc.result = spec.get("result", {})
+    proc.legal_basis = spec.get("legal_basis") or []
+    proc.checked_on = date.fromisoformat(spec["checked_on"]) if spec.get("checked_on") else None
     proc.current_version = max(v["version"] for v in versions)
     session.flush()
     for v in versions:

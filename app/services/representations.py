@@ -33,6 +33,8 @@ def procedure_dict(proc: Procedure, *, brief: bool = False) -> dict[str, Any]:
         "result": proc.result,
     }
     if not brief:
+        data["legal_basis"] = proc.legal_basis or []
+        data["checked_on"] = clock.iso(proc.checked_on)
         data["versions"] = [
             {"version": v.version, "published_at": clock.iso(v.published_at),
              "accepted_until": clock.iso(v.accepted_until), "etag": v.etag}

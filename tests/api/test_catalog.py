@@ -22,6 +22,19 @@ def test_demo_catalog_is_listed_with_agency_fees_and_days(client):
     assert items["criminal-record-certificate"]["processing_days"] == 10
 
 
+def test_each_procedure_names_its_legal_basis_and_when_it_was_checked(client):
+    """docs/catalog.md: the law, decrees, circulars and form behind each procedure, the day
+    they were checked, and an amount only where the sources give it."""
+    for code in DEMO:
+        proc = client.get(f"/api/v1/procedures/{code}").get_json()
+        kinds = {b["kind"] for b in proc["legal_basis"]}
+        assert {"law", "form"} <= kinds <= {"law", "decree", "circular", "decision", "form"}, code
+        assert all(b["number"] and b["title"]["vi"] and b["title"]["en"] for b in proc["legal_basis"])
+        assert proc["checked_on"] == "2026-12-01"
+        spec = json.loads((catalog.DEMO_DIR / "catalog" / f"{code}.json").read_text())
+        assert spec["source_notes"], code  # what the sources did and did not confirm
+
+
 def test_search_in_vietnamese_and_english(client):
     vi = client.get("/api/v1/procedures?q=khai sinh").get_json()["items"]
     assert "birth-registration" in [p["code"] for p in vi]

@@ -4,7 +4,7 @@ import { getCatalog, getForm, getProcedure, search } from '../catalog.js';
 import { h, clear, uuid } from '../dom.js';
 import { feeLine, feeWord, ruleLine } from '../fees.js';
 import { dueWhen } from '../rules.js';
-import { loc, t } from '../i18n.js';
+import { fmtDate, loc, t } from '../i18n.js';
 import { saveDraft } from '../outbox.js';
 import { title } from './shell.js';
 
@@ -30,6 +30,16 @@ export async function renderCatalog(main) {
   requestAnimationFrame(() => { if (!performance.getEntriesByName('hoso:catalog').length) performance.mark('hoso:catalog'); });
 }
 
+// What the procedure rests on (law, decree, circular, form) and when that was checked.
+function legalBasis(p) {
+  const items = p.legal_basis || [];
+  if (!items.length) return null;
+  const line = (b) => `${loc(b.title)} (${b.number})${(b.articles || []).length
+    ? `, ${t('procedure.articles', { list: b.articles.join(', ') })}` : ''}`;
+  return [h('dt', t('procedure.legal_basis')), h('dd', h('ul.rules', items.map((b) => h('li', line(b)))),
+    p.checked_on ? h('p.help', t('procedure.checked_on', { date: fmtDate(p.checked_on) })) : null)];
+}
+
 export async function renderProcedure(main, { code }) {
   const p = await getProcedure(code);
   const form = (await getForm(p.code, p.current_version)).form;
@@ -46,7 +56,8 @@ export async function renderProcedure(main, { code }) {
         fees.per_item && fees.per_item.label ? h('p.help', loc(fees.per_item.label)) : null,
         (fees.rules || []).length ? h('ul.rules', fees.rules.map((r) => h('li', ruleLine(r, fees)))) : null,
         dueWhen(fees) !== 'never' ? h('p.help', t(`fee.due.${dueWhen(fees)}`)) : null),
-      p.result && p.result.label ? [h('dt', t('procedure.result')), h('dd', loc(p.result.label))] : null),
+      p.result && p.result.label ? [h('dt', t('procedure.result')), h('dd', loc(p.result.label))] : null,
+      legalBasis(p)),
     h('h2', t('procedure.documents')),
     docs.length
       ? h('ul.docs', docs.map((d) => h('li', h('strong', loc(d.label)), ' — ',
