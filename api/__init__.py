@@ -7,6 +7,7 @@ from flask_smorest import Api
 
 
 def register(api: Api, app: Flask) -> None:
+    from api.agencies import blp as agencies
     from api.auth import blp as auth
     from api.code_tables import blp as code_tables
     from api.dossiers import blp as dossiers
@@ -14,7 +15,7 @@ def register(api: Api, app: Flask) -> None:
     from api.office import blp as office
     from api.procedures import blp as procedures
 
-    for blp in (auth, procedures, code_tables, dossiers, office):
+    for blp in (auth, procedures, code_tables, agencies, dossiers, office):
         api.register_blueprint(blp)
     from api.notifications import blp as notifications_blp
     from api.push import blp as push_blp

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from api.agencies.schemas import DirectoryAgencyOut
+
 
 class RegisterIn(Schema):
     phone = fields.String(load_default=None, validate=validate.Length(max=20))
@@ -79,6 +81,7 @@ class UserOut(Schema):
     language = fields.String()
     agency_code = fields.String(allow_none=True)
     role = fields.String(allow_none=True)
+    agency = fields.Nested(DirectoryAgencyOut, allow_none=True)
 
 
 class MeIn(Schema):

@@ -21,6 +21,16 @@ class LegalBasisOut(Schema):
     articles = fields.List(fields.String())
 
 
+class CompetentOut(Schema):
+    level = fields.String(metadata={"description": "commune | province"})
+    kind = fields.String(metadata={"description": "people_committee | police | social_insurance"})
+    by = fields.List(fields.String(), metadata={
+        "description": "address fields; the first filled one routes the dossier"})
+    default_agency = fields.String(metadata={
+        "description": "the agency of a dossier without a coded address"})
+    label = fields.Dict(metadata={"description": "who handles it, for people"})
+
+
 class VersionOut(Schema):
     version = fields.Integer()
     published_at = fields.String()
@@ -37,6 +47,7 @@ class ProcedureOut(Schema):
     fees = fields.Dict()
     current_version = fields.Integer()
     agency = fields.Nested(AgencyOut)
+    competent = fields.Nested(CompetentOut)
     result = fields.Dict()
     legal_basis = fields.List(fields.Nested(LegalBasisOut))
     checked_on = fields.String(allow_none=True)

@@ -17,11 +17,21 @@ ROLES = ("reception", "specialist", "leader")
 
 
 class Agency(Base):
+    """An agency of the directory: what kind it is, at which level, in which administrative
+    unit (a code of the admin_units table), and the units it serves beyond its own."""
+
     __tablename__ = "agencies"
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[dict[str, Any]] = mapped_column(JsonType)
     level: Mapped[str] = mapped_column(String(16))
+    # Electronic identifier code (mã định danh, Decision 20/2020/QĐ-TTg): receipt codes
+    # start with it. Agencies made before the directory have none.
+    electronic_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # people_committee | police | social_insurance ("" before the directory).
+    kind: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    unit_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    serves: Mapped[list[str]] = mapped_column(JsonType, default=list)
 
 
 class User(Base):

@@ -16,7 +16,10 @@ class Procedure(Base):
     __tablename__ = "procedures"
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The agency that takes a dossier without a coded address (forms before the directory).
     agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
+    # Which agency is competent: {"level", "kind", "by": [address fields]} (services/directory.py).
+    competent: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     name: Mapped[dict[str, Any]] = mapped_column(JsonType)
     summary: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     category: Mapped[str] = mapped_column(String(32), default="")

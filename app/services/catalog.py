@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
-from app.models.accounts import Agency
 from app.models.catalog import FormVersion, Holiday, Procedure
+from app.services import directory
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
@@ -30,19 +30,14 @@ def load_procedure(session: Session, spec: dict[str, Any]) -> Procedure:
     from app.services.form_schema import check_procedure
 
     check_procedure(spec)
-    agency = spec["agency"]
-    found = session.get(Agency, agency["code"])
-    if found is None:
-        session.add(Agency(code=agency["code"], name=agency["name"], level=agency["level"]))
-    else:
-        found.name, found.level = agency["name"], agency["level"]
-    session.flush()
+    competent = directory.check_competent(session, spec["code"], spec["competent"])
     versions = spec["versions"]
     proc = session.get(Procedure, spec["code"])
     if proc is None:
         proc = Procedure(code=spec["code"])
         session.add(proc)
-    proc.agency_code = agency["code"]
+    proc.agency_code = competent["default_agency"]
+    proc.competent = competent
     proc.name = spec["name"]
     proc.summary = spec.get("summary", {})
     proc.category = spec.get("category", "")
@@ -82,7 +77,8 @@ def load_holidays(session: Session, spec: dict[str, Any]) -> int:
 
 
 def load_demo(session: Session) -> list[str]:
-    """Load the demo catalog and holiday table shipped in app/demo (idempotent)."""
+    """Load the demo directory, catalog and holiday table shipped in app/demo (idempotent)."""
+    directory.load_agencies(session, json.loads((DEMO_DIR / "directory" / "agencies.json").read_text()))
     codes = []
     for path in sorted((DEMO_DIR / "catalog").glob("*.json")):
         codes.append(load_procedure(session, json.loads(path.read_text())).code)

@@ -14,7 +14,7 @@ from app.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFail
 from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion
-from app.services import change_feed, clock, fees, forms, lifecycle
+from app.services import change_feed, clock, directory, fees, forms, lifecycle
 from app.services.i18n import message
 from app.services.ids import as_uuid
 from app.services.notifications import notify_status
@@ -217,6 +217,9 @@ def transition(
 
     if action.name == "submit":
         check_complete(session, dossier, lang, today)
+        form = form_version(session, dossier.procedure_code, dossier.form_version).form
+        dossier.agency_code = directory.route(session, dossier.procedure, form, dossier.fields,
+                                              lang)
         dossier.submitted_at = moment
         quote = fees.apply_quote(dossier, dossier.procedure.fees or {}, today)
         data = {"fee": quote} if quote["amount"] else {}

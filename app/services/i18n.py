@@ -53,6 +53,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Chọn tỉnh/thành phố, xã/phường và ghi số nhà, đường phố hoặc thôn, xóm.",
         "en": "Choose the province and the commune or ward, and write the street address.",
     },
+    "no_agency": {"vi": "Chưa có cơ quan nào trong danh bạ phục vụ địa chỉ này.",
+                  "en": "No agency in the directory serves this address yet."},
     "min_items": {"vi": "Cần ít nhất {min_items} mục.", "en": "Needs at least {min_items} entries."},
     "max_items": {"vi": "Không được quá {max_items} mục.", "en": "At most {max_items} entries."},
     "unknown_field": {"vi": "Biểu mẫu không có trường này.", "en": "The form has no such field."},

@@ -123,6 +123,9 @@ VI: dict[str, str] = {
     "No procedure {}.": "Không có thủ tục {}.",
     "Procedure {} has no form version {}.": "Thủ tục {} không có mẫu đơn phiên bản {}.",
     "No code table {}.": "Không có danh mục mã {}.",
+    "The address has no known ward.": "Địa chỉ không có phường, xã hợp lệ.",
+    "No agency in the directory serves this address.":
+        "Chưa có cơ quan nào trong danh bạ phục vụ địa chỉ này.",
     "{} form version {} is published and cannot change; publish a new version instead.":
         "Mẫu đơn {} phiên bản {} đã công bố, không sửa được; hãy công bố phiên bản mới.",
     # Documents and uploads

@@ -1,4 +1,5 @@
-"""Receipt codes `{agency}-{yyMMdd}-{NNNN}` from a per-agency daily counter."""
+"""Receipt codes `{electronic identifier}-{yyMMdd}-{NNNN}` from a per-agency daily counter
+(an agency made before the directory, without an identifier, uses its own code)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.models.accounts import Agency
 from app.models.dossiers import ReceiptCounter
 
 
@@ -30,5 +32,7 @@ def next_receipt_code(session: Session, agency_code: str, day: date) -> str:
                 number = 1
             except IntegrityError:
                 continue  # another accept created today's row first; increment it
-        return f"{agency_code}-{day:%y%m%d}-{number:04d}"
+        agency = session.get(Agency, agency_code)
+        prefix = agency.electronic_id if agency is not None and agency.electronic_id else agency_code
+        return f"{prefix}-{day:%y%m%d}-{number:04d}"
     raise RuntimeError("could not allocate a receipt number")

@@ -11,7 +11,7 @@ from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.notifications import Notification
-from app.services import clock, forms, lifecycle, links, notifications
+from app.services import clock, directory, forms, lifecycle, links, notifications
 from app.services.dossiers import is_overdue
 
 
@@ -20,6 +20,7 @@ def user_dict(user: User) -> dict[str, Any]:
         "id": user.id, "kind": user.kind, "full_name": user.full_name, "phone": user.phone,
         "email": user.email, "language": user.language, "agency_code": user.agency_code,
         "role": user.role,
+        "agency": directory.agency_dict(user.agency) if user.agency is not None else None,
     }
 
 
@@ -30,6 +31,7 @@ def procedure_dict(proc: Procedure, *, brief: bool = False) -> dict[str, Any]:
         "fees": proc.fees, "current_version": proc.current_version,
         "agency": {"code": proc.agency.code, "name": proc.agency.name,
                    "level": proc.agency.level},
+        "competent": directory.competent_dict(proc),
         "result": proc.result,
     }
     if not brief:

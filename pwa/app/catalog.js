@@ -68,11 +68,25 @@ export function fold(s) {
   return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
 }
 
+// Who handles a procedure: the competent agency as the directory routes it (e.g. "UBND xã,
+// phường nơi cư trú"); a catalog cached before the directory names one agency.
+export function handledBy(p) {
+  return loc((p.competent && p.competent.label) || p.agency.name);
+}
+
+// The procedures an official's agency handles: those whose competent kind and level are the agency's.
+export function handledByAgency(procs, user) {
+  const agency = user.agency;
+  return procs.filter((p) => (p.competent && agency
+    ? p.competent.kind === agency.kind && p.competent.level === agency.level
+    : p.agency.code === user.agency_code));
+}
+
 export function search(items, q) {
   const words = fold(q).split(/\s+/).filter(Boolean);
   if (!words.length) return items;
   return items.filter((p) => {
-    const hay = fold([loc(p.name), p.name.vi, p.name.en, loc(p.summary), p.code, loc(p.agency.name)].join(' '));
+    const hay = fold([loc(p.name), p.name.vi, p.name.en, loc(p.summary), p.code, handledBy(p)].join(' '));
     return words.every((w) => hay.includes(w));
   });
 }

@@ -6,6 +6,7 @@ import re
 import threading
 from datetime import UTC, date, datetime
 
+from app.models.accounts import Agency
 from app.services import lifecycle as lc
 from app.services.dossiers import is_overdue, transition
 from tests.factories import make_dossier
@@ -18,7 +19,7 @@ def test_twenty_officials_accepting_at_once_get_twenty_codes(app, client, db, ma
     dossiers = [make_dossier(db.session, citizen.user, status=lc.SUBMITTED,
                              official=officials[0].user) for _ in range(20)]
     ids = [d.id for d in dossiers]
-    agency = dossiers[0].agency_code
+    agency = db.session.get(Agency, dossiers[0].agency_code).electronic_id
     db.session.commit()  # release this thread's read transaction (SQLite's write lock)
     barrier = threading.Barrier(20)
     results: list = [None] * 20

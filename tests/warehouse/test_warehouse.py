@@ -102,7 +102,7 @@ def test_returned_result_is_prefilled_and_reused_without_upload(
     log = _warehouse(client, citizen)["access_log"]
     review = [e for e in log if e["purpose"] == "review"]
     assert len(review) == 1
-    assert review[0]["actor_kind"] == "official" and review[0]["agency_code"] == "BHXH-HOANKIEM"
+    assert review[0]["actor_kind"] == "official" and review[0]["agency_code"] == "BHXH-HANOI"
     assert review[0]["record_id"] == cert["id"] and review[0]["dossier_id"] == str(did)
     prefill_reads = [e for e in log if e["purpose"] == "prefill" and e["subject"] == "record"]
     assert prefill_reads[0]["keys"] == ["child_birth_date", "child_full_name", "child_sex",
@@ -113,7 +113,7 @@ def test_returned_result_is_prefilled_and_reused_without_upload(
 
     # Statistics: everything the warehouse could fill was prefilled; the document reused.
     stats = client.get("/api/v1/office/stats", headers=bhxh.headers).get_json()
-    assert stats["agency_code"] == "BHXH-HOANKIEM"
+    assert stats["agency_code"] == "BHXH-HANOI"
     (row,) = stats["procedures"]
     assert row["procedure_code"] == CHI and row["dossiers"] == 1
     assert row["fields_prefilled"] == len(pre["fields"]) == row["fields_prefillable"]

@@ -1,6 +1,6 @@
 // The catalog: search, and a procedure's page (documents, fee and exemptions, time, agency).
 import { currentUser, lastUser } from '../api.js';
-import { getCatalog, getForm, getProcedure, search } from '../catalog.js';
+import { getCatalog, getForm, getProcedure, handledBy, search } from '../catalog.js';
 import { h, clear, uuid } from '../dom.js';
 import { feeLine, feeWord, ruleLine } from '../fees.js';
 import { dueWhen } from '../rules.js';
@@ -19,7 +19,7 @@ export async function renderCatalog(main) {
     for (const p of found) {
       // The whole card is the link (a big target for a thumb), not only its title.
       list.append(h('li.card', h('a.card-link', { href: `#/p/${p.code}` }, h('strong', loc(p.name)),
-        h('span.muted', loc(p.agency.name)),
+        h('span.muted', handledBy(p)),
         h('span.meta', t('catalog.days', { n: p.processing_days }), ' · ', feeLine(p.fees)))));
     }
   };
@@ -49,7 +49,7 @@ export async function renderProcedure(main, { code }) {
   title(main, loc(p.name),
     h('p', loc(p.summary)),
     h('dl.facts',
-      h('dt', t('procedure.agency')), h('dd', loc(p.agency.name)),
+      h('dt', t('procedure.agency')), h('dd', handledBy(p)),
       h('dt', t('procedure.time')), h('dd', t('catalog.days', { n: p.processing_days })),
       h('dt', feeWord(fees)), h('dd', feeLine(fees),
         fees.note ? h('p.help', loc(fees.note)) : null,

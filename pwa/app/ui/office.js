@@ -1,7 +1,7 @@
 // The officials' desk (wide screen): the agency's dossiers with filters, and the transitions
 // the API allows, including a supplement request naming fields and documents, and the result.
 import * as api from '../api.js';
-import { getCatalog, getForm } from '../catalog.js';
+import { getCatalog, getForm, handledByAgency } from '../catalog.js';
 import { tablesFor } from '../code_tables.js';
 import { h, clear } from '../dom.js';
 import { loc, t, fmtDate, fmtMoney } from '../i18n.js';
@@ -23,7 +23,7 @@ export async function renderOffice(main, params) {
   if (!user || user.kind !== 'official') { location.hash = '#/login'; return; }
   document.body.classList.add('wide');
   const q = new URLSearchParams(params.query || '');
-  const procs = (await getCatalog().catch(() => [])).filter((p) => p.agency.code === user.agency_code);
+  const procs = handledByAgency(await getCatalog().catch(() => []), user);
   const filters = h('form.filters', { role: 'search' },
     select('flt-status', t('office.status'), [['', t('office.any')], ...STATUSES.map((s) => [s, statusText(s)])], q.get('status') || ''),
     select('flt-overdue', t('office.overdue'), [['', t('office.any')], ['true', t('common.yes')], ['false', t('common.no')]], q.get('overdue') || ''),
