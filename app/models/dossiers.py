@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.accounts import User
+from app.models.accounts import Agency, User
 from app.models.base import Base, JsonType, UtcDateTime, utcnow
 from app.models.catalog import Procedure
 
@@ -60,6 +60,9 @@ class Dossier(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     procedure: Mapped[Procedure] = relationship(lazy="joined")
+    # The agency handling it: the procedure's default while a draft, the routed one from
+    # submission (services/directory.py).
+    agency: Mapped[Agency] = relationship()
     owner: Mapped[User] = relationship()
     events: Mapped[list[DossierEvent]] = relationship(
         back_populates="dossier", order_by="DossierEvent.id", cascade="all, delete-orphan"

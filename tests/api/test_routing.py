@@ -1,0 +1,196 @@
+"""Routing by address: a dossier reaches the desk of the agency serving the citizen's ward,
+and only that agency's officials see it (list, detail, transitions, statistics, payments)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import delete
+
+from app.models.accounts import Agency
+from app.models.catalog import FormVersion, Procedure
+from app.services import catalog, clock, directory
+from tests.sync.helpers import Phone
+
+CODE = "routing-check"
+HOAN_KIEM, CUA_NAM, SAI_GON = "00070", "00073", "26740"
+
+
+def _address(ward: str | None, province: str = "01") -> dict[str, Any]:
+    return {"line": "12 Hàng Bạc", "ward": ward, "province": province}
+
+
+def _field(name: str, label: str, coded: bool = True, required: bool = False) -> dict[str, Any]:
+    field = {"name": name, "type": "address", "label": {"vi": label, "en": label},
+             "required": required}
+    return {**field, "options_from": "admin_units"} if coded else field
+
+
+SPEC = {
+    "code": CODE,
+    "competent": {"level": "commune", "kind": "people_committee",
+                  "by": ["residence", "other_residence"], "default_agency": "UBP-HOANKIEM"},
+    "name": {"vi": "Kiểm tra định tuyến", "en": "Routing check"},
+    "category": "civil-status", "processing_days": 1,
+    "fees": {"currency": "VND", "amount": 20000, "rules": [], "due": "filing"},
+    "versions": [
+        {"version": 1, "published_at": "2025-01-01", "accepted_until": "2099-12-31",
+         "form": {"sections": [{"id": "a", "title": {"vi": "A", "en": "A"}, "fields": [
+             _field("residence", "Nơi cư trú", coded=False, required=True)]}]}},
+        {"version": 2, "published_at": "2025-07-01",
+         "form": {"sections": [{"id": "a", "title": {"vi": "A", "en": "A"}, "fields": [
+             _field("residence", "Nơi cư trú"), _field("other_residence", "Nơi cư trú khác")]}]}},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def procedure(app):
+    """A procedure whose current form codes its addresses, gone again after this module."""
+    from app.extensions import db
+
+    with app.app_context():
+        catalog.load_procedure(db.session, SPEC)
+        db.session.commit()
+    yield CODE
+    with app.app_context():
+        db.session.execute(delete(FormVersion).where(FormVersion.procedure_code == CODE))
+        db.session.execute(delete(Procedure).where(Procedure.code == CODE))
+        db.session.commit()
+
+
+def _submit(client, citizen, fields: dict[str, Any], version: int = 2) -> dict[str, Any]:
+    phone, dossier_id = Phone(client, citizen), str(uuid.uuid4())
+    saved = phone.one("dossier.save", {"dossier_id": dossier_id, "procedure_code": CODE,
+                                       "form_version": version, "base_version": None,
+                                       "fields": fields})
+    assert saved["status"] == "applied", saved
+    return phone.one("dossier.submit", {"dossier_id": dossier_id})
+
+
+def _ids(client, official) -> list[str]:
+    resp = client.get("/api/v1/office/dossiers", headers=official.headers)
+    assert resp.status_code == 200
+    return [d["id"] for d in resp.get_json()["items"]]
+
+
+def test_a_citizen_of_ward_a_reaches_ward_a_and_ward_b_cannot_see_it(
+        client, procedure, citizen, make_official):
+    result = _submit(client, citizen, {"residence": _address(CUA_NAM)})
+    assert result["status"] == "applied", result
+    dossier = result["entity"]
+    assert dossier["agency_code"] == "UBP-CUANAM"
+    ward_a = make_official(role="leader", agency="UBP-CUANAM")
+    ward_b = make_official(role="leader", agency="UBP-HOANKIEM")
+    url = f"/api/v1/office/dossiers/{dossier['id']}"
+
+    assert dossier["id"] in _ids(client, ward_a)
+    assert client.get(url, headers=ward_a.headers).status_code == 200
+    assert dossier["id"] not in _ids(client, ward_b)
+    for resp in (client.get(url, headers=ward_b.headers),
+                 client.post(f"{url}/transitions", json={"action": "accept"}, headers=ward_b.headers),
+                 client.post(f"{url}/payments", json={"method": "cash"}, headers=ward_b.headers),
+                 client.get(f"{url}/payments", headers=ward_b.headers)):
+        assert resp.status_code == 404, resp.get_json()
+
+    # The fee is taken at ward A's desk, then ward A accepts: the receipt code starts with
+    # ward A's electronic identifier.
+    paid = client.post(f"{url}/payments", json={"method": "cash"}, headers=ward_a.headers)
+    assert paid.status_code in (200, 201), paid.get_json()
+    accepted = client.post(f"{url}/transitions", json={"action": "accept"}, headers=ward_a.headers)
+    assert accepted.status_code == 200, accepted.get_json()
+    assert re.fullmatch(r"000\.73\.01\.H26-\d{6}-0001", accepted.get_json()["receipt_code"])
+
+    stats = {who: client.get("/api/v1/office/stats", headers=who.headers).get_json()
+             for who in (ward_a, ward_b)}
+    assert [p["procedure_code"] for p in stats[ward_a]["procedures"]] == [CODE]
+    assert stats[ward_b]["procedures"] == []
+    shares = {who: client.get("/api/v1/office/payments/online-share", headers=who.headers).get_json()
+              for who in (ward_a, ward_b)}
+    assert [i["agency_code"] for i in shares[ward_a]["items"]] == ["UBP-CUANAM"]
+    assert shares[ward_b]["items"] == []
+    day = clock.today().isoformat()  # the local day the fee was taken
+    recon = {who: client.get(f"/api/v1/office/payments/reconciliation?day={day}",
+                             headers=who.headers).get_json() for who in (ward_a, ward_b)}
+    assert [i["dossier_id"] for i in recon[ward_a]["items"]] == [dossier["id"]]
+    assert recon[ward_a]["total_amount"] == 20000
+    assert recon[ward_b]["items"] == [] and recon[ward_b]["total_amount"] == 0
+
+
+def test_the_first_filled_routing_address_decides(client, procedure, citizen):
+    other_city = _submit(client, citizen, {"residence": None,
+                                           "other_residence": _address(SAI_GON, "79")})
+    assert other_city["entity"]["agency_code"] == "UBP-SAIGON"
+    both = _submit(client, citizen, {"residence": _address(HOAN_KIEM),
+                                     "other_residence": _address(SAI_GON, "79")})
+    assert both["entity"]["agency_code"] == "UBP-HOANKIEM"
+
+
+def test_an_old_form_version_without_coded_addresses_goes_to_the_default_agency(
+        client, procedure, citizen):
+    result = _submit(client, citizen, {"residence": {"line": "5 Lý Thái Tổ",
+                                                     "ward": "Phường Cửa Nam",
+                                                     "province": "Hà Nội"}}, version=1)
+    assert result["status"] == "applied", result
+    assert result["entity"]["agency_code"] == "UBP-HOANKIEM"
+
+
+@pytest.mark.parametrize("ward", ["99999", "01", "../00070", "Phường Cửa Nam"])
+def test_an_address_with_no_known_ward_is_refused_with_the_field_named(
+        client, procedure, citizen, ward):
+    result = _submit(client, citizen, {"residence": _address(ward)})
+    assert result["status"] == "rejected"
+    assert result["error"]["status"] == 422
+    assert list(result["error"]["errors"]) == ["residence"]
+    assert result["entity"]["status"] == "draft"
+
+
+def test_an_agency_that_lists_a_ward_in_serves_takes_it_before_the_ward_own(db):
+    own = directory.serving(db.session, "people_committee", "commune", CUA_NAM, "01")
+    assert own.code == "UBP-CUANAM"
+    assert directory.serving(db.session, "police", "province", CUA_NAM, "01").code == "CAT-HANOI"
+    assert directory.serving(db.session, "social_insurance", "province", SAI_GON, "79").code == "BHXH-HCM"
+    assert directory.serving(db.session, "people_committee", "commune", "00001", "01") is None
+    db.session.add(Agency(code="UBP-TEST", name={"vi": "x", "en": "x"}, level="commune",
+                          kind="people_committee", unit_code=HOAN_KIEM, serves=[CUA_NAM],
+                          electronic_id="000.99.99.H26"))
+    db.session.flush()
+    try:
+        assert directory.serving(db.session, "people_committee", "commune", CUA_NAM, "01").code == "UBP-TEST"
+    finally:
+        db.session.rollback()
+
+
+def test_the_directory_is_public_with_units_and_identifiers(client):
+    resp = client.get("/api/v1/agencies")
+    assert resp.status_code == 200
+    assert "must-revalidate" in resp.headers["Cache-Control"]
+    items = {a["code"]: a for a in resp.get_json()["items"]}
+    assert items["UBP-HOANKIEM"] == {
+        "code": "UBP-HOANKIEM", "electronic_id": "000.70.01.H26", "kind": "people_committee",
+        "level": "commune", "unit": HOAN_KIEM, "serves": [],
+        "name": {"vi": "UBND phường Hoàn Kiếm", "en": "Hoan Kiem Ward People's Committee"}}
+    kinds = {(a["kind"], a["level"], a["unit"]) for a in items.values()}
+    for ward in (HOAN_KIEM, CUA_NAM, SAI_GON):
+        assert ("people_committee", "commune", ward) in kinds
+        assert ("police", "commune", ward) in kinds
+    assert {("police", "province", "01"), ("police", "province", "79"),
+            ("social_insurance", "province", "01"), ("social_insurance", "province", "79")} <= kinds
+
+
+def test_the_catalog_names_the_competent_level_and_kind(client):
+    birth = client.get("/api/v1/procedures/birth-registration").get_json()
+    assert birth["competent"]["by"] == ["mother_residence", "father_residence"]
+    assert (birth["competent"]["level"], birth["competent"]["kind"]) == ("commune", "people_committee")
+    assert birth["competent"]["label"]["vi"] == "UBND xã, phường nơi cư trú"
+    criminal = client.get("/api/v1/procedures/criminal-record-certificate").get_json()
+    assert (criminal["competent"]["level"], criminal["competent"]["kind"]) == ("province", "police")
+
+
+def test_an_official_sees_the_agency_kind_and_level(client, make_official):
+    official = make_official(agency="CAP-SAIGON", role="reception")
+    me = client.get("/api/v1/auth/me", headers=official.headers).get_json()
+    assert me["agency"]["kind"] == "police" and me["agency"]["unit"] == SAI_GON
