@@ -21,17 +21,18 @@ class Agency(Base):
     unit (a code of the admin_units table), and the units it serves beyond its own."""
 
     __tablename__ = "agencies"
+    __table_args__ = (Index("ix_agencies_electronic_id", "electronic_id", unique=True),)
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[dict[str, Any]] = mapped_column(JsonType)
     level: Mapped[str] = mapped_column(String(16))
     # Electronic identifier code (mã định danh, Decision 20/2020/QĐ-TTg): receipt codes
     # start with it. Agencies made before the directory have none.
-    electronic_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    electronic_id: Mapped[str | None] = mapped_column(String(32))
     # people_committee | police | social_insurance ("" before the directory).
     kind: Mapped[str] = mapped_column(String(32), default="", server_default="")
     unit_code: Mapped[str | None] = mapped_column(String(16), index=True)
-    serves: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    serves: Mapped[list[str]] = mapped_column(JsonType, default=list, server_default="[]")
 
 
 class User(Base):

@@ -19,7 +19,8 @@ class Procedure(Base):
     # The agency that takes a dossier without a coded address (forms before the directory).
     agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
     # Which agency is competent: {"level", "kind", "by": [address fields]} (services/directory.py).
-    competent: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    competent: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict,
+                                                      server_default="{}")
     name: Mapped[dict[str, Any]] = mapped_column(JsonType)
     summary: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     category: Mapped[str] = mapped_column(String(32), default="")

@@ -134,3 +134,17 @@ def serving(session: Session, kind: str, level: str, ward: str, province: str
         return listed[0]
     return next((a for a in candidates if a.unit_code == own_unit), None)
 
+
+def handled_procedures(session: Session) -> dict[str, set[str]]:
+    """The procedures each agency handles: those whose competent kind and level are the
+    agency's, and each procedure's default agency's."""
+    procedures = session.scalars(select(Procedure)).all()
+    out: dict[str, set[str]] = {}
+    for proc in procedures:
+        out.setdefault(proc.agency_code, set()).add(proc.code)
+    for agency in list_agencies(session):
+        for proc in procedures:
+            competent = proc.competent or {}
+            if (competent.get("kind"), competent.get("level")) == (agency.kind, agency.level):
+                out.setdefault(agency.code, set()).add(proc.code)
+    return out

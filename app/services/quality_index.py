@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.models.accounts import Agency, User
-from app.models.catalog import Procedure
 from app.models.quality import QualityFact
-from app.services import lifecycle, satisfaction
+from app.services import directory, lifecycle, satisfaction
 from app.services import quality_facts as _facts  # noqa: F401  (keeps the facts with the log)
 
 SOURCE = ("Quyết định 766/QĐ-TTg (23/6/2022): Bộ chỉ số chỉ đạo, điều hành và đánh giá chất "
@@ -191,9 +190,7 @@ def counts(session: Session, start: date, end: date, *, agency: str | None = Non
 
 def offered(session: Session) -> dict[str, set[str]]:
     """Procedures each agency offers on Hoso: the catalog's, and any it received dossiers of."""
-    out: dict[str, set[str]] = {}
-    for code, agency in session.execute(select(Procedure.code, Procedure.agency_code)):
-        out.setdefault(agency, set()).add(code)
+    out = directory.handled_procedures(session)
     pairs = select(QualityFact.agency_code, QualityFact.procedure_code).distinct()
     for agency, code in session.execute(pairs):
         out.setdefault(agency, set()).add(code)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete
 
+from app.errors import ValidationFailed
 from app.models.accounts import Agency
 from app.models.catalog import FormVersion, Procedure
 from app.services import catalog, clock, directory
@@ -139,13 +140,19 @@ def test_an_old_form_version_without_coded_addresses_goes_to_the_default_agency(
 
 
 @pytest.mark.parametrize("ward", ["99999", "01", "../00070", "Phường Cửa Nam"])
-def test_an_address_with_no_known_ward_is_refused_with_the_field_named(
-        client, procedure, citizen, ward):
-    result = _submit(client, citizen, {"residence": _address(ward)})
-    assert result["status"] == "rejected"
-    assert result["error"]["status"] == 422
-    assert list(result["error"]["errors"]) == ["residence"]
-    assert result["entity"]["status"] == "draft"
+def test_an_address_with_no_known_ward_reaches_no_desk(client, db, procedure, citizen, ward):
+    phone, dossier_id = Phone(client, citizen), str(uuid.uuid4())
+    saved = phone.one("dossier.save", {"dossier_id": dossier_id, "procedure_code": CODE,
+                                       "form_version": 2, "base_version": None,
+                                       "fields": {"residence": _address(ward)}})
+    assert saved["status"] == "rejected"
+    assert [k for k in saved["error"]["errors"] if k.startswith("residence")]
+    # The domain refuses it too, whoever calls it.
+    proc = db.session.get(Procedure, CODE)
+    form = db.session.get(FormVersion, (CODE, 2)).form
+    with pytest.raises(ValidationFailed) as refused:
+        directory.route(db.session, proc, form, {"residence": _address(ward)})
+    assert list(refused.value.errors) == ["residence"]
 
 
 def test_an_agency_that_lists_a_ward_in_serves_takes_it_before_the_ward_own(db):
