@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from app.services.form_dates import display_date, resolve_date
 from tests.e2e import flows
 from tests.e2e.conftest import shot
+from tests.e2e.test_screens import check
 from tests.form_constructs import loaded
 
 CODE = "schema-constructs"
@@ -118,7 +119,7 @@ def test_code_table_selects_and_coded_address_online_and_offline(
     for key in ("married", "purpose"):
         expect(page.locator(f".field[data-key='{key}'] .error")).to_have_text(tx["rule"])
     assert page.evaluate("document.documentElement.scrollWidth") <= SMALL["width"]
-    shot(page, f"form-code-tables-{lang}", focus=".field[data-key='ethnicity']")
+    check(page, f"form-code-tables-{lang}", focus=".field[data-key='ethnicity']")  # and axe-core
     shot(page, f"form-coded-address-{lang}", focus=".field[data-key='residence']")
 
     # Airplane mode: the editor opens again with its lists from the phone.
