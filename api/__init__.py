@@ -23,8 +23,10 @@ def register(api: Api, app: Flask) -> None:
     for blp in (push_blp, notifications_blp):
         api.register_blueprint(blp)
     from api.sync import blp as sync_blp
+    from api.sync.telemetry import blp as telemetry_blp
 
     api.register_blueprint(sync_blp)
+    api.register_blueprint(telemetry_blp)
     from api.uploads import blp as uploads_blp
 
     api.register_blueprint(uploads_blp)

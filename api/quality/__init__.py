@@ -12,7 +12,7 @@ from api.quality.schemas import JSON_OK, AnswerIn, IndexQuery, PeriodQuery, Rati
 from api.security import BEARER, official_required
 from api.transactions import commits
 from app.extensions import db
-from app.services import clock, quality_index, satisfaction
+from app.services import clock, funnel, quality_index, satisfaction
 
 blp = Blueprint("quality", __name__, url_prefix="/api/v1/quality",
                 description="Service quality: the Decision 766 index")
@@ -61,6 +61,19 @@ def agencies(query: dict[str, Any]) -> Response:
     quality_index.require_leader(current_user)
     start, end = quality_index.check_period(query["since"], query["until"], clock.today())
     return _private(current_app.json.response(quality_index.all_agencies(db.session, start, end)))
+
+
+@blp.get("/funnel")
+@blp.arguments(PeriodQuery, location="query")
+@blp.doc(security=BEARER, responses=JSON_OK)
+@official_required
+def funnel_report(query: dict[str, Any]) -> Response:
+    """Per procedure of my agency: opened → started → submitted → accepted → returned, the
+    fields that stop people, time to fill; failures by network condition."""
+    quality_index.require_leader(current_user)
+    start, end = quality_index.check_period(query["since"], query["until"], clock.today())
+    return _private(current_app.json.response(
+        funnel.report(db.session, current_user.agency_code, start, end)))
 
 
 @blp.get("/ratings")

@@ -8,7 +8,7 @@ from app.models.faults import MutationFault
 from app.models.notifications import Notification
 from app.models.payments import FeeReceipt, Payment, PaymentNotice, Refund
 from app.models.push import PushAttempt, PushDelivery, PushSubscription
-from app.models.quality import QualityFact, Rating
+from app.models.quality import QualityFact, Rating, TelemetryDevice, TelemetryDrop, TelemetryEvent
 from app.models.signed import DeviceKey, IssuedDocument, ShareLink, SubmissionSignature
 from app.models.sync import Change, ClientState, ClientWrite, ConflictRecord, MutationResult
 from app.models.throttle import ThrottleCounter
@@ -53,6 +53,9 @@ __all__ = [
     "Refund",
     "SmsMessage",
     "SubmissionStats",
+    "TelemetryDevice",
+    "TelemetryDrop",
+    "TelemetryEvent",
     "ThrottleCounter",
     "Upload",
     "User",

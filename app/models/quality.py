@@ -73,3 +73,46 @@ class Rating(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class TelemetryEvent(Base):
+    """One thing that went wrong (or a step) on a phone, with no personal value: no user,
+    no device, no dossier, no typed value; only the procedure, the field's name, the rule,
+    the section, the network and a duration or count (app/services/telemetry.py)."""
+
+    __tablename__ = "telemetry_events"
+    __table_args__ = (Index("ix_telemetry_events_kind_day", "kind", "day", "procedure_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]  # the server's local day of receipt
+    kind: Mapped[str] = mapped_column(String(24))
+    procedure_code: Mapped[str | None] = mapped_column(String(64))
+    form_version: Mapped[int | None]
+    section: Mapped[str | None] = mapped_column(String(64))
+    field: Mapped[str | None] = mapped_column(String(130))
+    rule: Mapped[str | None] = mapped_column(String(70))
+    network: Mapped[str | None] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(String(24))
+    value: Mapped[int | None]  # milliseconds, or attempts
+    count: Mapped[int | None]  # failures among the attempts
+
+
+class TelemetryDevice(Base):
+    """Per installed app: the rate window that caps what one phone may send."""
+
+    __tablename__ = "telemetry_devices"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    accepted: Mapped[int] = mapped_column(default=0)  # events taken in the window
+
+
+class TelemetryDrop(Base):
+    """Events dropped, counted per day and reason (unknown kind, bad value, over the cap…)."""
+
+    __tablename__ = "telemetry_drops"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(24), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

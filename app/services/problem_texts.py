@@ -289,6 +289,7 @@ VI: dict[str, str] = {
     "No such rating in your agency.": "Không có đánh giá này ở cơ quan của bạn.",
     "This rating was already answered.": "Đánh giá này đã được trả lời.",
     "An answer needs some text.": "Câu trả lời cần có nội dung.",
+    "A telemetry batch holds at most {} bytes.": "Một lô dữ liệu chẩn đoán không được quá {} byte.",
     # Framework texts (werkzeug, webargs, marshmallow, the edge handlers)
     "The server could not complete the request.": "Máy chủ chưa xử lý được yêu cầu.",
     "The service is briefly unavailable; try again.": "Dịch vụ tạm gián đoạn; vui lòng thử lại.",

@@ -219,6 +219,7 @@ async function boot() {
   setupWorker().then(offlineReady).catch(() => {});
   window.addEventListener('online', () => syncCodeTables().catch(() => {})); // a table updated meanwhile
   if (user && user.kind !== 'official') sync.start();
+  import('./telemetry.js').then((m) => m.init()).catch(() => {});
   window.__hoso = { sync, api, store: () => store() };
 }
 

@@ -202,7 +202,7 @@ async function runAll() {
       failures = 0;
     } catch (e) {
       if (e.signedOut) return;
-      emit({ id: u.id, dossier_id: u.dossier_id, active: false });
+      emit({ id: u.id, dossier_id: u.dossier_id, active: false, retry: Boolean(e.retry) });
       if (e.retry) {
         failures += 1;
         const base = Math.min(60000, 1000 * 2 ** Math.min(failures - 1, 6));

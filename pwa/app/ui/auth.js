@@ -4,6 +4,7 @@ import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { count } from '../outbox.js';
 import { problemText, title, toast } from './shell.js';
+import { settingsBox } from '../telemetry.js';
 
 function input(id, label, attrs = {}, help = null) {
   return h('div.field', h('label', { for: id }, label),
@@ -215,6 +216,7 @@ export async function renderAccount(main, _params, app) {
     api.hasTokens() ? null : h('p.notice', t('auth.queue_kept', { n: waiting }), ' ', h('a', { href: '#/login' }, t('auth.sign_in'))),
     waiting ? h('p.notice', t('account.unsent', { n: waiting })) : null,
     citizen ? await notificationsBox() : null,
+    citizen ? settingsBox() : null,
     api.hasTokens() ? passwordBox() : null,
     h('h2', t('account.sessions')),
     h('div.actions',

@@ -6,6 +6,7 @@ import { feeLine, feeWord, ruleLine } from '../fees.js';
 import { dueWhen } from '../rules.js';
 import { fmtDate, loc, t } from '../i18n.js';
 import { saveDraft } from '../outbox.js';
+import { record } from '../telemetry.js';
 import { title } from './shell.js';
 
 export async function renderCatalog(main) {
@@ -46,6 +47,7 @@ export async function renderProcedure(main, { code }) {
   const fees = p.fees || {};
   const docs = form.documents || [];
   const start = h('button.primary', { type: 'button', onclick: () => startDraft(p) }, t('procedure.start'));
+  record('form_opened', { procedure: p.code });
   title(main, loc(p.name),
     h('p', loc(p.summary)),
     h('dl.facts',
@@ -75,6 +77,7 @@ async function startDraft(p) {
   const fields = {};
   for (const s of form.sections || []) for (const f of s.fields || []) if ('default' in f) fields[f.name] = f.default;
   await saveDraft({ id, procedure_code: p.code, form_version: p.current_version, procedure_name: p.name, fields, base_version: 0 });
+  record('draft_started', { procedure: p.code, version: p.current_version });
   location.replace(`#/d/${id}/edit`);
 }
 

@@ -13,6 +13,7 @@ import { setDirty } from '../sync.js';
 import { problemText, queuedText, title, toast } from './shell.js';
 import { blockers, docStates, documentsSection } from './documents.js';
 import { signSubmission } from '../devicekey.js';
+import { watchEditor } from '../telemetry.js';
 
 const SAVE_MS = 500;
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -102,6 +103,7 @@ export async function renderEditor(main, { id }) {
       if (draft.prefill && key in draft.prefill) notes();
     },
   });
+  const watch = watchEditor(body, draft, form); // names and times only (telemetry.js)
   showFee();
   // Once the person types, a late prefill answer must not redraw the form under their fingers.
   let touched = false;
@@ -143,6 +145,7 @@ export async function renderEditor(main, { id }) {
         ...remote.map((d) => `${loc(d.label)}: ${t('editor.doc_uploading')}.`)].join(' ');
       ctl.focusFirstError();
       if (!Object.keys(errors).length) summary.focus();
+      watch.failed(errors, missing.map((d) => d.code));
       return;
     }
     summary.textContent = '';
@@ -157,6 +160,7 @@ export async function renderEditor(main, { id }) {
     // Queued behind the uploads still going from this phone: sync.js holds it until they end.
     await enqueue('dossier.submit', deviceSignature ? { dossier_id: id, device_signature: deviceSignature } : { dossier_id: id });
     await store().put('drafts', { ...(await getDraft(id)), submitted_locally: true });
+    watch.submitted();
     toast(waiting.length ? t('editor.queued_after_uploads') : queuedText());
     location.hash = `#/d/${id}`;
   } }, t('editor.submit'));
@@ -201,6 +205,7 @@ export async function renderEditor(main, { id }) {
   window.addEventListener('hoso:data', onData);
   return async () => {
     window.removeEventListener('hoso:data', onData);
+    watch.leave();
     await flush();
   };
 }

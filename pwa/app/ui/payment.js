@@ -6,6 +6,7 @@ import { h } from '../dom.js';
 import { loc, t, fmtDate, fmtMoney } from '../i18n.js';
 import { store } from '../db.js';
 import { problemText, toast } from './shell.js';
+import { paymentFailed } from '../telemetry.js';
 
 const CLOSED = ['draft', 'withdrawn', 'refused', 'stopped'];
 
@@ -40,6 +41,7 @@ function drawUnpaid(area, d) {
       showRequest(area, d, await api.post(`/api/v1/dossiers/${d.id}/payment`));
     } catch (err) {
       pay.disabled = false;
+      paymentFailed(err);
       toast(err instanceof api.NetworkError ? t('pay.offline') : problemText(err) || t('pay.failed'), 'error');
     }
   });
@@ -56,6 +58,7 @@ function showRequest(area, d, payment) {
       if (fresh.status === 'paid' || (fresh.dossier && fresh.dossier.fee_status === 'paid')) { paidNow(fresh); return; }
       toast(t('pay.pending'));
     } catch (err) {
+      paymentFailed(err);
       toast(problemText(err) || t('pay.failed'), 'error');
     } finally { check.disabled = false; }
   });
