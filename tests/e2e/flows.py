@@ -88,12 +88,27 @@ def fill_rest(page: Page) -> None:
     for box in page.locator(".field[data-type='radio']:visible").all():
         if box.locator("input:checked").count() == 0 and box.locator(".req").count():
             box.locator("input").first.check()
+    for box in page.locator(".field[data-type='address']:visible:has(.address.coded)").all():
+        if box.locator(".req").count() and not box.locator("[data-part=ward]").input_value():
+            fill_coded_address(box)
     values = {"text": "Hà Nội", "textarea": "Hà Nội", "number": "1", "date": "1991-03-02"}
     for kind, value in values.items():
         for box in page.locator(f".field[data-type='{kind}']:visible").all():
             control = box.locator("input, textarea").first
             if control.get_attribute("aria-required") == "true" and not control.input_value():
                 control.fill(value)
+
+
+def fill_coded_address(box: Any, province: str | None = None, ward: str | None = None,
+                       line: str = "12 Hàng Bạc") -> None:
+    """A coded address (docs/form-schema.md): the province, then one of its communes (the first
+    of each list unless named), then the line."""
+    chosen = box.locator("[data-part=province]")
+    chosen.select_option(label=province) if province else chosen.select_option(index=1)
+    communes = box.locator("[data-part=ward]")
+    expect(communes.locator("option")).not_to_have_count(1)
+    communes.select_option(label=ward) if ward else communes.select_option(index=1)
+    box.locator("[data-part=line]").fill(line)
 
 
 def submit(page: Page) -> str:

@@ -134,7 +134,23 @@ def test_code_table_selects_and_coded_address_online_and_offline(
     residence.get_by_label(tx["province"]).select_option(label=tx["hanoi"])
     expect(residence.get_by_label(tx["ward"]).locator("option")).to_have_count(4)
     shot(page, f"form-coded-address-offline-{lang}", focus=".field[data-key='residence']")
+    if lang == "en":
+        context.set_offline(False)
+        return
+
+    # Submitted in airplane mode once the rule is satisfied; it reaches the server with codes.
+    flows.fill_coded_address(page.locator(".field[data-key='residence']"), ward=tx["hoan_kiem"],
+                             line="5 Lê Lợi")
+    page.locator("#f-purpose").select_option("other")
+    flows.fill_rest(page)
+    dossier_id = flows.submit(page)
     context.set_offline(False)
+    expect(page.locator("#status")).to_have_text("Mới đăng ký", timeout=20000)
+    token = flows.tokens_of(page)["access_token"]
+    fields = live_server.api("GET", f"/api/v1/dossiers/{dossier_id}", token).json()["fields"]
+    assert fields["residence"] == {"line": "5 Lê Lợi", "ward": "00070", "province": "01"}
+    assert fields["ethnicity"] == "08" and fields["registration_province"] == "79"
+    assert not fields.get("registration_commune")  # cleared when its province changed
 
 
 def test_a_table_changed_on_the_server_is_fetched_again_and_no_other(
