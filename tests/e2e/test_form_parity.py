@@ -49,6 +49,10 @@ def _cases(form: dict[str, Any]) -> list[dict[str, Any]]:
         for option in field.get("options", []):  # every branch of conditional visibility
             value = [option["value"]] if field["type"] == "checkbox" else option["value"]
             cases.append({**good, field["name"]: value})
+        if field.get("options_from") and field["type"] != "address":  # a few codes of its table
+            items = code_tables.table(field["options_from"])["items"]
+            for item in [i for i in items if i.get("level") == field.get("level", i.get("level"))][:6]:
+                cases.append({**good, field["name"]: item["code"]})
     cases.append({k: (TODAY - timedelta(days=3)).isoformat() for k in good})
     return cases
 
