@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
@@ -37,3 +38,15 @@ def list_dossiers(query: dict[str, Any]) -> dict[str, Any]:
 def get_dossier(dossier_id: str) -> dict[str, Any]:
     """One of my dossiers with its status history."""
     return dossier_dict(get_owned(db.session, current_user, dossier_id))
+
+
+@blp.get("/<dossier_id>/slips/<kind>/pdf")
+@blp.response(200, content_type="application/pdf", description="A slip as a PDF")
+@blp.doc(security=BEARER)
+@citizen_required
+def get_slip_pdf(dossier_id: str, kind: str) -> Response:
+    """A slip the office made for my dossier (receipt with the appointment date, supplement
+    request, refusal, apology with a new date), signed by the agency when it has a key."""
+    from api.office import slip_response
+
+    return slip_response(get_owned(db.session, current_user, dossier_id), kind)

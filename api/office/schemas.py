@@ -2,18 +2,25 @@
 
 from marshmallow import Schema, fields, validate
 
-from api.dossiers.schemas import PageQuery
-from app.services import lifecycle
+from api.dossiers.schemas import DossierOut, EventOut, PageQuery
+from app.services import desk, lifecycle
 
 
 class OfficeListQuery(PageQuery):
+    view = fields.String(load_default=None, validate=validate.OneOf(desk.VIEWS), metadata={
+        "description": "waiting (open), new_today, to_accept, due_today, due_soon, overdue, "
+                       "mine, approval, finished, all (the default)"})
+    q = fields.String(load_default=None, validate=validate.Length(max=100), metadata={
+        "description": "Name, ID number, phone or part of a receipt code, accents optional"})
+    sort = fields.String(load_default=None, validate=validate.OneOf(list(desk.SORTS)))
     status = fields.String(load_default=None, validate=validate.OneOf(lifecycle.STATUSES[1:]))
     overdue = fields.Boolean(load_default=None)
     procedure = fields.String(load_default=None)
-    receipt_code = fields.String(load_default=None)
+    receipt_code = fields.String(load_default=None, validate=validate.Length(max=40))
     submitted_from = fields.Date(load_default=None)
     submitted_to = fields.Date(load_default=None)
     fee_status = fields.String(load_default=None, validate=validate.OneOf(["none", "unpaid", "paid"]))
+    assignee_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
 class ResultIn(Schema):
@@ -35,6 +42,155 @@ class TransitionIn(Schema):
                           metadata={"description": "Fields the citizen must fix (supplement)"})
     documents = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list,
                             validate=validate.Length(max=50))
-    result = fields.Nested(ResultIn, load_default=None)
+    result = fields.Nested(ResultIn, load_default=None, metadata={
+        "description": "return_result, complete; propose: the draft result for the leader"})
+    assignee_id = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={
+        "description": "assign: the official who takes it over; accept: optionally the "
+                       "specialist at once; propose: optionally the leader"})
+    new_date = fields.Date(load_default=None, metadata={
+        "description": "apologise: the new appointment date"})
     expected_version = fields.Integer(load_default=None, metadata={
         "description": "Refuse with 409 if the dossier changed since this version"})
+
+
+class BulkAcceptIn(Schema):
+    ids = fields.List(fields.String(validate=validate.Length(max=64)), required=True,
+                      validate=validate.Length(min=1, max=50))
+
+
+class PersonOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String(allow_none=True)
+
+
+class DeadlineOut(Schema):
+    due_date = fields.String(allow_none=True)
+    state = fields.String(allow_none=True, metadata={
+        "enum": ["accept_late", "overdue", "due_today", "due_soon"]})
+    days_late = fields.Integer()
+    accept_by = fields.String(allow_none=True)
+
+
+class OfficeEventOut(EventOut):
+    actor_name = fields.String(allow_none=True)
+
+
+class OfficeDossierOut(DossierOut):
+    assignee = fields.Nested(PersonOut, allow_none=True)
+    awaiting_approval = fields.Boolean()
+    draft_result = fields.Dict(allow_none=True)
+    new_appointment_date = fields.String(allow_none=True)
+    deadline = fields.Nested(DeadlineOut)
+    history = fields.List(fields.Nested(OfficeEventOut))
+
+
+class OfficePageOut(Schema):
+    items = fields.List(fields.Nested(OfficeDossierOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    view = fields.String()
+
+
+class SummaryOut(Schema):
+    views = fields.Dict(keys=fields.String(), values=fields.Integer())
+    latest = fields.String(allow_none=True)
+
+
+class OfficialOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+
+
+class OfficialsOut(Schema):
+    items = fields.List(fields.Nested(OfficialOut))
+
+
+class BulkResultOut(Schema):
+    id = fields.String()
+    ok = fields.Boolean()
+    receipt_code = fields.String(allow_none=True)
+    problem = fields.Dict(allow_none=True)
+
+
+class BulkOut(Schema):
+    items = fields.List(fields.Nested(BulkResultOut))
+
+
+class AuditQuery(PageQuery):
+    day_from = fields.Date(load_default=None)
+    day_to = fields.Date(load_default=None)
+    actor_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    action = fields.String(load_default=None, validate=validate.OneOf(list(lifecycle.ACTIONS)))
+    receipt_code = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
+class AuditRowOut(Schema):
+    id = fields.Integer()
+    at = fields.String()
+    action = fields.String()
+    actor_kind = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    actor_name = fields.String(allow_none=True)
+    actor_role = fields.String(allow_none=True)
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    note = fields.String(allow_none=True)
+    dossier_id = fields.String()
+    receipt_code = fields.String(allow_none=True)
+    procedure_code = fields.String()
+
+
+class AuditPageOut(Schema):
+    items = fields.List(fields.Nested(AuditRowOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class WorkloadQuery(Schema):
+    since = fields.Date(load_default=None, metadata={"description": "Default: 30 days ago"})
+
+
+class WorkloadRowOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+    holding = fields.Integer()
+    holding_overdue = fields.Integer()
+    steps = fields.Integer()
+    finished = fields.Integer()
+
+
+class WorkloadOut(Schema):
+    since = fields.String()
+    items = fields.List(fields.Nested(WorkloadRowOut))
+    unassigned = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class SlipSectionOut(Schema):
+    title = fields.String()
+    rows = fields.List(fields.List(fields.String()))
+    items = fields.List(fields.String())
+    paragraphs = fields.List(fields.String())
+
+
+class SignatureOut(Schema):
+    title = fields.String()
+    name = fields.String()
+
+
+class SlipOut(Schema):
+    kind = fields.String(metadata={"enum": ["receipt", "supplement", "refusal", "apology"]})
+    title = fields.String()
+    form = fields.String()
+    agency = fields.String()
+    motto = fields.List(fields.String())
+    receipt_code = fields.String(allow_none=True)
+    number = fields.String()
+    place_date = fields.String()
+    date = fields.String()
+    sections = fields.List(fields.Nested(SlipSectionOut))
+    signatures = fields.List(fields.Nested(SignatureOut))

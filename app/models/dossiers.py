@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, String, Text, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.accounts import Agency, User
@@ -20,6 +20,7 @@ class Dossier(Base):
         Index("ix_dossiers_owner_updated", "owner_id", "updated_at"),
         Index("ix_dossiers_agency_status", "agency_code", "status"),
         Index("ix_dossiers_agency_fee_status", "agency_code", "fee_status"),
+        Index("ix_dossiers_agency_assignee", "agency_code", "assignee_id"),
     )
 
     # Created on the phone, so a draft has its final id before the server sees it.
@@ -54,6 +55,16 @@ class Dossier(Base):
     fee_quote: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     # none (nothing owed) | unpaid | paid; the desk filters on it.
     fee_status: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    # The desk (docs/desk.md): the official who holds the dossier now (None: the queue of
+    # the role its status calls for), the result a specialist drafts for the leader, whether
+    # it waits for the leader's approval, and the date an apology slip set after a delay.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    draft_result: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+    new_appointment_date: Mapped[date | None]
+    # The citizen's name, ID numbers, phones and the receipt code, lower case without
+    # accents, for the desk's search (services/desk_search.py).
+    search_text: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -63,7 +74,8 @@ class Dossier(Base):
     # The agency handling it: the procedure's default while a draft, the routed one from
     # submission (services/directory.py).
     agency: Mapped[Agency] = relationship()
-    owner: Mapped[User] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     events: Mapped[list[DossierEvent]] = relationship(
         back_populates="dossier", order_by="DossierEvent.id", cascade="all, delete-orphan"
     )

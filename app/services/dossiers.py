@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -14,7 +14,7 @@ from app.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFail
 from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion
-from app.services import change_feed, clock, directory, fees, forms, lifecycle
+from app.services import change_feed, clock, desk_search, directory, fees, forms, handoffs, lifecycle
 from app.services.i18n import message
 from app.services.ids import as_uuid
 from app.services.notifications import notify_status
@@ -145,35 +145,6 @@ def list_owned(session: Session, owner: User, *, status: str | None, page: int, 
     return page_of(session, stmt, Dossier.updated_at.desc(), Dossier.id, page=page, per_page=per_page)
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=clock.TZ)
-
-
-def list_for_agency(session: Session, official: User, filters: dict[str, Any], *, page: int,
-                    per_page: int, today: date) -> dict[str, Any]:
-    """A page of the official's agency's dossiers (drafts never), oldest submission first;
-    `filters`: status, procedure, receipt_code, submitted_from/_to (dates), overdue."""
-    stmt = select(Dossier).where(Dossier.agency_code == official.agency_code,
-                                 Dossier.status != lifecycle.DRAFT)
-    if filters.get("status"):
-        stmt = stmt.where(Dossier.status == filters["status"])
-    if filters.get("procedure"):
-        stmt = stmt.where(Dossier.procedure_code == filters["procedure"])
-    if filters.get("receipt_code"):
-        stmt = stmt.where(Dossier.receipt_code == filters["receipt_code"].strip().upper())
-    if filters.get("submitted_from"):
-        stmt = stmt.where(Dossier.submitted_at >= _start_of(filters["submitted_from"]))
-    if filters.get("submitted_to"):
-        end = _start_of(filters["submitted_to"]).replace(hour=23, minute=59, second=59)
-        stmt = stmt.where(Dossier.submitted_at <= end)
-    if filters.get("fee_status"):
-        stmt = stmt.where(Dossier.fee_status == filters["fee_status"])
-    if filters.get("overdue") is not None:
-        clause = overdue_clause(today)
-        stmt = stmt.where(clause if filters["overdue"] else ~clause)
-    return page_of(session, stmt, Dossier.submitted_at, Dossier.id, page=page, per_page=per_page)
-
-
 def transition(
     session: Session,
     dossier: Dossier,
@@ -186,6 +157,8 @@ def transition(
     result: dict[str, Any] | None = None,
     values: dict[str, Any] | None = None,
     rating: int | None = None,
+    assignee_id: int | None = None,
+    new_date: date | None = None,
     lang: str = "vi",
     moment: datetime | None = None,
 ) -> DossierEvent:
@@ -206,6 +179,11 @@ def transition(
     if action.note_required and not (note or "").strip():
         raise ValidationFailed("A note is required for this action.",
                                errors={"note": [message("required", lang)]})
+    if action.actor == lifecycle.OFFICIAL:
+        reason = handoffs.refusal(dossier, actor, action.name, today)
+        if reason is not None:
+            raise TransitionNotAllowed(handoffs.REFUSALS[reason], extra={
+                "current_status": dossier.status, "reason": reason})
     if fees.blocking_reason(dossier, action.name):
         raise TransitionNotAllowed(
             "The fee is not paid yet: this step has to wait.",
@@ -242,9 +220,13 @@ def transition(
             data["appointment_date"] = dossier.appointment_date.isoformat()
         dossier.paused_on = None
         dossier.supplement_request = None
-    elif action.name == "complete" and result is not None:
-        dossier.result = _result(result, lang)  # the signed result document prints it
+    elif action.name == "complete" and (result or dossier.draft_result) is not None:
+        # The result given now, else the specialist's draft the leader approves; the signed
+        # result document prints it.
+        dossier.result = _result(result or handoffs.draft_as_result(dossier), lang)
         data = {"result": dossier.result}
+    elif action.name == "propose":
+        result = _result(result, lang)
     elif action.name == "return_result":
         dossier.result = _result(result, lang)
         data = {"result": dossier.result}
@@ -263,13 +245,20 @@ def transition(
         dossier.finished_at, dossier.finished_on = moment, today
     if action.name == "resume":
         dossier.finished_at = dossier.finished_on = None
+    if action.actor == lifecycle.OFFICIAL:
+        data.update(handoffs.apply(session, dossier, actor, action.name, today=today, lang=lang,
+                                   assignee_id=assignee_id, result=result, new_date=new_date))
+    if dossier.status != lifecycle.DRAFT:
+        dossier.search_text = desk_search.search_text(session, dossier, today)
     event = DossierEvent(dossier_id=dossier.id, at=moment, actor_id=actor.id,
                          actor_kind=action.actor, action=action.name, from_status=before,
                          to_status=dossier.status, note=note, data=data)
     dossier.events.append(event)
     bump(session, dossier, moment)
-    if action.actor == lifecycle.OFFICIAL:
-        notify_status(session, dossier, dossier.owner)
+    if action.actor == lifecycle.OFFICIAL and (dossier.status != before or action.name == "apologise"):
+        # A hand-off inside the agency is not news for the citizen; an apology is.
+        notify_status(session, dossier, dossier.owner,
+                      "apology" if action.name == "apologise" else None)
     for listener in transition_listeners:
         listener(session, dossier, event)
     session.flush()

@@ -24,6 +24,11 @@ STATUS_CODES = {
 STATUSES = (DRAFT, *STATUS_CODES)
 # Statuses where the handling is over (the deadline no longer runs).
 FINISHED = frozenset({REFUSED, WITHDRAWN, STOPPED, RESULT_READY, RETURNED})
+# Statuses where nothing is left for the desk to do (a result ready still waits to go out).
+CLOSED = frozenset({REFUSED, WITHDRAWN, STOPPED, RETURNED})
+# Where someone at the desk holds the dossier: it can be handed on, and can be late.
+HELD = frozenset({SUBMITTED, ACCEPTED, IN_PROGRESS, SUPPLEMENT_REQUESTED, AWAITING_FEE,
+                  RESULT_READY})
 
 CITIZEN, OFFICIAL = "citizen", "official"
 RECEPTION, SPECIALIST, LEADER = "reception", "specialist", "leader"
@@ -63,6 +68,12 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     _a("resume", {STOPPED}, IN_PROGRESS, OFFICIAL, {LEADER}),
     _a("complete", {IN_PROGRESS}, RESULT_READY, OFFICIAL, {LEADER}),
     _a("return_result", {RESULT_READY}, RETURNED, OFFICIAL, {RECEPTION, LEADER}),
+    # Hand-offs at the desk (services/handoffs.py): the status stays, the holder changes.
+    _a("assign", set(HELD), None, OFFICIAL, {RECEPTION, SPECIALIST, LEADER}),
+    _a("propose", {IN_PROGRESS}, None, OFFICIAL, {SPECIALIST, LEADER}),
+    _a("send_back", {IN_PROGRESS}, None, OFFICIAL, {LEADER}, note_required=True),
+    _a("apologise", set(HELD - {SUBMITTED}), None, OFFICIAL, {RECEPTION, LEADER},
+       note_required=True),
 )}
 OFFICIAL_ACTIONS = tuple(n for n, a in ACTIONS.items() if a.actor == OFFICIAL)
 

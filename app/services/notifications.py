@@ -45,6 +45,13 @@ TEXTS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
                   {"vi": "Đã trả kết quả", "en": "Result returned"},
                   {"vi": "{name} ({receipt}): đã trả kết quả. Mời bạn đánh giá.",
                    "en": "{name} ({receipt}): the result was returned. Please rate the service."}),
+    # Not a status: the agency is late and apologises with a new date (services/handoffs.py).
+    "apology": ("high",
+                {"vi": "Xin lỗi vì trễ hẹn", "en": "Sorry for the delay"},
+                {"vi": "{name} ({receipt}): hồ sơ chưa có kết quả đúng hẹn. Cơ quan xin lỗi và "
+                       "hẹn trả kết quả ngày {date}.",
+                 "en": "{name} ({receipt}): the result is late. The office apologises and "
+                       "will return it on {date}."}),
     # Not a status: the fee was received (services/payments.py).
     "fee_paid": ("normal",
                  {"vi": "Đã nhận lệ phí", "en": "Fee received"},
@@ -81,10 +88,11 @@ def notify_status(session: Session, dossier: Dossier, owner: User, kind: str | N
         return None
     urgency, title, _body = spec
     lang = owner.language if owner.language in ("vi", "en") else "vi"
+    due = dossier.new_appointment_date or dossier.appointment_date
     params: dict[str, Any] = {
         "name": dossier.procedure.name,
         "receipt": dossier.receipt_code or "",
-        "date": dossier.appointment_date.strftime("%d/%m/%Y") if dossier.appointment_date else "",
+        "date": due.strftime("%d/%m/%Y") if due else "",
         **(params or {}),
     }
     texts = render(kind, params)

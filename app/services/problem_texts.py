@@ -117,6 +117,22 @@ VI: dict[str, str] = {
     "The dossier changed since you opened it; reload it.":
         "Hồ sơ đã thay đổi từ khi bạn mở. Vui lòng tải lại.",
     "Your role cannot take this step.": "Vai trò của bạn không thực hiện được bước này.",
+    "Another official holds this dossier; ask them or the leader to hand it on.":
+        "Hồ sơ đang do cán bộ khác giữ; hãy đề nghị người đó hoặc lãnh đạo chuyển cho bạn.",
+    "The draft result is with the leader for approval.":
+        "Dự thảo kết quả đang chờ lãnh đạo phê duyệt.",
+    "No draft result waits for approval.": "Không có dự thảo kết quả nào đang chờ phê duyệt.",
+    "A supplement was already requested for this dossier; the rules allow one request naming "
+    "everything at once.": "Hồ sơ này đã được yêu cầu bổ sung một lần; theo quy định chỉ yêu "
+    "cầu bổ sung một lần, nêu đầy đủ mọi nội dung cần bổ sung.",
+    "The dossier is not late: an apology slip is issued only once the appointment date is "
+    "reached.": "Hồ sơ chưa trễ hạn: chỉ lập phiếu xin lỗi khi đã đến ngày hẹn trả kết quả.",
+    "This dossier has no such slip.": "Hồ sơ này không có phiếu này.",
+    "No such official in your agency for this step.":
+        "Không có cán bộ này trong cơ quan của bạn cho bước này.",
+    "Choose the official who takes the dossier over.": "Hãy chọn cán bộ nhận hồ sơ.",
+    "The new appointment date must come after today.":
+        "Ngày hẹn mới phải sau hôm nay và sau ngày hẹn cũ.",
     "This step is not possible in the dossier's current status.":
         "Bước này không thực hiện được ở trạng thái hiện tại của hồ sơ.",
     "Cannot delete a dossier that is {}.": "Không thể xoá hồ sơ ở trạng thái {}.",

@@ -14,6 +14,9 @@ from app.models.notifications import Notification
 from app.services import clock, directory, forms, lifecycle, links, notifications
 from app.services.dossiers import is_overdue
 
+# Hand-offs inside the agency (services/handoffs.py): the desk's history, not the citizen's.
+INTERNAL_ACTIONS = frozenset({"assign", "propose", "send_back"})
+
 
 def user_dict(user: User) -> dict[str, Any]:
     return {
@@ -88,7 +91,8 @@ def dossier_dict(d: Dossier | Any, *, history: bool = True, for_official: bool =
                          "phone": d.owner.phone, "email": d.owner.email}
     if history:
         data["history"] = [event_dict(e, with_actor=for_official)
-                           for e in (d.events if events is None else events)]
+                           for e in (d.events if events is None else events)
+                           if for_official or e.action not in INTERNAL_ACTIONS]
     return data
 
 

@@ -30,7 +30,9 @@ const ROUTES = [
   [/^\/account$/, screen('./ui/auth.js', 'renderAccount')],
   [/^\/office$/, screen('./ui/office.js', 'renderOffice')],
   [/^\/office\/payments$/, screen('./ui/office_payments.js', 'renderOfficePayments')],
-  [/^\/office\/([\w-]+)$/, screen('./ui/office.js', 'renderOfficeDossier'), ['id']],
+  [/^\/office\/reports$/, screen('./ui/office_reports.js', 'renderOfficeReports')],
+  [/^\/office\/print\/(receipt|refusal|supplement|apology)$/, screen('./ui/office_print.js', 'renderOfficePrint'), ['kind']],
+  [/^\/office\/([\w-]+)$/, screen('./ui/office_dossier.js', 'renderOfficeDossier'), ['id']],
   [/^\/view\/(upload|record|issued)\/([\w-]+)$/, screen('./ui/viewer.js', 'renderViewer'), ['kind', 'id'], true],
   [/^\/welcome$/, screen('./ui/intro.js', 'renderIntro')],
 ];

@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from app.services import clock
 from app.services import lifecycle as lc
 from tests.factories import PATHS, make_dossier
 
 OFFICIAL_CASES = [(status, action) for status in PATHS for action in lc.OFFICIAL_ACTIONS]
 
 
-def _body(action: str, dossier) -> dict:
+def _body(action: str, dossier, db=None, colleague=None) -> dict:
+    """A body the action accepts, and the dossier made ready for the desk's own conditions
+    (a draft waiting for the leader to send back, a date passed to apologise for)."""
     body: dict = {"action": action, "note": "Lý do"}
     if action == "request_supplement":
         body["fields"] = [next(iter(dossier.fields))]
-    if action == "return_result":
+    if action in ("return_result", "propose"):
         body["result"] = {"number": "15/2026/KS", "method": "desk"}
+    if action == "assign":
+        body["assignee_id"] = colleague.id
+    if action == "apologise":
+        body["new_date"] = (clock.today() + timedelta(days=10)).isoformat()
+    if db is not None and action == "send_back":
+        dossier.awaiting_approval = True
+    if db is not None and action == "apologise" and dossier.appointment_date:
+        dossier.appointment_date = clock.today() - timedelta(days=1)
+    if db is not None:
+        db.session.commit()
     return body
 
 
 @pytest.mark.parametrize(("status", "action"), OFFICIAL_CASES)
-def test_official_transition_matrix(client, db, citizen, official, status, action):
+def test_official_transition_matrix(client, db, citizen, official, make_official, status, action):
     dossier = make_dossier(db.session, citizen.user, status=status, official=official.user)
     if status == lc.DRAFT:
         expected = 404  # drafts are invisible to the back office
@@ -28,8 +43,9 @@ def test_official_transition_matrix(client, db, citizen, official, status, actio
         expected = 200
     else:
         expected = 409
+    body = _body(action, dossier, db, make_official(role="specialist").user)
     resp = client.post(f"/api/v1/office/dossiers/{dossier.id}/transitions",
-                       json=_body(action, dossier), headers=official.headers)
+                       json=body, headers=official.headers)
     assert resp.status_code == expected, resp.get_json()
     if expected == 200:
         assert resp.get_json()["status"] == (lc.ACTIONS[action].target or status)
@@ -45,8 +61,9 @@ def test_roles_decide_who_may_act(client, db, citizen, official, make_official, 
     source = next(iter(sorted(lc.ACTIONS[action].sources)))
     dossier = make_dossier(db.session, citizen.user, status=source, official=official.user)
     actor = make_official(role=role)
+    body = _body(action, dossier, db, make_official(role="specialist").user)
     resp = client.post(f"/api/v1/office/dossiers/{dossier.id}/transitions",
-                       json=_body(action, dossier), headers=actor.headers)
+                       json=body, headers=actor.headers)
     assert resp.status_code == (200 if role in lc.ACTIONS[action].roles else 403)
 
 

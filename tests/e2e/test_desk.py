@@ -36,7 +36,8 @@ def test_lost_race_reloads_and_errors_read_as_text(new_context: Any, live_server
     desk.get_by_role("button", name="Lọc").click()
     desk.locator(f"tr[data-id='{ready_id}'] a").click()
     # The back link keeps the filter the list had.
-    expect(desk.locator("#back-to-list")).to_have_attribute("href", "#/office?status=result_ready")
+    expect(desk.locator("#back-to-list")).to_have_attribute(
+        "href", "#/office?view=waiting&status=result_ready")
 
     # A result with no number: the field's message in words, never "[object Object]".
     desk.locator(".actions").get_by_role("button", name="Trả kết quả", exact=True).click()

@@ -281,6 +281,17 @@ def test_every_link_the_server_and_the_worker_make_opens_a_real_screen(
     fee_desk = official_of("criminal-record-certificate")
     make_dossier(db.session, citizen.user, "criminal-record-certificate", status=lc.SUBMITTED,
                  official=fee_desk.user)
+    # … and the apology with a new date for a late dossier ("apology").
+    from datetime import timedelta
+
+    from app.services import clock
+    from app.services.dossiers import transition
+
+    late = make_dossier(db.session, citizen.user, status=lc.IN_PROGRESS, official=officer.user)
+    late.appointment_date = clock.today() - timedelta(days=3)
+    transition(db.session, late, officer.user, "apologise", note="Chờ kết quả xác minh",
+               new_date=clock.today() + timedelta(days=5))
+    db.session.commit()
     rows = list(db.session.scalars(select(Notification).where(Notification.user_id == citizen.id)))
     assert {row.kind for row in rows} >= set(notifications.TEXTS), [row.kind for row in rows]
     for row in rows:

@@ -20,37 +20,51 @@ export function viewLink(kind, id, name) {
   return h('a.button.secondary.view', { href: `#/view/${kind}/${id}${q}`, 'data-view': `${kind}/${id}` }, t('viewer.open'));
 }
 
-export async function renderViewer(main, { kind, id, query }) {
-  const name = new URLSearchParams(query || '').get('name') || t('viewer.title');
-  const back = h('button.link', { type: 'button', onclick: () => history.back() }, `← ${t('viewer.back')}`);
+// The document's bytes as a local URL and its type, or `{ error }` in the reader's words.
+// The caller revokes the URL when its screen goes.
+export async function fetchDocument(kind, id) {
   const path = PATHS[kind] && PATHS[kind](id);
-  if (!path) { title(main, t('error.not_found'), back); return null; }
+  if (!path) return { error: t('error.not_found') };
   let resp;
   try {
     resp = await api.send('GET', path, { Accept: '*/*' });
   } catch (err) {
-    title(main, name, back, h('p.summary', { role: 'alert' }, err.offline ? t('viewer.offline') : problemText(err)));
-    return null;
+    return { error: err.offline ? t('viewer.offline') : problemText(err) };
   }
   if (!resp.ok) {
     const body = await resp.json().catch(() => ({}));
-    title(main, name, back, h('p.summary', { role: 'alert' }, problemText({ body })));
-    return null;
+    return { error: problemText({ body }) };
   }
   const type = (resp.headers.get('Content-Type') || '').split(';')[0].trim();
   const blob = await resp.blob();
-  const url = URL.createObjectURL(new Blob([blob], { type }));
-  const box = h('div.viewer', { 'data-type': type });
-  if (type.startsWith('image/')) {
-    box.append(h('img', { src: url, alt: name }));
-  } else if (type === 'application/pdf') {
+  return { type, url: URL.createObjectURL(new Blob([blob], { type })) };
+}
+
+// One document shown: an image inline, a PDF opened in the browser's viewer, a download.
+export function documentBox(doc, name) {
+  const box = h('div.viewer', { 'data-type': doc.type });
+  if (doc.type.startsWith('image/')) {
+    box.append(h('img', { src: doc.url, alt: name }));
+  } else if (doc.type === 'application/pdf') {
     // The browser's own PDF viewer, in a new tab (the app's pages embed no frames).
     box.append(h('p', t('viewer.pdf')),
-      h('p', h('a.button.primary', { href: url, target: '_blank', rel: 'noopener', 'data-pdf': '1' }, t('viewer.open_pdf'))));
+      h('p', h('a.button.primary', { href: doc.url, target: '_blank', rel: 'noopener', 'data-pdf': '1' }, t('viewer.open_pdf'))));
   } else {
     box.append(h('p', t('viewer.other')));
   }
-  box.append(h('p', h('a.button.secondary', { href: url, download: name }, t('viewer.download'))));
-  title(main, name, back, box);
-  return () => URL.revokeObjectURL(url);
+  box.append(h('p', h('a.button.secondary', { href: doc.url, download: name }, t('viewer.download'))));
+  return box;
+}
+
+export async function renderViewer(main, { kind, id, query }) {
+  const name = new URLSearchParams(query || '').get('name') || t('viewer.title');
+  const back = h('button.link', { type: 'button', onclick: () => history.back() }, `← ${t('viewer.back')}`);
+  if (!PATHS[kind]) { title(main, t('error.not_found'), back); return null; }
+  const doc = await fetchDocument(kind, id);
+  if (doc.error) {
+    title(main, name, back, h('p.summary', { role: 'alert' }, doc.error));
+    return null;
+  }
+  title(main, name, back, documentBox(doc, name));
+  return () => URL.revokeObjectURL(doc.url);
 }
