@@ -8,7 +8,7 @@ from flask import Response, current_app
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from api.quality.schemas import JSON_OK, AnswerIn, IndexQuery, PeriodQuery, RatingsQuery
+from api.quality.schemas import JSON_OK, AnswerIn, IndexQuery, PeriodQuery, RatingsQuery, TrendQuery
 from api.security import BEARER, official_required
 from api.transactions import commits
 from app.extensions import db
@@ -50,6 +50,17 @@ def index_csv(query: dict[str, Any]) -> Response:
     name = f"chi-so-766-{report['agency']['code']}-{report['period']['from']}-{report['period']['to']}.csv"
     return _private(Response(quality_index.report_csv(report), mimetype="text/csv",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'}))
+
+
+@blp.get("/trend")
+@blp.arguments(TrendQuery, location="query")
+@blp.doc(security=BEARER, responses=JSON_OK)
+@official_required
+def trend(query: dict[str, Any]) -> Response:
+    """My agency's points month by month (the last `months`, 12 by default)."""
+    quality_index.require_leader(current_user)
+    return _private(current_app.json.response({"months": quality_index.trend(
+        db.session, current_user.agency_code, clock.today(), query["months"])}))
 
 
 @blp.get("/agencies")

@@ -20,6 +20,10 @@ class IndexQuery(PeriodQuery):
 JSON_OK = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}
 
 
+class TrendQuery(Schema):
+    months = fields.Integer(load_default=12, validate=validate.Range(min=1, max=36))
+
+
 class RatingsQuery(PeriodQuery, PageQuery):
     level = fields.Integer(load_default=None, validate=validate.Range(min=1, max=5))
     answered = fields.Boolean(load_default=None)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.accounts import ROLES, Agency, User
-from app.services import accounts, catalog
+from app.services import accounts, catalog, clock, quality_demo
 
 demo = AppGroup("demo", help="Demo catalog and accounts.")
 officials = AppGroup("officials", help="Back-office accounts.")
@@ -48,7 +48,12 @@ def demo_load() -> None:
             user.password_hash = accounts.hasher.hash(password)
         lines.append(f"  {email}  ({agency.name.get('vi')})")
     db.session.commit()
+    # Six months of plausible history, so the leaders' dashboard has something to show.
+    history = quality_demo.seed_demo(db.session, clock.today())
+    db.session.commit()
     click.echo(f"Demo catalog: {len(codes)} procedures ({', '.join(codes)}).")
+    if history:
+        click.echo(f"Demo history for the quality dashboard: {history} dossiers over six months.")
     click.echo("Demo officials (role leader), password: " + password)
     click.echo("\n".join(lines))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Date, and_, case, func, literal, or_, select, text
@@ -299,6 +299,26 @@ def agency_report(session: Session, agency_code: str, start: date, end: date,
             {"procedure_code": code} | score(per.get((agency_code, code), {}), 1)
             for code in sorted(menu)]
     return report
+
+
+def trend(session: Session, agency_code: str, today: date, months: int = 12) -> list[dict[str, Any]]:
+    """The agency's points month by month, the last `months` calendar months up to today."""
+    menu = offered(session, agency_code).get(agency_code, set())
+    out = []
+    first = today.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    while first <= today:
+        following = (first + timedelta(days=32)).replace(day=1)
+        end = min(today, following - timedelta(days=1))
+        found = next(iter(counts(session, first, end, agency=agency_code).values()), {})
+        scored = score(found, len(menu))
+        out.append({"month": first.strftime("%Y-%m"), "from": first.isoformat(),
+                    "to": end.isoformat(), "points": scored["points"],
+                    "measured_max": scored["measured_max"],
+                    "groups": {g["code"]: g["points"] for g in scored["groups"]}})
+        first = following
+    return out
 
 
 def all_agencies(session: Session, start: date, end: date) -> dict[str, Any]:

@@ -32,6 +32,7 @@ const ROUTES = [
   [/^\/office\/payments$/, screen('./ui/office_payments.js', 'renderOfficePayments')],
   [/^\/office\/reports$/, screen('./ui/office_reports.js', 'renderOfficeReports')],
   [/^\/office\/print\/(receipt|refusal|supplement|apology)$/, screen('./ui/office_print.js', 'renderOfficePrint'), ['kind']],
+  [/^\/quality$/, screen('./ui/quality.js', 'renderQuality')],
   [/^\/office\/([\w-]+)$/, screen('./ui/office_dossier.js', 'renderOfficeDossier'), ['id']],
   [/^\/view\/(upload|record|issued)\/([\w-]+)$/, screen('./ui/viewer.js', 'renderViewer'), ['kind', 'id'], true],
   [/^\/welcome$/, screen('./ui/intro.js', 'renderIntro')],

@@ -77,3 +77,13 @@ def test_citizens_and_strangers_refused(client, citizen):
 def test_hostile_queries(client, official, query, status):
     got = client.get(INDEX, query_string=query, headers=official.headers)
     assert got.status_code == status and got.mimetype == "application/problem+json"
+
+
+def test_trend_month_by_month(client, db, citizen, official):
+    make_dossier(db.session, citizen.user, status=lc.RETURNED, official=official.user)
+    got = client.get("/api/v1/quality/trend", query_string={"months": 3}, headers=official.headers)
+    months = got.get_json()["months"]
+    assert len(months) == 3 and months[-1]["to"] == clock.today().isoformat()
+    assert months[-1]["groups"]["progress"] == 20.0
+    assert client.get("/api/v1/quality/trend", query_string={"months": 99},
+                      headers=official.headers).status_code == 422

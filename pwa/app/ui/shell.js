@@ -35,7 +35,7 @@ export function renderNav(user, counts = {}) {
     label, badge ? h('span.badge', { 'aria-label': t('nav.unread', { n: badge }) }, String(badge)) : null);
   const items = [];
   if (user && user.kind === 'official') {
-    items.push(link('#/office', t('nav.office')));
+    items.push(link('#/office', t('nav.office')), link('#/quality', t('nav.quality')));
   } else {
     items.push(link('#/', t('nav.catalog')), link('#/dossiers', t('nav.dossiers')));
     if (user) items.push(link('#/inbox', t('nav.inbox'), counts.unread), link('#/warehouse', t('nav.warehouse')));

@@ -1,0 +1,55 @@
+"""The leaders' dashboard at 1366x768: the index with its groups and trend, the funnel and the
+failing fields for the demo history, the CSV, and a rating answered."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import expect
+
+from app.services import clock, quality_demo
+from tests.e2e import flows
+from tests.e2e.conftest import shot
+from tests.e2e.test_desk import desk_page
+
+
+def test_a_leader_sees_the_index_and_the_funnel(new_context: Any, live_server: Any, db: Any,
+                                                official_of: Any) -> None:
+    leader = official_of(flows.MARITAL)
+    assert quality_demo.seed_demo(db.session, clock.today()) > 0
+    db.session.commit()
+    db.session.rollback()
+    page = desk_page(new_context, leader)
+    page.get_by_role("link", name="Chất lượng phục vụ").click()
+    expect(page.locator("h1")).to_have_text("Chất lượng phục vụ (Quyết định 766/QĐ-TTg)")
+    page.get_by_role("button", name="Sáu tháng").click()
+    expect(page).to_have_url(re.compile(r"#/quality\?from="))
+
+    points = page.locator("#quality-points")
+    expect(points).not_to_have_text("0")
+    groups = page.locator("#quality-groups g[data-group]")
+    expect(groups).to_have_count(5)
+    expect(page.locator("#quality-groups g[data-group=publicity]")).to_contain_text("chưa đo")
+    expect(page.locator("#quality-groups g[data-group=progress] rect.chart-bar")).to_have_count(1)
+    expect(page.locator("#quality-trend circle")).to_have_count(12)
+    expect(page.locator("tr[data-indicator=published_on_time]")).to_contain_text("Chưa đo được")
+    expect(page.locator("tr[data-indicator=progress]")).to_contain_text("/ 20")
+
+    funnel = page.locator(f"#quality-funnel article[data-procedure='{flows.MARITAL}']")
+    expect(funnel.locator("h3")).to_have_text("Xác nhận tình trạng hôn nhân")
+    for step in ("opened", "started", "submitted", "accepted", "returned"):
+        expect(funnel.locator(f"g[data-step={step}] text.chart-value")).not_to_have_text("0")
+    expect(funnel.locator("ol.failing li").first).to_be_visible()
+    expect(page.locator("table.networks tr[data-network='2g']")).to_be_visible()
+    shot(page, "quality-dashboard")
+
+    with page.expect_download() as download:
+        page.locator("#quality-csv").click()
+    assert download.value.suggested_filename.startswith("chi-so-766-")
+
+    ratings = page.locator("#quality-ratings li.card")
+    first = ratings.filter(has=page.locator("textarea")).first
+    first.locator("textarea").fill("Cảm ơn anh chị, cơ quan đã rút kinh nghiệm.")
+    first.get_by_role("button", name="Gửi trả lời").click()
+    expect(page.locator("#quality-ratings p.answer").first).to_contain_text("đã rút kinh nghiệm")
