@@ -9,6 +9,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.services import form_schema, forms
 from app.services.form_dates import display_date, is_date_spec, resolve_date
@@ -182,3 +184,20 @@ def test_catalog_load_refuses_a_malformed_bound(db: Any) -> None:
     spec["fees"] = {"amount": 1, "rules": [{"code": "x", "amount": 0, "when": {"field": "a", "after": "x"}}]}
     with pytest.raises(form_schema.FormSchemaError, match=r"fees\.rules\[0\]\.when\.after"):
         catalog.load_procedure(db.session, spec)
+
+
+VALUES = [None, "", "yes", "no", "marriage", "other", "2026-11-29", "2020-11-29", "1986-05-01",
+          "01", "79", "00070", "26743", "08", "VN", 7, ["01"],
+          {"line": "1", "ward": "26743", "province": "01"}, {"line": "", "ward": "", "province": "79"},
+          [{"province": "79", "commune": "00070"}]]
+
+
+@given(values=st.dictionaries(st.sampled_from([*forms.field_map(FORM), "stray"]), st.sampled_from(VALUES),
+                              max_size=10),
+       only=st.sets(st.sampled_from([*forms.field_map(FORM), "stray"]), max_size=4),
+       complete=st.booleans())
+def test_validating_only_some_fields_keeps_their_rule_and_code_messages(
+        values: dict[str, Any], only: set[str], complete: bool) -> None:
+    whole = forms.validate(FORM, values, complete=complete, today=TODAY)
+    some = forms.validate(FORM, values, complete=complete, today=TODAY, only=only)
+    assert some == {k: v for k, v in whole.items() if k.split(".")[0] in only}
