@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, json, request
 from flask_smorest import Api
 from marshmallow import INCLUDE, Schema, fields
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.errors import DomainError
 
@@ -107,6 +107,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
+        if isinstance(error, InternalServerError) and error.original_exception is not None:
+            error = error.original_exception  # raised after the view (an after-request hook)
         if isinstance(error, HTTPException):
             body, headers = _http_problem(error)
             return problem_response(body, headers)

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 from flask_jwt_extended import create_access_token
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app import create_app
 from app.models.sync import ClientState, MutationResult
@@ -77,6 +77,55 @@ def test_an_idle_connection_cut_meanwhile_is_replaced_before_use(app, db, citize
     with own.app_context():
         from app.extensions import db as own_db
 
+        own_db.engine.dispose()
+
+
+@pg_only
+def test_a_pull_whose_connection_dies_at_any_statement_answers_and_the_next_is_served(app, db, citizen):
+    """The database going away between any two statements of a pull, or after its last one
+    (the session's cleanup then finds a dead connection), is answered with the page or with
+    503 and Retry-After, never a 500; the next pull is served on a fresh connection."""
+    name = f"hoso-pull-{uuid.uuid4().hex[:8]}"
+    own = _own_app(app, name, idle_ping_seconds=3600)  # never pinged: the cut is seen in use
+    own.config["REVOCATION_POLL_SECONDS"] = 3600  # every pull runs the same statements
+    phone = Phone(own.test_client(), citizen)
+    draft = uuid.uuid4()
+    phone.one("dossier.save", save_args(draft, {"child_home_town": "Huế"}))
+    phone.one("dossier.save", save_args(draft, {"child_home_town": "Hội An"}, 2))
+    from app.extensions import db as own_db
+
+    with own.app_context():
+        engine = own_db.engine
+    statements = {"seen": 0, "cut_after": 0}
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _count_and_cut(*_args: Any) -> None:
+        statements["seen"] += 1
+        if statements["seen"] == statements["cut_after"]:
+            _cut(own, name)
+
+    first = phone.pull(cursor="MS4xLjA")  # a cursor at the feed's start: a page, not a snapshot
+    assert first.status_code == 200
+    statements.update(seen=0)
+    assert phone.pull(cursor="MS4xLjA").status_code == 200
+    per_pull = statements["seen"]
+    assert per_pull >= 2
+    answers = []
+    for cut_after in range(1, per_pull + 1):
+        statements.update(seen=0, cut_after=cut_after)
+        resp = phone.pull(cursor="MS4xLjA")
+        answers.append(resp.status_code)
+        assert resp.status_code in (200, 503), (cut_after, resp.get_data(as_text=True))
+        if resp.status_code == 503:
+            assert resp.headers["Retry-After"] and resp.mimetype == "application/problem+json"
+        statements.update(seen=0, cut_after=0)
+        again = phone.pull(cursor="MS4xLjA")
+        assert again.status_code == 200, (cut_after, again.get_data(as_text=True))
+        assert again.get_json()["changes"] == first.get_json()["changes"]
+    assert answers[-1] == 200  # cut after the last statement: the page read is sent
+    assert 503 in answers
+    event.remove(engine, "after_cursor_execute", _count_and_cut)
+    with own.app_context():
         own_db.engine.dispose()
 
 
