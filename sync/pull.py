@@ -76,14 +76,23 @@ def pull(session: Session, user: User | TokenUser, client_id: Any = None,
 
 
 def _page(session: Session, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """The page's changes, each entity read once."""
+    """The page's changes: each entity once, at its current state, in the order of its last
+    change in the page (CouchDB's changes feed does the same).
+
+    The current state is at least as new as every change of the page that named the entity,
+    so sending it once covers them all; the cursor still moves past every row of the page,
+    which keeps paging gap-free."""
+    last: dict[tuple[str, str], int] = {}
+    for position, (_seq, entity, entity_id, _op) in enumerate(rows):
+        last[(entity, entity_id)] = position
+    latest = [rows[p] for p in sorted(last.values())]
     cache: dict[tuple[str, str], dict[str, Any] | None] = {}
     for entity, load in batch_serialisers.items():
-        wanted = list({i for _s, e, i, op in rows if e == entity and op != "delete"})
+        wanted = [i for _s, e, i, op in latest if e == entity and op != "delete"]
         if wanted:
             cache.update(((entity, i), data) for i, data in load(session, wanted).items())
     changes = []
-    for _seq, entity, entity_id, op in rows:
+    for _seq, entity, entity_id, op in latest:
         serialiser = entity_serialisers.get(entity)
         if serialiser is None:
             log.warning("pull: no serialiser for entity %r; skipped", entity)

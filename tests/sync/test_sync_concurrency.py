@@ -1,4 +1,5 @@
-"""Writers and a puller at the same time: every change is pulled exactly once, none skipped.
+"""Writers and a puller at the same time: every change is pulled exactly once, none skipped
+(each page sends every entity its feed rows name once, at its latest state).
 
 Meant for PostgreSQL (READ COMMITTED, real row locks); on SQLite writers are serialised.
 """
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from app.models.dossiers import Dossier
 from app.models.sync import Change
 from app.services import lifecycle as lc
+from sync.cursor import decode_cursor
 from tests.factories import make_dossier
 from tests.sync.helpers import Phone, save_args
 
@@ -33,7 +35,7 @@ def test_concurrent_writers_and_a_puller_miss_nothing(app, db, citizen, official
     db.session.commit()  # the test's session must not hold SQLite's write lock meanwhile
     errors: list[str] = []
     done = threading.Event()
-    seen: list[tuple[str, str]] = []
+    pages: list[tuple[int, int, list[tuple[str, str]]]] = []  # (after, up to, entities sent)
 
     def phone_writer(n: int) -> None:
         phone = Phone(app.test_client(), citizen)
@@ -67,7 +69,8 @@ def test_concurrent_writers_and_a_puller_miss_nothing(app, db, citizen, official
                 errors.append(f"pull {resp.status_code}")
                 return
             body = resp.get_json()
-            seen.extend((c["entity"], c["id"]) for c in body["changes"])
+            pages.append((decode_cursor(phone.cursor, citizen.id), decode_cursor(body["cursor"], citizen.id),
+                          [(c["entity"], c["id"]) for c in body["changes"]]))
             phone.cursor = body["cursor"]
             if finished and not body["has_more"]:
                 return
@@ -92,10 +95,15 @@ def test_concurrent_writers_and_a_puller_miss_nothing(app, db, citizen, official
                               .where(Change.user_id == citizen.id, Change.seq > start_seq)
                               .order_by(Change.seq)).all()
     assert [r.seq for r in rows] == list(range(start_seq + 1, start_seq + 1 + len(rows)))
-    expected = Counter((r.entity, r.entity_id) for r in rows)
     # 3 phones x 3 drafts x (create + 6 saves); 4 dossiers x 6 steps x (dossier + most notify)
-    assert sum(expected.values()) > 60
-    assert Counter(seen) == expected  # exactly once each, none skipped
+    assert len(rows) > 60
+    # The pages tile the feed (none skipped, none overlapping) and each sends every entity
+    # its rows name exactly once.
+    assert pages[0][0] == start_seq and pages[-1][1] == rows[-1].seq
+    assert all(prev[1] == page[0] for prev, page in zip(pages, pages[1:], strict=False))
+    for after, upto, sent in pages:
+        named = {(r.entity, r.entity_id) for r in rows if after < r.seq <= upto}
+        assert Counter(sent) == Counter(named), (after, upto)
     statuses = {d.status for d in db.session.scalars(
         select(Dossier).where(Dossier.id.in_(ids)))}
     assert statuses == {lc.RETURNED}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +9,7 @@ from app.services import lifecycle as lc
 from app.services.change_feed import prune
 from app.services.dossiers import transition
 from tests.factories import make_dossier
-from tests.sync.helpers import Phone, save_args
+from tests.sync.helpers import Phone, minutes_ago, save_args
 
 
 def test_snapshot_holds_what_the_user_may_see(client, db, citizen, make_citizen, official):
@@ -70,10 +69,50 @@ def test_paging_returns_every_change_exactly_once(client, db, citizen):
         pages += 1
         if not body["has_more"]:
             break
-    # Each new draft: one change at creation, one for the save.
-    assert sorted(seen) == sorted(str(d) for d in dids for _ in range(2))
+    # Each new draft has two feed rows (its creation, its save), always on the same page of
+    # two: it is sent once, at its latest state.
+    assert sorted(seen) == sorted(str(d) for d in dids)
     assert pages == 5
     assert phone.pull().get_json()["last_mutation_id"] == 5
+
+
+def test_a_page_sends_each_entity_once_at_its_latest_state(client, citizen):
+    """The two-phone day of docs/sync-protocol.md: A pushes two saves, B a clashing one; A's
+    next pull carries the dossier once (at B's version, not once per change) and the
+    conflict record, and paging one feed row at a time ends at the same state."""
+    a, b = Phone(client, citizen), Phone(client, citizen)
+    did = uuid.uuid4()
+    a.one("dossier.save", save_args(did, {"child_full_name": "Nguyễn Minh Anh",
+                                          "child_home_town": "Huế"}), captured_at=minutes_ago(600))
+    b.pull_all()
+    a.pull_all()
+    before = a.cursor
+    a.push(a.mutation("dossier.save", save_args(did, {"child_full_name": "Nguyễn Minh Ánh"}, 2),
+                      minutes_ago(400)),
+           a.mutation("dossier.save", save_args(did, {"child_full_name": "Nguyễn Minh Ánh",
+                                                      "copies": 2}, 2), minutes_ago(390)))
+    rb = b.one("dossier.save", save_args(did, {"child_full_name": "Nguyễn Minh Anh Thư",
+                                               "child_home_town": "Thừa Thiên Huế"}, 2),
+               captured_at=minutes_ago(300))
+    assert rb["status"] == "conflict"
+
+    changes = a.pull_all()
+
+    assert [(c["entity"], c["version"]) for c in changes] == [
+        ("dossier", rb["entity"]["version"]), ("conflict", 1)]
+    assert changes[0]["data"]["fields"]["child_full_name"] == "Nguyễn Minh Anh Thư"
+    assert changes[0]["data"]["fields"]["copies"] == 2
+    assert changes[1]["data"]["other"] == "Nguyễn Minh Ánh"
+    # One feed row per page: every page moves the cursor, and the last state is the same.
+    a.cursor, paged = before, []
+    while True:
+        body = a.pull(limit=1).get_json()
+        paged += body["changes"]
+        a.cursor = body["cursor"]
+        if not body["has_more"]:
+            break
+    assert paged[-1] == changes[-1]
+    assert [c for c in paged if c["entity"] == "dossier"][-1] == changes[0]
 
 
 def test_a_deleted_draft_is_pulled_as_a_delete(client, db, citizen):
@@ -137,17 +176,3 @@ def test_pull_sees_a_conflict_made_during_a_transition(client, db, citizen, offi
     assert r["status"] == "rejected"
     changes = phone.pull_all()
     assert [(c["entity"], c["data"]["other"]) for c in changes] == [("conflict", "Thôi")]
-
-
-def test_a_page_encodes_shared_data_once_and_reads_back_the_same(app):
-    from api.sync import _page_json
-
-    shared = {"id": "d1", "fields": {"ho_ten": "Nguyễn Văn \"An\"\n"}, "version": 3}
-    page = {"cursor": "MS4xLjk", "has_more": True, "last_mutation_id": 7, "changes": [
-        {"entity": "dossier", "id": "d1", "version": 3, "op": "put", "data": shared},
-        {"entity": "dossier", "id": "d2", "version": None, "op": "delete", "data": None},
-        {"entity": "dossier", "id": "d1", "version": 3, "op": "put", "data": shared}]}
-    with app.app_context():
-        text = _page_json(page)
-    assert json.loads(text) == page
-    assert "Nguyễn" in text and ", " not in text  # UTF-8, compact
