@@ -125,9 +125,24 @@ def _worker(name: str, first_line: str) -> Response:
     if not path.is_file():
         raise NotFound()
     body = first_line.encode() + b"\n" + path.read_bytes()
-    resp = _send(body, "text/javascript; charset=utf-8", hashlib.sha256(body).hexdigest()[:32])
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    resp = _send(body, "text/javascript; charset=utf-8", digest, gz=_worker_gzip(digest, body))
     resp.headers["Service-Worker-Allowed"] = "/"
     return resp
+
+
+_worker_gzips: dict[str, bytes] = {}
+
+
+def _worker_gzip(digest: str, body: bytes) -> bytes:
+    """The worker script gzipped once per version (the shell's files are, in `_snapshot`)."""
+    found = _worker_gzips.get(digest)
+    if found is None:
+        with _lock:
+            if len(_worker_gzips) > 16:
+                _worker_gzips.clear()
+            found = _worker_gzips[digest] = gzip.compress(body, 9, mtime=0)
+    return found
 
 
 @bp.get("/sw.js")

@@ -36,6 +36,28 @@ async function previousFiles() {
   return found;
 }
 
+// The page itself was loaded as `/`: the same bytes as `/index.html`.
+const LOADED_AS = { '/index.html': '/' };
+
+// One file of the shell, checked against its hash. On a first visit the page has just fetched
+// most of them, so the browser's HTTP cache is asked first without going to the server
+// ('force-cache'); a copy whose hash does not match (an older file) is fetched again.
+async function download(url, hash) {
+  for (const source of [LOADED_AS[url], url]) {
+    if (!source) continue;
+    const held = await fetch(source, { cache: 'force-cache' }).catch(() => null);
+    if (held && held.ok && held.status === 200) {
+      const body = await held.clone().arrayBuffer();
+      if ((await sha256(body)) === hash) return { response: held, fetched: false };
+    }
+  }
+  const r = await fetch(url, { cache: 'no-cache' });
+  if (!r.ok) throw new Error(`${url}: ${r.status}`);
+  const body = await r.clone().arrayBuffer();
+  if ((await sha256(body)) !== hash) throw new Error(`${url}: changed during install`);
+  return { response: r, fetched: true };
+}
+
 async function installShell() {
   const resp = await fetch('/asset-manifest.json', { cache: 'no-store' });
   if (!resp.ok) throw new Error(`asset manifest: ${resp.status}`);
@@ -51,12 +73,9 @@ async function installShell() {
         if (hit) { await cache.put(url, hit); return; }
       }
     }
-    const r = await fetch(url, { cache: 'no-cache' });
-    if (!r.ok) throw new Error(`${url}: ${r.status}`);
-    const body = await r.clone().arrayBuffer();
-    if ((await sha256(body)) !== hash) throw new Error(`${url}: changed during install`);
-    downloaded += 1;
-    await cache.put(url, r);
+    const { response, fetched } = await download(url, hash);
+    if (fetched) downloaded += 1;
+    await cache.put(url, response);
   }));
   await cache.put(MANIFEST_KEY, new Response(JSON.stringify({ ...manifest, downloaded }),
     { headers: { 'Content-Type': 'application/json' } }));
