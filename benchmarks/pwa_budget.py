@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -60,6 +62,56 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Wire:
+    """What the server sent, from its access log (gunicorn's, or nginx's combined format): every
+    request of the page, the service worker's precache and the module worker's imports, which
+    the page's own Resource Timing does not see."""
+
+    LINE = re.compile(r'"(\w+) (\S+) HTTP/[\d.]+" (\d{3}) (\d+|-)')
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+
+    def mark(self) -> None:
+        self.offset = self.path.stat().st_size if self.path.exists() else 0
+
+    def since(self) -> list[tuple[str, int, int]]:
+        """(path, status, body bytes) of each request logged since `mark`."""
+        with self.path.open("rb") as fh:
+            fh.seek(self.offset)
+            text = fh.read().decode(errors="replace")
+        found = (self.LINE.search(line) for line in text.splitlines())
+        return [(m[2].split("?")[0], int(m[3]), 0 if m[4] == "-" else int(m[4])) for m in found if m]
+
+    def settle(self, quiet: float = 3.0, timeout: float = 120) -> list[tuple[str, int, int]]:
+        """The requests since `mark`, once none has come for `quiet` seconds."""
+        deadline, seen, still = time.monotonic() + timeout, -1, time.monotonic()
+        while time.monotonic() < deadline:
+            now = len(self.since())
+            if now != seen:
+                seen, still = now, time.monotonic()
+            elif time.monotonic() - still >= quiet:
+                break
+            time.sleep(0.2)
+        return self.since()
+
+
+def served_shell() -> tuple[int, int]:
+    """(files, bytes) of the shell as the server sends it: every file of the worker's manifest
+    (gzip where compressible) and the worker scripts, each once."""
+    from app import create_app
+    from app.pwa import WORKER_FILES, _snapshot, asset_manifest
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 40,
+                      "JWT_SECRET_KEY": "x" * 40})
+    with app.app_context():
+        entries = _snapshot()["entries"]
+        files = asset_manifest()["files"]
+        size = sum(len(entries[u]["gzip"] or entries[u]["body"]) for u in files)
+        size += sum(len(gzip.compress((ROOT / "pwa" / name).read_bytes(), 9)) for name in WORKER_FILES)
+    return len(files) + len(WORKER_FILES), size
+
+
 def _serve(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     from app import create_app
     from app.extensions import db
@@ -76,7 +128,9 @@ def _serve(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": key, "JWT_SECRET_KEY": key}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
-                             "--workers", "2", "--threads", "4", "--worker-class", "gthread"],
+                             "--workers", "2", "--threads", "4", "--worker-class", "gthread",
+                             "--access-logfile", str(tmp / "access.log"),
+                             "--access-logformat", '"%(r)s" %(s)s %(B)s'],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     import requests
@@ -129,17 +183,23 @@ def spki_hash(cert: str) -> str:
     return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
-def load_times(base: str, profile: dict[str, object], cert: str | None = None) -> dict[str, float]:
+def load_times(base: str, profile: dict[str, object], cert: str | None = None,
+               wire: Wire | None = None) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     args = [*CHROMIUM_ARGS, *([f"--ignore-certificate-errors-spki-list={spki_hash(cert)}"] if cert else [])]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
         ctx = browser.new_context(viewport={"width": 390, "height": 844}, service_workers="allow")
+        # The first visit is timed to the catalog: the one-time welcome screen (#/welcome) that a
+        # new visitor sees first is marked as seen, so both runs land on the catalog.
+        ctx.add_init_script("try { localStorage.setItem('hoso.introSeen', '1'); } catch (e) {}")
         page = ctx.new_page()
         cdp = ctx.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.send("Network.emulateNetworkConditions", profile)
+        if wire:
+            wire.mark()
         page.goto(base + "/", wait_until="commit", timeout=120_000)
         first = interactive(page)
         transferred = page.evaluate(
@@ -148,6 +208,7 @@ def load_times(base: str, profile: dict[str, object], cert: str | None = None) -
         requests_n = page.evaluate("performance.getEntriesByType('resource').length + 1")
         protocol = page.evaluate("performance.getEntriesByType('navigation')[0].nextHopProtocol")
         ready = wait_offline_ready(page)
+        sent = wire.settle() if wire else None  # everything the first visit cost, workers included
         repeat_online = []
         for _ in range(3):
             page.reload(wait_until="commit")
@@ -161,15 +222,44 @@ def load_times(base: str, profile: dict[str, object], cert: str | None = None) -
         browser.close()
     return {"first_ms": first, "first_bytes": transferred, "first_requests": requests_n, "protocol": protocol,
             "offline_ready_ms": ready, "repeat_online_ms": min(repeat_online),
-            "repeat_offline_ms": min(repeat_offline)}
+            "repeat_offline_ms": min(repeat_offline), "sent": sent}
 
 
-def report(base: str, cert: str | None = None) -> None:
+def _listed(repeated: dict[str, int]) -> str:
+    return f" ({', '.join(f'{p} x{n}' for p, n in sorted(repeated.items())[:8])})" if repeated else ""
+
+
+def wire_report(sent: list[tuple[str, int, int]], shell: tuple[int, int]) -> str:
+    """First visit as the server saw it: the shell's requests and bytes against the shell sent
+    once (aim: bytes at most 1.1 times), files fetched more than once, and the API's share."""
+    from collections import Counter
+
+    files = [(p, st, b) for p, st, b in sent if not p.startswith("/api/")]
+    api = [(p, st, b) for p, st, b in sent if p.startswith("/api/")]
+    shell_bytes = sum(b for _, _, b in files)
+    repeated = {p: n for p, n in Counter(p for p, _, _ in files).items() if n > 1}
+    not_modified = sum(1 for _, st, _ in files if st == 304)
+    ratio = shell_bytes / shell[1]
+    return (f"  first visit on the wire (server's log, page + service worker + module worker): "
+            f"{len(sent)} requests, {sum(b for *_, b in sent) / 1024:.1f} KiB of bodies; shell files "
+            f"{len(files)} requests ({not_modified} answered 304) for {shell[0]} files, "
+            f"{shell_bytes / 1024:.1f} KiB = {ratio:.2f} x the shell sent once "
+            f"({shell[1] / 1024:.1f} KiB; aim <= 1.1: {'met' if ratio <= 1.1 else 'NOT met'}); "
+            f"fetched more than once: {len(repeated)} files{_listed(repeated)}; "
+            f"API {len(api)} requests, {sum(b for *_, b in api) / 1024:.1f} KiB")
+
+
+def report(base: str, cert: str | None = None, wire: Wire | None = None) -> None:
+    shell = served_shell()
+    load = os.getloadavg()
+    print(f"machine load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
     for name, profile in PROFILES.items():
-        t = load_times(base, profile, cert)
+        t = load_times(base, profile, cert, wire)
         print(f"{name}, first visit over {t['protocol']}: interactive in {t['first_ms'] / 1000:.2f} s "
               f"({t['first_requests']} requests, {t['first_bytes'] / 1024:.1f} KiB transferred;"
               " aim < 5 s)")
+        if t["sent"] is not None:
+            print(wire_report(t["sent"], shell))
         print(f"  offline-ready (shell + catalog + every form cached) after "
               f"{t['offline_ready_ms'] / 1000:.1f} s")
         print(f"  repeat visit online: interactive in {t['repeat_online_ms'] / 1000:.2f} s")
@@ -183,6 +273,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--front", help="measure this running front instead (e.g. https://127.0.0.1:8443)")
     parser.add_argument("--cert", help="the front's certificate to trust (self-signed)")
+    parser.add_argument("--front-log", default=str(ROOT / "instance/production/log/nginx-access.log"),
+                        help="the front's access log (what it sent), read for the first visit's requests")
     options = parser.parse_args()
     sizes = shell_sizes()
     print(f"Shell HTML+CSS+JS: {sizes['files']} files, {sizes['raw'] / 1024:.1f} KiB raw, "
@@ -191,12 +283,13 @@ def main() -> None:
           f"icons, texts, manifest: {sizes['other_files_gzip'] / 1024:.1f} KiB gzip")
     if options.front:
         print(f"Through {options.front}:")
-        report(options.front.rstrip("/"), options.cert)
+        log = Path(options.front_log) if options.front_log else None
+        report(options.front.rstrip("/"), options.cert, Wire(log) if log and log.exists() else None)
         return
     with tempfile.TemporaryDirectory() as tmp:
         proc, base = _serve(Path(tmp))
         try:
-            report(base)
+            report(base, wire=Wire(Path(tmp) / "access.log"))
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(10)
