@@ -79,6 +79,9 @@ class Config:
         self.SYNC_POISON_DELIVERIES = int(env.get("SYNC_POISON_DELIVERIES", "5"))
         self.SYNC_FAULT_RETRY_AFTER = int(env.get("SYNC_FAULT_RETRY_AFTER", "30"))
         self.PWA_DIR = env.get("PWA_DIR") or str(Path(__file__).resolve().parent.parent / "pwa")
+        # How long a process serves a catalog page it encoded before reading it again
+        # (api/caching.py); a change made by this process is served at once.
+        self.CATALOG_CACHE_SECONDS = float(env.get("CATALOG_CACHE_SECONDS", "1"))
         self.TIMEZONE = env.get("HOSO_TIMEZONE", "Asia/Ho_Chi_Minh")
         # Signed documents (docs/results.md): agency keys, an optional RFC 3161 TSA, and
         # the public address printed in QR codes (else the request's own host).

@@ -76,3 +76,28 @@ def test_a_published_version_cannot_be_changed(db):
 
     with pytest.raises(Conflict):
         catalog.load_procedure(db.session, spec)
+
+
+def test_a_catalog_change_is_served_at_once(client, db):
+    """Catalog answers are kept encoded between requests; a change committed here is seen
+    by the very next request, and a phone's old ETag no longer matches."""
+    from app.models.accounts import Agency
+
+    first = client.get("/api/v1/procedures/birth-registration")
+    assert client.get("/api/v1/procedures/birth-registration",
+                      headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    agency = db.session.get(Agency, first.get_json()["agency"]["code"])
+    old = dict(agency.name)
+    agency.name = {**old, "en": "Renamed office"}
+    db.session.commit()
+    try:
+        again = client.get("/api/v1/procedures/birth-registration",
+                           headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 200
+        assert again.get_json()["agency"]["name"]["en"] == "Renamed office"
+        listed = client.get("/api/v1/procedures").get_json()["items"]
+        assert {p["agency"]["name"]["en"] for p in listed if p["code"] == "birth-registration"} == {
+            "Renamed office"}
+    finally:
+        agency.name = old
+        db.session.commit()
