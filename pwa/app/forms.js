@@ -68,8 +68,13 @@ function optionsOf(field, list, value) {
     ...list.map((o) => h('option', { value: o.value, selected: o.value === value }, loc(o.label)))];
 }
 
+// What a search matches: letters and digits without diacritics ("H'Mông" finds "Mông"),
+// in every language's name and the code.
+const searchable = (text) => fold(text).replace(/[^a-z0-9]+/g, ' ');
+const haystack = (o) => [...(typeof o.label === 'object' && o.label ? Object.values(o.label) : [o.label]), o.value].join(' ');
+
 // A native select (usable with a phone's own picker) and, for a long list, a search box that
-// narrows it, ignoring diacritics ("mong" finds "Mông"); the chosen item always stays listed.
+// narrows it (as above); the chosen item always stays listed.
 function selectControl(field, common, list, value, readonly) {
   const select = h('select', common, optionsOf(field, list, value));
   if (list.length <= LONG_LIST || readonly) return select;
@@ -77,8 +82,8 @@ function selectControl(field, common, list, value, readonly) {
     placeholder: t('form.search_list'), 'aria-label': t('form.search_list'), autocomplete: 'off' });
   const narrow = (e) => {
     e.stopPropagation(); // typing a search is not an edit of the form
-    const words = fold(search.value).split(/\s+/).filter(Boolean);
-    const shown = list.filter((o) => o.value === select.value || words.every((w) => fold(`${loc(o.label)} ${o.value}`).includes(w)));
+    const words = searchable(search.value).split(' ').filter(Boolean);
+    const shown = list.filter((o) => o.value === select.value || words.every((w) => searchable(haystack(o)).includes(w)));
     const keep = select.value;
     select.replaceChildren(...optionsOf(field, shown, keep));
     select.value = keep;
