@@ -275,8 +275,16 @@ def test_every_link_the_server_and_the_worker_make_opens_a_real_screen(
     citizen = make_citizen(phone=phone)
     officer = official_of(docs.BIRTH)
     payloads: list[dict[str, Any]] = []
-    for status in notifications.TEXTS.keys() & PATHS.keys():
-        make_dossier(db.session, citizen.user, status=status, official=officer.user)
+    made = {status: make_dossier(db.session, citizen.user, status=status, official=officer.user)
+            for status in notifications.TEXTS.keys() & PATHS.keys()}
+    # … the agency's answer to a rating ("rating_answer").
+    from app.services import satisfaction
+    from app.services.dossiers import transition as act
+
+    rated = made[lc.RETURNED]
+    act(db.session, rated, citizen.user, "rate", rating=2, note="Chậm")
+    satisfaction.record(db.session, rated, {}, [], rated.updated_at)
+    satisfaction.answer(db.session, officer.user, rated.id, "Xin lỗi, chúng tôi sẽ nhanh hơn.")
     # Kinds that are events, not statuses: the fee taken at the desk ("fee_paid").
     fee_desk = official_of("criminal-record-certificate")
     make_dossier(db.session, citizen.user, "criminal-record-certificate", status=lc.SUBMITTED,
