@@ -28,7 +28,8 @@ CHANGES = (select(_feed.c.seq, _feed.c.entity, _feed.c.entity_id, _feed.c.op)
 
 # A page's dossiers (with their procedure's name) and their histories.
 _dossiers, _procedures = Dossier.__table__, Procedure.__table__
-PAGE_DOSSIERS = (select(_dossiers, _procedures.c.name.label("procedure_name"))
+PAGE_DOSSIERS = (select(_dossiers, _procedures.c.name.label("procedure_name"),
+                        _procedures.c.members.label("procedure_members"))
                  .join(_procedures, _procedures.c.code == _dossiers.c.procedure_code)
                  .where(_dossiers.c.id.in_(bindparam("ids", expanding=True))))
 _events = DossierEvent.__table__

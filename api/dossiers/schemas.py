@@ -23,6 +23,22 @@ class OwnerOut(Schema):
     email = fields.String(allow_none=True)
 
 
+class MemberOut(Schema):
+    """One linked dossier of a bundle, as the bundle's dossier shows it."""
+
+    id = fields.String()
+    procedure_code = fields.String()
+    procedure_name = fields.Dict()
+    agency_code = fields.String()
+    agency_name = fields.Dict(allow_none=True)
+    status = fields.String(metadata={"enum": list(lifecycle.STATUSES)})
+    status_code = fields.Integer(allow_none=True)
+    receipt_code = fields.String(allow_none=True)
+    appointment_date = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+    result = fields.Dict(allow_none=True)
+
+
 class DossierOut(Schema):
     id = fields.String()
     procedure_code = fields.String()
@@ -52,6 +68,10 @@ class DossierOut(Schema):
     created_at = fields.String()
     updated_at = fields.String()
     allowed_actions = fields.List(fields.String())
+    bundle_id = fields.String(allow_none=True, metadata={
+        "description": "A bundle's linked dossier: the bundle's dossier id"})
+    members = fields.List(fields.Nested(MemberOut), metadata={
+        "description": "A bundle's dossier: its linked dossiers (services/bundles.py)"})
     owner = fields.Nested(OwnerOut)
     history = fields.List(fields.Nested(EventOut))
     submission_signature = fields.Dict(metadata={

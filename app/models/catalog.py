@@ -21,6 +21,10 @@ class Procedure(Base):
     # Which agency is competent: {"level", "kind", "by": [address fields]} (services/directory.py).
     competent: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict,
                                                       server_default="{}")
+    # A bundle (liên thông): the procedures one filing makes dossiers of, each with the
+    # fields it takes ([] for a single procedure; services/bundles.py).
+    members: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list,
+                                                          server_default="[]")
     name: Mapped[dict[str, Any]] = mapped_column(JsonType)
     summary: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     category: Mapped[str] = mapped_column(String(32), default="")

@@ -28,6 +28,10 @@ class Dossier(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     procedure_code: Mapped[str] = mapped_column(ForeignKey("procedures.code"))
     agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
+    # A member of a bundle (liên thông) names the bundle's dossier, made in the same
+    # submission (services/bundles.py). No foreign key: SQLite adds one only by rebuilding
+    # this table, which other tables refer to.
+    bundle_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     form_version: Mapped[int]
     status: Mapped[str] = mapped_column(String(32), default="draft")
     # +1 on every change; each version's fields are kept in DossierVersion.

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
 from app.models.catalog import FormVersion, Holiday, Procedure
-from app.services import directory
+from app.services import bundles, directory
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
@@ -31,6 +31,7 @@ def load_procedure(session: Session, spec: dict[str, Any]) -> Procedure:
 
     check_procedure(spec)
     competent = directory.check_competent(session, spec["code"], spec["competent"])
+    members = bundles.check_members(session, spec["code"], spec.get("members", []))
     versions = spec["versions"]
     proc = session.get(Procedure, spec["code"])
     if proc is None:
@@ -38,6 +39,7 @@ def load_procedure(session: Session, spec: dict[str, Any]) -> Procedure:
         session.add(proc)
     proc.agency_code = competent["default_agency"]
     proc.competent = competent
+    proc.members = members
     proc.name = spec["name"]
     proc.summary = spec.get("summary", {})
     proc.category = spec.get("category", "")
@@ -80,15 +82,18 @@ def load_demo(session: Session) -> list[str]:
     """Load the demo directory, catalog and holiday table shipped in app/demo (idempotent)."""
     directory.load_agencies(session, json.loads((DEMO_DIR / "directory" / "agencies.json").read_text()))
     codes = []
-    for path in sorted((DEMO_DIR / "catalog").glob("*.json")):
-        codes.append(load_procedure(session, json.loads(path.read_text())).code)
+    specs = [json.loads(path.read_text()) for path in sorted((DEMO_DIR / "catalog").glob("*.json"))]
+    for spec in sorted(specs, key=lambda spec: bool(spec.get("members"))):  # bundles last
+        codes.append(load_procedure(session, spec).code)
     load_holidays(session, json.loads((DEMO_DIR / "holidays.json").read_text()))
     return codes
 
 
 def list_procedures(session: Session, q: str | None = None, category: str | None = None
                     ) -> list[Procedure]:
-    procs = list(session.scalars(select(Procedure).order_by(Procedure.code)))
+    # A bundle first: it is the default path for those it serves (e.g. a newborn).
+    procs = sorted(session.scalars(select(Procedure).order_by(Procedure.code)),
+                   key=lambda p: not p.members)
     if category:
         procs = [p for p in procs if p.category == category]
     if q:

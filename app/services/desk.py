@@ -19,7 +19,7 @@ from app.models.accounts import User
 from app.models.dossiers import Dossier
 from app.services import clock, lifecycle
 from app.services.desk_search import terms
-from app.services.dossiers import overdue_clause
+from app.services.dossiers import not_a_bundle, overdue_clause
 from app.services.pagination import page_of
 from app.services.workdays import add_working_days, holidays, working_days_between
 
@@ -75,7 +75,7 @@ def view_clause(view: str, official: User, today: date, soon: date) -> Any:
 
 def _filtered(session: Session, official: User, filters: dict[str, Any], today: date) -> Any:
     stmt = select(Dossier).where(Dossier.agency_code == official.agency_code,
-                                 Dossier.status != lifecycle.DRAFT)
+                                 Dossier.status != lifecycle.DRAFT, not_a_bundle())
     if filters.get("status"):
         stmt = stmt.where(Dossier.status == filters["status"])
     if filters.get("procedure"):
@@ -122,7 +122,8 @@ def summary(session: Session, official: User, today: date) -> dict[str, Any]:
     counts = [func.count().filter(view_clause(v, official, today, soon)) for v in VIEWS[:-1]]
     row = session.execute(
         select(*counts, func.count(), func.max(Dossier.updated_at))
-        .where(Dossier.agency_code == official.agency_code, Dossier.status != lifecycle.DRAFT)
+        .where(Dossier.agency_code == official.agency_code, Dossier.status != lifecycle.DRAFT,
+               not_a_bundle())
     ).one()
     views = dict(zip(VIEWS, row[:-1], strict=True))
     return {"views": views, "latest": clock.iso(row[-1])}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from app.models.accounts import User
 from app.models.dossiers import Dossier, DossierEvent
 from app.services import clock, lifecycle
-from app.services.dossiers import overdue_clause
+from app.services.dossiers import not_a_bundle, overdue_clause
 
 # The steps that end an official's part in a dossier, counted as "finished" in the workload.
 FINISHING = ("refuse", "complete", "return_result", "stop")
@@ -35,7 +35,7 @@ def _audit_query(official: User, filters: dict[str, Any]) -> Any:
             .join(Dossier, Dossier.id == DossierEvent.dossier_id)
             .outerjoin(actor, actor.id == DossierEvent.actor_id)
             .where(Dossier.agency_code == official.agency_code,
-                   DossierEvent.action != "create"))
+                   DossierEvent.action != "create", not_a_bundle()))
     if filters.get("day_from"):
         stmt = stmt.where(DossierEvent.at >= _start_of(filters["day_from"]))
     if filters.get("day_to"):

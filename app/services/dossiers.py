@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFailed
 from app.models.accounts import User
@@ -38,9 +38,17 @@ def get_owned(session: Session, user: User, dossier_id: Any, *, lock: bool = Fal
 def get_for_official(session: Session, official: User, dossier_id: Any, *, lock: bool = False
                      ) -> Dossier:
     dossier = _get(session, dossier_id, lock)
-    if dossier is None or dossier.agency_code != official.agency_code or dossier.status == lifecycle.DRAFT:
+    if (dossier is None or dossier.agency_code != official.agency_code
+            or dossier.status == lifecycle.DRAFT or dossier.procedure.members):
         raise NotFound("No such dossier in your agency.")
     return dossier
+
+
+def not_a_bundle() -> Any:
+    """SQL: the dossier is not a bundle's own (no dossier names it as its bundle): no desk
+    handles it, only its members (services/bundles.py)."""
+    member = aliased(Dossier)
+    return ~exists(select(member.id).where(member.bundle_id == Dossier.id))
 
 
 def _get(session: Session, dossier_id: Any, lock: bool) -> Dossier | None:
@@ -170,6 +178,10 @@ def transition(
         raise ValidationFailed(f"Unknown action {action_name!r}.",
                                errors={"action": [f"One of: {', '.join(lifecycle.ACTIONS)}."]})
     _check_actor(dossier, actor, action)
+    if dossier.procedure.members and action.name != "submit":
+        raise TransitionNotAllowed(
+            "A bundle is handled through its linked dossiers; act on each of them.",
+            extra={"current_status": dossier.status, "allowed_actions": []})
     if dossier.status not in action.sources:
         raise TransitionNotAllowed(
             "This step is not possible in the dossier's current status.",
@@ -193,7 +205,12 @@ def transition(
     off = holidays(session)
     before = dossier.status
 
-    if action.name == "submit":
+    if action.name == "submit" and dossier.bundle_id is not None:
+        # A bundle's member was checked and routed with its bundle, and is free with it
+        # (services/bundles.py).
+        dossier.submitted_at = moment
+        data = {"bundle_id": str(dossier.bundle_id)}
+    elif action.name == "submit":
         check_complete(session, dossier, lang, today)
         form = form_version(session, dossier.procedure_code, dossier.form_version).form
         dossier.agency_code = directory.route(session, dossier.procedure, form, dossier.fields,

@@ -11,7 +11,7 @@ from app.models.accounts import User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.notifications import Notification
-from app.services import clock, directory, forms, lifecycle, links, notifications
+from app.services import bundles, clock, directory, forms, lifecycle, links, notifications
 from app.services.dossiers import is_overdue
 
 # Hand-offs inside the agency (services/handoffs.py): the desk's history, not the citizen's.
@@ -84,7 +84,14 @@ def dossier_dict(d: Dossier | Any, *, history: bool = True, for_official: bool =
         "rating_comment": d.rating_comment, "created_at": clock.iso(d.created_at),
         "updated_at": clock.iso(d.updated_at),
         "allowed_actions": lifecycle.allowed_actions(d.status, lifecycle.CITIZEN),
+        "bundle_id": str(d.bundle_id) if d.bundle_id else None,
     }
+    is_bundle = bool(d.procedure.members if isinstance(d, Dossier)
+                     else getattr(d, "procedure_members", None))
+    if is_bundle and d.status != lifecycle.DRAFT:
+        data["allowed_actions"] = []  # the citizen acts on each linked dossier
+    if is_bundle and isinstance(d, Dossier) and object_session(d) is not None:
+        data["members"] = [member_dict(m, today) for m in bundles.members_of(object_session(d), d)]
     if for_official:
         data["fields"], data["field_stamps"] = official_fields(d, today)
         data["owner"] = {"id": d.owner.id, "full_name": d.owner.full_name,
@@ -94,6 +101,15 @@ def dossier_dict(d: Dossier | Any, *, history: bool = True, for_official: bool =
                            for e in (d.events if events is None else events)
                            if for_official or e.action not in INTERNAL_ACTIONS]
     return data
+
+
+def member_dict(m: Dossier, today: date) -> dict[str, Any]:
+    """What a bundle's dossier shows of one linked dossier: where it is and its result."""
+    return {"id": str(m.id), "procedure_code": m.procedure_code, "procedure_name": m.procedure.name,
+            "agency_code": m.agency_code, "agency_name": m.agency.name if m.agency else None,
+            "status": m.status, "status_code": lifecycle.STATUS_CODES.get(m.status),
+            "receipt_code": m.receipt_code, "appointment_date": clock.iso(m.appointment_date),
+            "overdue": is_overdue(m, today), "result": m.result}
 
 
 def official_fields(d: Dossier, today: date) -> tuple[dict[str, Any], dict[str, Any]]:
