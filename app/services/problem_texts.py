@@ -142,6 +142,9 @@ VI: dict[str, str] = {
     "The address has no known ward.": "Địa chỉ không có phường, xã hợp lệ.",
     "No agency in the directory serves this address.":
         "Chưa có cơ quan nào trong danh bạ phục vụ địa chỉ này.",
+    "A bundle is handled through its linked dossiers; act on each of them.":
+        "Hồ sơ liên thông được giải quyết qua từng hồ sơ thành phần; hãy thao tác trên từng hồ sơ.",
+    "The answers do not fit {}.": "Thông tin đã khai chưa phù hợp với thủ tục {}.",
     "{} form version {} is published and cannot change; publish a new version instead.":
         "Mẫu đơn {} phiên bản {} đã công bố, không sửa được; hãy công bố phiên bản mới.",
     # Documents and uploads
