@@ -31,7 +31,7 @@ FACT_COLUMNS = tuple(c.name for c in QualityFact.__table__.columns if c.name != 
 def facts_of(dossier: Dossier, events: Iterable[DossierEvent],
              stats: SubmissionStats | None) -> dict[str, Any] | None:
     """The row of one dossier, or None while it was never submitted (a draft)."""
-    if dossier.procedure.members:
+    if getattr(getattr(dossier, "procedure", None), "members", None):
         return None  # a bundle's own dossier: its members are the dossiers received
     row: dict[str, Any] = {
         "agency_code": dossier.agency_code, "procedure_code": dossier.procedure_code,
