@@ -137,8 +137,9 @@ def serving(session: Session, kind: str, level: str, ward: str, province: str
 
 def handled_procedures(session: Session) -> dict[str, set[str]]:
     """The procedures each agency handles: those whose competent kind and level are the
-    agency's, and each procedure's default agency's."""
-    procedures = session.scalars(select(Procedure)).all()
+    agency's, and each procedure's default agency's. A bundle is handled by no agency (its
+    members are)."""
+    procedures = [p for p in session.scalars(select(Procedure)) if not p.members]
     out: dict[str, set[str]] = {}
     for proc in procedures:
         out.setdefault(proc.agency_code, set()).add(proc.code)
