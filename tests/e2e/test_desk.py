@@ -58,3 +58,185 @@ def test_lost_race_reloads_and_errors_read_as_text(new_context: Any, live_server
     expect(desk.locator(".actions button")).to_have_count(0)
     desk.locator("#back-to-list").click()
     expect(desk.get_by_label("Trạng thái")).to_have_value("result_ready")
+
+
+def _pdf_facts(data: bytes) -> set[str]:
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return set(str(PdfFileReader(io.BytesIO(data)).trailer["/Info"]["/Keywords"]).split())
+
+
+def _act(page: Any, action: str, fill: Any = None) -> None:
+    """Open a step's form on the dossier screen, fill it, send it."""
+    page.locator(f".actions button[data-action={action}]").click()
+    panel = page.locator(f"form.action[data-action={action}]")
+    if fill:
+        fill(panel)
+    panel.locator("button[type=submit]").click()
+
+
+def test_a_ward_day_with_four_roles(new_context: Any, live_server: Any, db: Any,
+                                    make_citizen: Any, official_of: Any) -> None:
+    """Twenty arrivals, search by name and ID, accept with a printed receipt (its PDF read),
+    assign, one supplement (a second refused), what changed, the leader approves, reception
+    returns; due-soon and overdue views with an apology slip; names in the history; a list
+    that pages past 100."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.models.dossiers import Dossier
+    from app.services import clock
+    from app.services import dossiers as dossier_service
+    from app.services.catalog import get_form
+    from app.services.workdays import add_working_days, holidays
+    from tests.factories import sample_values
+
+    reception = official_of(flows.MARITAL, "reception")
+    specialist = official_of(flows.MARITAL, "specialist")
+    official_of(flows.MARITAL, "specialist")  # a colleague: the assignment is a real choice
+    leader = official_of(flows.MARITAL, "leader")
+    proc = dossier_service.form_version(db.session, flows.MARITAL, 1).procedure
+    form = get_form(db.session, proc.code, proc.current_version).form
+    today = clock.today()
+
+    # Last month's 105 finished dossiers, then twenty arrivals this morning.
+    old = make_citizen("Lê Văn Cũ")
+    for _ in range(105):
+        make_dossier(db.session, old.user, flows.MARITAL, "refused", official=leader.user)
+    given = ("An", "Bảo", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hùng", "Khánh", "Lan", "Long",
+             "Mai", "Minh", "Nam", "Ngọc", "Phúc", "Quân", "Sơn", "Tâm")
+    people = [make_citizen(f"Phạm Văn {name}") for name in given]
+    binh = make_citizen("Trần Thị Bình", phone="0987000111")
+    arrivals = []
+    for person in [*people, binh]:
+        values = {**sample_values(form), "applicant_full_name": person.user.full_name,
+                  "applicant_national_id": "079300001234" if person is binh else "001099012345"}
+        arrivals.append(make_dossier(db.session, person.user, flows.MARITAL, "submitted",
+                                     official=leader.user, fields=values))
+    target = str(arrivals[-1].id)
+    # Two dossiers in the hands of the specialist: one due soon, one already late.
+    soon = make_dossier(db.session, people[0].user, flows.MARITAL, "in_progress", official=leader.user)
+    late = make_dossier(db.session, people[1].user, flows.MARITAL, "in_progress", official=leader.user)
+    earlier = clock.now() - timedelta(days=30)
+    db.session.execute(update(Dossier).where(Dossier.owner_id == old.id).values(submitted_at=earlier))
+    soon.submitted_at = late.submitted_at = earlier
+    soon.appointment_date = add_working_days(today, 1, holidays(db.session))
+    late.appointment_date = today - timedelta(days=6)
+    soon_id, late_id = str(soon.id), str(late.id)
+    new_date = add_working_days(today, 3, holidays(db.session))
+    names = {who: who.user.full_name for who in (reception, specialist, leader)}
+    db.session.commit()
+    # Hold no read transaction while the server writes (SQLite would make it wait).
+    db.session.rollback()
+
+    # Reception: the morning's arrivals, found by name without accents and by ID number.
+    desk = desk_page(new_context, reception)
+    expect(desk.locator("[data-count=new_today]")).to_have_text("(20)")
+    desk.locator("a.view-tab[data-view=to_accept]").click()
+    expect(desk.locator("#page-info")).to_contain_text("20")
+    desk.get_by_label("Tìm hồ sơ").fill("tran thi binh")
+    desk.get_by_role("button", name="Lọc").click()
+    expect(desk.locator("tbody tr")).to_have_count(1)
+    expect(desk.locator(f"tr[data-id='{target}']")).to_be_visible()
+    desk.get_by_label("Tìm hồ sơ").fill("079300001234")
+    desk.get_by_role("button", name="Lọc").click()
+    expect(desk.locator("tbody tr")).to_have_count(1)
+    desk.locator(f"tr[data-id='{target}'] a").click()
+    # The dossier: answers by section with labels, documents beside, the next step.
+    expect(desk.locator("section.answers")).to_contain_text("Người yêu cầu xác nhận")
+    expect(desk.locator("[data-field=applicant_full_name]")).to_have_text("Trần Thị Bình")
+    expect(desk.locator("#next-step")).to_contain_text("Tiếp nhận")
+    _act(desk, "accept")
+    expect(desk.locator(".status").first).to_have_text("Đã tiếp nhận")
+    detail = live_server.api("GET", f"/api/v1/office/dossiers/{target}", reception.access).json()
+    receipt, appointment = detail["receipt_code"], detail["appointment_date"]
+    # The receipt with the appointment date, printed, and the citizen's PDF.
+    desk.locator("#slips a[data-slip=receipt]").click()
+    slip = desk.locator("article.slip[data-slip=receipt]")
+    expect(slip).to_contain_text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ")
+    expect(slip).to_contain_text(receipt)
+    day = f"{appointment[8:10]}/{appointment[5:7]}/{appointment[:4]}"
+    expect(slip).to_contain_text(day)
+    pdf = live_server.api("GET", f"/api/v1/dossiers/{target}/slips/receipt/pdf", binh.access)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert {f"receipt:{receipt}", f"appointment:{appointment}"} <= _pdf_facts(pdf.content)
+    # Assign it to the specialist.
+    desk.goto(f"/#/office/{target}")
+    expect(desk.locator("#next-step")).to_contain_text("Giao hồ sơ")
+    _act(desk, "assign", lambda p: p.get_by_label("Giao cho").select_option(str(specialist.id)))
+    expect(desk.locator("#holder")).to_contain_text(names[specialist])
+
+    # The specialist: mine, start, one supplement request naming the phone.
+    spec = desk_page(new_context, specialist)
+    spec.locator("a.view-tab[data-view=mine]").click()
+    expect(spec.locator(f"tr[data-id='{target}']")).to_be_visible()
+    spec.goto(f"/#/office/{target}")
+    _act(spec, "start")
+    expect(spec.locator(".status").first).to_have_text("Đang xử lý")
+    _act(spec, "request_supplement", lambda p: (
+        p.locator("input[name=fields][value=applicant_phone]").check(),
+        p.get_by_label("Ghi chú").fill("Số điện thoại không liên lạc được")))
+    expect(spec.locator(".status").first).to_have_text("Yêu cầu bổ sung")
+    expect(spec.locator("#slips a[data-slip=supplement]")).to_be_visible()
+    # The citizen answers; the specialist sees what changed, and no second request.
+    fresh = db.session.get(Dossier, arrivals[-1].id)
+    dossier_service.transition(db.session, fresh, binh.user, "supplement",
+                               values={"applicant_phone": "0987000222"})
+    db.session.commit()
+    db.session.rollback()
+    spec.reload()
+    changed = spec.locator("li.changed[data-field=applicant_phone]")
+    expect(changed).to_contain_text("0987000222")
+    expect(spec.locator(".actions button[data-action=request_supplement]")).to_have_count(0)
+    second = live_server.api("POST", f"/api/v1/office/dossiers/{target}/transitions", specialist.access,
+                             json={"action": "request_supplement", "note": "Lần hai",
+                                   "fields": ["applicant_phone"]})
+    assert second.status_code == 409 and second.json()["reason"] == "supplement_once"
+    # To the leader, with a draft result.
+    _act(spec, "propose", lambda p: (p.get_by_label("Số văn bản dự thảo").fill("25/XNTTHN"),
+                                     p.get_by_label("Trình lãnh đạo").select_option(str(leader.id))))
+    expect(spec.locator("#draft-result")).to_contain_text("25/XNTTHN")
+
+    # The leader: approves from the approval view; the late and soon dossiers in theirs.
+    boss = desk_page(new_context, leader)
+    boss.locator("a.view-tab[data-view=approval]").click()
+    boss.locator(f"tr[data-id='{target}'] a").click()
+    expect(boss.locator("#next-step")).to_contain_text("phê duyệt")
+    _act(boss, "complete")
+    expect(boss.locator(".status").first).to_have_text("Đã có kết quả")
+    boss.goto("/#/office?view=due_soon")
+    expect(boss.locator(f"tr[data-id='{soon_id}']")).to_contain_text("Sắp đến hạn")
+    boss.goto("/#/office?view=overdue")
+    expect(boss.locator(f"tr[data-id='{late_id}']")).to_contain_text("Quá hạn")
+    boss.locator(f"tr[data-id='{late_id}'] a").click()
+    _act(boss, "apologise", lambda p: (p.get_by_label("Ngày hẹn mới").fill(f"{new_date:%d/%m/%Y}"),
+                                       p.get_by_label("Lý do chậm trễ").fill("Chờ kết quả xác minh")))
+    expect(boss.locator("#new-appointment")).to_have_text(f"{new_date:%d/%m/%Y}")
+    boss.locator("#slips a[data-slip=apology]").click()
+    expect(boss.locator("article.slip[data-slip=apology]")).to_contain_text(f"{new_date:%d/%m/%Y}")
+    expect(boss.locator("article.slip[data-slip=apology]")).to_contain_text("PHIẾU XIN LỖI")
+
+    # Reception takes the fee and returns the result; the number and day stay on the dossier.
+    desk.goto(f"/#/office/{target}")
+    expect(desk.locator("#desk-fee")).to_contain_text("3.000")
+    desk.get_by_role("button", name="Ghi nhận đã thu lệ phí").click()
+    expect(desk.locator("#desk-fee")).to_contain_text("Đã nhận lệ phí")
+    _act(desk, "return_result", lambda p: p.get_by_label("Hình thức trả").select_option("desk"))
+    expect(desk.locator(".status").first).to_have_text("Đã trả kết quả")
+    expect(desk.locator("#result-number")).to_contain_text("25/XNTTHN")
+    expect(desk.locator("#returned-on")).to_contain_text(f"{today:%d/%m/%Y}")
+    history = desk.locator("ol.timeline")
+    for person in (reception, specialist, leader):
+        expect(history).to_contain_text(names[person])
+
+    # The finished list pages past a hundred, with its total.
+    desk.goto("/#/office?view=finished")
+    expect(desk.locator("#page-info")).to_have_text("Trang 1/3 · tổng số 106 hồ sơ")
+    desk.locator("#next-page").click()
+    expect(desk.locator("#page-info")).to_have_text("Trang 2/3 · tổng số 106 hồ sơ")
+    desk.locator("#next-page").click()
+    expect(desk.locator("#page-info")).to_have_text("Trang 3/3 · tổng số 106 hồ sơ")
+    expect(desk.locator("tbody tr")).to_have_count(6)

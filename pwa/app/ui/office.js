@@ -136,7 +136,7 @@ export async function renderOffice(main, params) {
     const at = (n) => { const next = new URLSearchParams(q); next.set('view', view); next.set('page', String(n)); return `#/office?${next}`; };
     pager.append(
       page.page > 1 ? h('a.button.secondary', { href: at(page.page - 1), rel: 'prev' }, `← ${t('desk.prev')}`) : null,
-      h('span#page-info', t('desk.page_info', { page: page.page, pages, total: page.total })),
+      h('span', { id: 'page-info' }, t('desk.page_info', { page: page.page, pages, total: page.total })),
       page.page < pages ? h('a.button.secondary', { href: at(page.page + 1), rel: 'next', id: 'next-page' }, `${t('desk.next')} →`) : null);
   } catch (err) {
     status.textContent = problemText(err);
