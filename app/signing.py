@@ -3,18 +3,13 @@ the agencies' keys in PKI_DIR, the TSA, and the public address printed in QR cod
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from flask import Flask
 
+from app.public_urls import public_url
 from app.services import pki, signed_documents
 
 
 def init_app(app: Flask) -> None:
-    def base_url() -> str:
-        if app.config.get("PUBLIC_URL"):
-            return str(app.config["PUBLIC_URL"])
-        if has_request_context():
-            return request.host_url
-        return "http://127.0.0.1:8000"
-
     signed_documents.configure(pki.AgencyKeys.from_environment(app.config["PKI_DIR"]),
-                               app.config.get("TSA_URL"), base_url)
+                               app.config.get("TSA_URL"),
+                               lambda: public_url("/", absolute=True))

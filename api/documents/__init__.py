@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
@@ -28,6 +28,7 @@ from api.security import BEARER, citizen_required, official_required, user_requi
 from api.transactions import commits
 from app.errors import NotFound
 from app.extensions import db
+from app.public_urls import public_url
 from app.services import device_signatures, document_shares, signed_documents
 from app.services.dossiers import get_for_official, get_owned
 
@@ -91,8 +92,7 @@ def create_share(body: dict[str, Any], document_id: str) -> dict[str, Any]:
     document = signed_documents.owned_document(db.session, current_user, document_id)
     link, token = document_shares.create(db.session, document, body["hours"])
     data = document_shares.link_dict(link, token)
-    base = current_app.config.get("PUBLIC_URL") or ""
-    data["url"] = base.rstrip("/") + data["url"]
+    data["url"] = public_url(data["url"])
     return data
 
 

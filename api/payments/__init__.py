@@ -32,6 +32,7 @@ from api.transactions import commits
 from app.errors import Unauthorized
 from app.extensions import db
 from app.models.payments import Payment
+from app.public_urls import public_url
 from app.services import clock, fee_receipts, payment_reports, payments
 from app.services.dossiers import get_for_official, get_owned
 from app.services.payment_providers import InvalidNotice, PaymentProvider
@@ -83,10 +84,8 @@ def payment_dict(payment: Payment, with_dossier: bool = False) -> dict[str, Any]
 @citizen_required
 def open_payment(dossier_id: str) -> dict[str, Any]:
     """The open payment request of my dossier's fee: the same one however often I tap."""
-    # The configured public address, as the upload Location and share links use; the
-    # request's Host only where none is configured (the embedded default).
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    back = f"{base.rstrip('/')}/#/d/{dossier_id}"
+    # The gateway sends the browser back here: an absolute address (app/public_urls.py).
+    back = public_url(f"/#/d/{dossier_id}", absolute=True)
     payment = payments.open_request(db.session, current_user, dossier_id, _provider(),
                                     return_url=back, cancel_url=back)
     return payment_dict(payment, with_dossier=True)

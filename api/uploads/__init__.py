@@ -25,6 +25,7 @@ from app.extensions import db
 from app.jobs import push_worker
 from app.limits import per_user
 from app.models.uploads import COMPLETE, Upload
+from app.public_urls import public_url
 from app.services import (
     tus,
     upload_expiry,
@@ -134,9 +135,8 @@ class UploadCollection(MethodView):
             if stored is None:
                 raise NotFound("The upload was removed meanwhile.")
             upload = stored
-        # Never from the request's Host header: the configured public URL, else a path.
-        path = url_for("uploads.UploadItem", upload_id=str(upload.id))
-        location = (current_app.config.get("PUBLIC_URL") or "").rstrip("/") + path
+        # Never from the request's Host header (app/public_urls.py).
+        location = public_url(url_for("uploads.UploadItem", upload_id=str(upload.id)))
         headers = {"Location": location, **_status_headers(upload)}
         return Response(status=201, headers=headers)
 
