@@ -48,6 +48,8 @@ class ProcedureOut(Schema):
     current_version = fields.Integer()
     agency = fields.Nested(AgencyOut)
     competent = fields.Nested(CompetentOut)
+    members = fields.List(fields.String(), metadata={
+        "description": "A bundle (liên thông): the procedures one filing makes dossiers of"})
     result = fields.Dict()
     legal_basis = fields.List(fields.Nested(LegalBasisOut))
     checked_on = fields.String(allow_none=True)

@@ -35,6 +35,7 @@ def procedure_dict(proc: Procedure, *, brief: bool = False) -> dict[str, Any]:
         "agency": {"code": proc.agency.code, "name": proc.agency.name,
                    "level": proc.agency.level},
         "competent": directory.competent_dict(proc),
+        "members": [m["procedure"] for m in proc.members or []],
         "result": proc.result,
     }
     if not brief:

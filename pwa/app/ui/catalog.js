@@ -19,8 +19,9 @@ export async function renderCatalog(main) {
     if (!found.length) list.append(h('li.empty', t('catalog.none')));
     for (const p of found) {
       // The whole card is the link (a big target for a thumb), not only its title.
-      list.append(h('li.card', h('a.card-link', { href: `#/p/${p.code}` }, h('strong', loc(p.name)),
-        h('span.muted', handledBy(p)),
+      const bundle = (p.members || []).length > 0;
+      list.append(h(bundle ? 'li.card.bundle' : 'li.card', h('a.card-link', { href: `#/p/${p.code}` }, h('strong', loc(p.name)),
+        bundle ? h('span.tag', t('catalog.bundle')) : h('span.muted', handledBy(p)),
         h('span.meta', t('catalog.days', { n: p.processing_days }), ' · ', feeLine(p.fees)))));
     }
   };

@@ -30,6 +30,8 @@ export async function renderDossiers(main) {
     if (!byId.has(d.id)) byId.set(d.id, { id: d.id, procedure_name: d.procedure_name, procedure_code: d.procedure_code, status: 'draft', updated_at: d.updated_at });
     byId.get(d.id).local = d;
   }
+  // A bundle's linked dossiers are listed on the bundle's page, not here.
+  for (const [key, d] of byId) if (d.bundle_id) byId.delete(key);
   const rows = [...byId.values()].sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
   const list = h('ul.cards');
   for (const d of rows) {
@@ -88,6 +90,7 @@ export async function renderDossier(main, { id }) {
     d && d.fee_amount != null ? [h('dt', t('procedure.fee')), h('dd', fmtMoney(d.fee_amount))] : null,
     d && d.result ? [h('dt', t('dossier.result')), h('dd', `${d.result.number} · ${t(`method.${d.result.method}`)} · ${fmtDate(d.result.issued_on)}`)] : null);
   const parts = [await problemsFor(id), facts, feeBox(d)];
+  if (d && (d.members || []).length) parts.push(await linkedSection(d));
   // The signed receipt of filing and result, kept on the phone once fetched.
   if (d && d.receipt_code) parts.push(await issuedSection(id).catch(() => null));
   if (queued.length) parts.push(h('p.notice', { role: 'status' }, t('dossier.waiting_sync')));
@@ -116,9 +119,27 @@ export async function renderDossier(main, { id }) {
     } }, t('action.withdraw')));
   }
   title(main, name, ...parts);
-  const onData = (e) => { if ((e.detail.dossiers || []).includes(id) || e.detail.results) window.dispatchEvent(new CustomEvent('hoso:rerender')); };
+  const watched = [id, ...((d && d.members) || []).map((m) => m.id)];
+  const onData = (e) => { if ((e.detail.dossiers || []).some((x) => watched.includes(x)) || e.detail.results) window.dispatchEvent(new CustomEvent('hoso:rerender')); };
   window.addEventListener('hoso:data', onData);
   return () => window.removeEventListener('hoso:data', onData);
+}
+
+// A bundle (liên thông): its linked dossiers, each handled by its own agency, with where it
+// stands and its result; each opens its own page (receipt, result documents). The phone's
+// copies are newer than the bundle's list when a sync brought a member's change.
+async function linkedSection(d) {
+  const s = store();
+  const items = await Promise.all(d.members.map(async (m) => ({ ...m, ...((await s.get('dossiers', m.id)) || {}), agency_name: m.agency_name })));
+  return h('section.linked', { 'aria-labelledby': 'linked-h' },
+    h('h2', { id: 'linked-h' }, t('dossier.linked')),
+    h('p.help', t('dossier.linked_help')),
+    h('ul.cards', items.map((m) => h('li.card', { 'data-id': m.id, 'data-procedure': m.procedure_code },
+      h('a', { href: `#/d/${m.id}` }, h('strong', loc(m.procedure_name) || m.procedure_code)),
+      m.agency_name ? h('p.meta', loc(m.agency_name)) : null,
+      h('p', h('span.status', { 'data-status': m.status }, statusText(m.status))),
+      m.receipt_code ? h('p.meta', `${t('dossier.receipt')}: `, h('strong.receipt', m.receipt_code)) : null,
+      m.result ? h('p.meta', `${t('dossier.result')}: `, h('a.result', { href: `#/d/${m.id}` }, m.result.number)) : null))));
 }
 
 // The signed papers the agency issued for this dossier (receipt of filing, the result), each
