@@ -3,13 +3,23 @@ the agencies' keys in PKI_DIR, the TSA, and the public address printed in QR cod
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 
 from app.public_urls import public_url
 from app.services import pki, signed_documents
 
+EXTENSION = "hoso.signing"
+
 
 def init_app(app: Flask) -> None:
-    signed_documents.configure(pki.AgencyKeys.from_environment(app.config["PKI_DIR"]),
-                               app.config.get("TSA_URL"),
-                               lambda: public_url("/", absolute=True))
+    """This app's own settings, kept on the app: another app built in the same process
+    (the tests build several) keeps its own keys."""
+    app.extensions[EXTENSION] = signed_documents.SigningSettings(
+        keys=pki.AgencyKeys.from_environment(app.config["PKI_DIR"]),
+        timestamp_url=app.config.get("TSA_URL"),
+        base_url=lambda: public_url("/", absolute=True))
+    signed_documents.configure(settings_of_current_app)
+
+
+def settings_of_current_app() -> signed_documents.SigningSettings:
+    return current_app.extensions[EXTENSION]

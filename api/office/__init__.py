@@ -144,7 +144,7 @@ def get_slip_pdf(dossier_id: str, kind: str) -> Response:
 
 
 def slip_response(dossier: Dossier, kind: str) -> Response:
-    data = desk_slips.pdf(db.session, dossier, kind, signed_documents.settings.keys)
+    data = desk_slips.pdf(db.session, dossier, kind, signed_documents.settings().keys)
     name = f"{kind}-{dossier.receipt_code or str(dossier.id)[:8]}.pdf"
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -1,8 +1,9 @@
 """Signed documents an agency issues: the receipt of filing at `accept`, the result at
 `complete`; each a PDF signed by the agency's key, with a QR code to its /verify page.
 
-`configure()` is called once by the app factory with the key store, the TSA and a
-function giving the public base URL; the transition listener does the rest. No Flask here.
+Each app keeps its own `SigningSettings` (key store, TSA, public base URL); the factory
+passes `configure()` a function giving the running app's, so two apps in one process sign
+with their own keys. The transition listener does the rest. No Flask here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,17 +36,36 @@ RECEIPT_TITLE = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
 
 @dataclass
 class SigningSettings:
+    """One app's signing: its agencies' keys, its TSA, the public base URL of its QR codes,
+    and the signature verdicts it has reached (against its own trust roots)."""
+
     keys: pki.AgencyKeys | None = None
     timestamp_url: str | None = None
     base_url: Callable[[], str] = lambda: "http://127.0.0.1:8000"
+    checked: dict[str, pdf_render.SignatureCheck] = field(default_factory=dict)
 
 
-settings = SigningSettings()
+_UNCONFIGURED = SigningSettings()
+_wiring: dict[str, Callable[[], SigningSettings]] = {"settings": lambda: _UNCONFIGURED}
 
 
-def configure(keys: pki.AgencyKeys, timestamp_url: str | None,
-              base_url: Callable[[], str]) -> None:
-    settings.keys, settings.timestamp_url, settings.base_url = keys, timestamp_url, base_url
+def configure(settings_of_app: Callable[[], SigningSettings]) -> None:
+    """Called by the app factory: a function giving the running app's settings."""
+    _wiring["settings"] = settings_of_app
+
+
+def settings() -> SigningSettings:
+    return _wiring["settings"]()
+
+
+def sign(agency_code: str, pdf: bytes, *, reason: str, location: str) -> bytes:
+    """The PDF signed (PAdES) with the agency's key, timestamped where a TSA is configured."""
+    current = settings()
+    if current.keys is None:
+        raise pki.SignerUnavailable("signed documents are not configured")
+    return pdf_render.sign_pdf(pdf, pki.load_signer(current.keys, agency_code),
+                               timestamp_url=current.timestamp_url, reason=reason,
+                               location=location)
 
 
 def initials(full_name: str) -> str:
@@ -54,7 +74,7 @@ def initials(full_name: str) -> str:
 
 
 def verify_url(code: str) -> str:
-    return f"{settings.base_url().rstrip('/')}/verify/{code}"
+    return f"{settings().base_url().rstrip('/')}/verify/{code}"
 
 
 def _local(moment: datetime) -> str:
@@ -106,8 +126,6 @@ def _document_rows(session: Session, dossier: Dossier) -> list[tuple[str, str]]:
 def _issue(session: Session, dossier: Dossier, kind: str, number: str, title: str,
            sections: list[pdf_render.Section], moment: datetime,
            image: bytes | None = None) -> IssuedDocument:
-    if settings.keys is None:
-        raise pki.SignerUnavailable("signed documents are not configured")
     agency = session.get(Agency, dossier.agency_code)
     agency_name = (agency.name.get("vi") if agency else None) or dossier.agency_code
     code = secrets.token_urlsafe(12)
@@ -122,10 +140,8 @@ def _issue(session: Session, dossier: Dossier, kind: str, number: str, title: st
         footer=(f"Văn bản điện tử được ký số bởi {agency_name}.",),
         author=agency_name, created_at=moment, image=image,
     )
-    signer = pki.load_signer(settings.keys, dossier.agency_code)
-    signed = pdf_render.sign_pdf(pdf_render.render_document(doc), signer,
-                                 timestamp_url=settings.timestamp_url,
-                                 reason=title.capitalize(), location=agency_name)
+    signed = sign(dossier.agency_code, pdf_render.render_document(doc),
+                  reason=title.capitalize(), location=agency_name)
     previous = session.scalars(select(IssuedDocument).where(
         IssuedDocument.dossier_id == dossier.id, IssuedDocument.kind == kind,
         IssuedDocument.replaced_by.is_(None))).all()
@@ -234,7 +250,8 @@ def issue_result(session: Session, dossier: Dossier, moment: datetime) -> Issued
 def _on_transition(session: Session, dossier: Dossier, event: DossierEvent) -> None:
     """Issue the receipt at `accept` and the result at `complete`. An agency with no key
     (PKI not set up) gets no document, logged as an error, rather than a failed action."""
-    if settings.keys is None or not settings.keys.pkcs12_path(dossier.agency_code).exists():
+    keys = settings().keys
+    if keys is None or not keys.pkcs12_path(dossier.agency_code).exists():
         if event.action in ("accept", "complete"):
             log.error("no signing key for agency %s: %s %s issued no signed document "
                       "(run `flask pki init` or configure its PKCS#12)",
@@ -286,22 +303,20 @@ def document_dict(doc: IssuedDocument) -> dict[str, Any]:
             "pdf_url": f"/api/v1/documents/{doc.id}/pdf"}
 
 
-_checked: dict[str, pdf_render.SignatureCheck] = {}
-
-
 def verification(session: Session, code: str) -> dict[str, Any] | None:
     """What /verify/<code> shows: no personal data beyond the holder's initials."""
     doc = session.scalars(select(IssuedDocument).where(IssuedDocument.code == code)).first()
     if doc is None:
         return None
     digest = pdf_render.sha256_hex(doc.pdf)
-    check = _checked.get(digest)
+    current = settings()
+    check = current.checked.get(digest)
     if check is None:  # the bytes decide the verdict: validate each document's bytes once
-        check = pdf_render.check_signature(doc.pdf, settings.keys.trust_roots()
-                                           if settings.keys else [])
-        if len(_checked) >= 1024:
-            _checked.clear()
-        _checked[digest] = check
+        check = pdf_render.check_signature(doc.pdf, current.keys.trust_roots()
+                                           if current.keys else [])
+        if len(current.checked) >= 1024:
+            current.checked.clear()
+        current.checked[digest] = check
     hash_ok = digest == doc.sha256
     agency = session.get(Agency, doc.agency_code)
     from app.models.catalog import Procedure

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from app.models.accounts import Agency
-from app.services import pki, signed_documents
+from app.services import pki
+from app.signing import EXTENSION
 
 
 def make_demo_keys(app: Any, directory: Path) -> pki.AgencyKeys:
@@ -30,9 +31,10 @@ def demo_keys(app: Any, tmp_path_factory: pytest.TempPathFactory) -> pki.AgencyK
 
 
 @pytest.fixture()
-def signing(demo_keys: pki.AgencyKeys) -> Iterator[pki.AgencyKeys]:
+def signing(app: Any, demo_keys: pki.AgencyKeys) -> Iterator[pki.AgencyKeys]:
     """Agencies sign what they issue for the duration of a test."""
-    before = signed_documents.settings.keys
-    signed_documents.settings.keys = demo_keys
+    settings = app.extensions[EXTENSION]
+    before = settings.keys
+    settings.keys = demo_keys
     yield demo_keys
-    signed_documents.settings.keys = before
+    settings.keys = before

@@ -154,8 +154,8 @@ def test_share_link_opens_without_an_account_until_revoked_or_expired(client, db
 
 
 def test_without_keys_actions_still_work_and_issue_nothing(db, citizen, official, monkeypatch):
-    # No agency keys in this process, whatever an app built earlier in the session configured.
-    monkeypatch.setattr(signed_documents.settings, "keys", None)
+    # No agency keys in this app.
+    monkeypatch.setattr(signed_documents.settings(), "keys", None)
     dossier = make_dossier(db.session, citizen.user, status=lc.RESULT_READY, official=official.user)
     assert db.session.get(Dossier, dossier.id).status == lc.RESULT_READY
     assert not db.session.scalars(select(IssuedDocument)).all()

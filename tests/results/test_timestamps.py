@@ -78,12 +78,13 @@ def test_a_configured_tsa_timestamps_the_signature(signing: pki.AgencyKeys, tsa_
 
 def test_issued_documents_are_timestamped_where_a_tsa_is_configured(
         db, citizen, official, signing, tsa_url) -> None:
-    before = signed_documents.settings.timestamp_url
-    signed_documents.settings.timestamp_url = tsa_url
+    settings = signed_documents.settings()
+    before = settings.timestamp_url
+    settings.timestamp_url = tsa_url
     try:
         make_dossier(db.session, citizen.user, status=lc.ACCEPTED, official=official.user)
     finally:
-        signed_documents.settings.timestamp_url = before
+        settings.timestamp_url = before
     receipt = db.session.scalars(select(IssuedDocument)).one()
     check = pdf_render.check_signature(receipt.pdf, signing.trust_roots())
     assert check.valid and check.timestamped, check.problem
