@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import current_app
 from flask_smorest import abort
-from sqlalchemy import select
 
 from api.auth import _tokens, blp
 from api.auth.schemas import (
@@ -35,9 +34,8 @@ from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.limits import code_limits
 from app.login_guard import Guard
-from app.models.verification import SmsMessage
 from app.services import accounts, passwords, verification
-from app.services.sms import SmsError, provider_from_config
+from app.services.sms import SmsError, outbox_messages, provider_from_config
 
 
 class SmsUnavailable(DomainError):
@@ -173,6 +171,5 @@ def dev_outbox(query: dict[str, Any]) -> dict[str, Any]:
     """Development only (SMS_PROVIDER=outbox): the latest messages kept for a number."""
     if not _outbox():
         abort(404)
-    rows = db.session.scalars(select(SmsMessage).where(
-        SmsMessage.recipient == _recipient(query["to"])).order_by(SmsMessage.id.desc()).limit(5))
+    rows = outbox_messages(db.session, _recipient(query["to"]))
     return {"messages": [{"text": m.text, "created_at": m.created_at.isoformat()} for m in rows]}

@@ -20,6 +20,7 @@ from base64 import b64encode
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.verification import SmsMessage
@@ -84,6 +85,12 @@ class Outbox:
     def send(self, phone: str, text: str) -> None:
         self.session.add(SmsMessage(recipient=phone, text=text, created_at=clock.now()))
         self.session.flush()
+
+
+def outbox_messages(session: Session, recipient: str, limit: int = 5) -> list[SmsMessage]:
+    """The latest messages the development outbox kept for one recipient, newest first."""
+    return list(session.scalars(select(SmsMessage).where(SmsMessage.recipient == recipient)
+                                .order_by(SmsMessage.id.desc()).limit(limit)))
 
 
 def provider_from_config(config: Mapping[str, Any], session: Session) -> SmsProvider:

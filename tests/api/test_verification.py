@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from app.services import sms
 from tests.signup import PASSWORD, last_code, sign_up
 
 
@@ -73,6 +74,16 @@ def speedsms(app: Any) -> Any:
     yield SpeedSmsApi
     app.config.update(saved)
     server.shutdown()
+
+
+def test_the_outbox_shows_a_numbers_latest_five_messages_newest_first(client, db):
+    outbox = sms.Outbox(db.session)
+    for n in range(7):
+        outbox.send("0987000111", f"tin {n}")
+    outbox.send("0987000222", "tin cua so khac")
+    db.session.commit()
+    shown = client.get("/api/v1/auth/dev-outbox", query_string={"to": "098 700 0111"}).get_json()
+    assert [m["text"] for m in shown["messages"]] == ["tin 6", "tin 5", "tin 4", "tin 3", "tin 2"]
 
 
 def test_sign_up_through_the_speedsms_gateway(client, speedsms):
