@@ -34,3 +34,18 @@ def test_a_tampered_copy_of_a_verified_token_is_refused(client, citizen):
     # Claims changed under the original signature: a different token, verified afresh.
     assert _me(client, f"{head}.{payload[:-2]}xx.{signature}").status_code == 401
     assert _me(client, citizen.access).status_code == 200
+
+
+def test_the_kept_header_of_a_verified_token_is_the_tokens_own(app, client, citizen):
+    """The header flask-jwt-extended reads after decoding comes from the verified copy; it is
+    the one PyJWT reads from the token itself."""
+    import jwt as pyjwt
+
+    from app.tokens import _header
+
+    assert _me(client, citizen.access).status_code == 200  # verified, kept
+    with app.test_request_context():
+        assert app.extensions["flask-jwt-extended"].verified_header(citizen.access) is not None
+        assert _header(citizen.access) == pyjwt.get_unverified_header(citizen.access)
+        fresh = create_access_token(identity=str(citizen.id), additional_claims={"kind": "citizen"})
+        assert _header(fresh) == pyjwt.get_unverified_header(fresh)  # never verified: read
