@@ -239,7 +239,9 @@ def main() -> None:
         try:
             _wait_ready(f"http://127.0.0.1:{port}/readyz", server)
             seeded = json.loads(seeded_path.read_text())
+            print(f"machine load before: {_load()}")
             load_env = run_load(f"http://127.0.0.1:{port}", seeded, args.users, args.seconds)
+            print(f"machine load after: {_load()} (2 cores shared with other work)")
             report(load_env, args.seconds)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -249,6 +251,11 @@ def main() -> None:
             errors = [line for line in tail if '"level": "ERROR"' in line]
             print(f"gunicorn logged {len(errors)} errors" + (f"; first: {errors[0][:300]}"
                                                             if errors else ""))
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def _create_database(admin_url: str) -> None:

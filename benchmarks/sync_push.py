@@ -479,15 +479,16 @@ def pad(url: str, citizens: int, dossiers: int) -> None:
         conn.execute(
             "INSERT INTO users (kind, phone, password_hash, full_name, language, created_at, "
             "signup_pending, change_seq, change_floor) SELECT 'citizen', 'pad' || g, 'x', 'Người ' || g, "
-            "'vi', now(), false, 0, 0 FROM generate_series(%s, %s) g", (have + 1, citizens))
+            "'vi', now(), false, 0, 0 FROM generate_series(%s::int, %s::int) g", (have + 1, citizens))
         first, last = conn.execute("SELECT min(id), max(id) FROM users WHERE phone LIKE 'pad%'").fetchone()
         stored = conn.execute("SELECT count(*) FROM dossiers").fetchone()[0]
         conn.execute(
             "INSERT INTO dossiers (id, owner_id, procedure_code, agency_code, form_version, status, "
             "version, fields, field_stamps, documents, fee_status, created_at, updated_at) "
-            "SELECT gen_random_uuid(), %s + (g %% (%s - %s + 1)), 'birth-registration', p.agency_code, 2, "
-            "'submitted', 3, jsonb_build_object('child_home_town', 'Thôn ' || g), '{}', '{}', 'none', "
-            "now(), now() FROM generate_series(%s, %s) g, procedures p WHERE p.code = 'birth-registration'",
+            "SELECT gen_random_uuid(), %s::int + (g %% (%s::int - %s::int + 1)), "
+            "'birth-registration', p.agency_code, 2, 'submitted', 3, "
+            "jsonb_build_object('child_home_town', 'Thôn ' || g), '{}', '{}', 'none', now(), now() "
+            "FROM generate_series(%s::int, %s::int) g, procedures p WHERE p.code = 'birth-registration'",
             (first, last, first, stored + 1, dossiers))
         conn.execute("ANALYZE")
 
