@@ -240,3 +240,39 @@ def test_a_ward_day_with_four_roles(new_context: Any, live_server: Any, db: Any,
     desk.locator("#next-page").click()
     expect(desk.locator("#page-info")).to_have_text("Trang 3/3 · tổng số 106 hồ sơ")
     expect(desk.locator("tbody tr")).to_have_count(6)
+
+
+def test_bulk_accept_bulk_print_and_a_list_that_refreshes(new_context: Any, live_server: Any, db: Any,
+                                                          citizen: Any, official_of: Any) -> None:
+    reception = official_of(flows.MARITAL, "reception")
+    leader = official_of(flows.MARITAL, "leader")
+    made = [make_dossier(db.session, citizen.user, flows.MARITAL, "submitted", official=leader.user)
+            for _ in range(3)]
+    ids = [str(d.id) for d in made]
+    db.session.rollback()
+    desk = desk_page(new_context, reception)
+    desk.goto("/#/office?view=to_accept")
+    expect(desk.locator("a.view-tab[data-view=to_accept]")).to_have_attribute("aria-current", "page")
+    expect(desk.locator("#page-info")).to_contain_text("tổng số 3 hồ sơ")
+    for dossier_id in ids[:2]:
+        desk.locator(f"tr[data-id='{dossier_id}'] label.pick").click()
+    desk.locator("#bulk-accept").click()
+    expect(desk.locator("#page-info")).to_contain_text("tổng số 1 hồ sơ")
+    desk.goto("/#/office?view=waiting")
+    expect(desk.locator("a.view-tab[data-view=waiting]")).to_have_attribute("aria-current", "page")
+    expect(desk.locator("tbody tr")).to_have_count(3)
+    for dossier_id in ids[:2]:
+        desk.locator(f"tr[data-id='{dossier_id}'] label.pick").click()
+    expect(desk.locator("#bulk-accept")).to_be_hidden()  # accepted already: only printing
+    desk.locator("#bulk-print").click()
+    expect(desk.locator("article.slip[data-slip=receipt]")).to_have_count(2)
+    expect(desk.locator("#print")).to_have_text("In (2 phiếu)")
+
+    # A new arrival shows on the open list without a reload (the desk polls the counts).
+    desk.goto("/#/office?view=to_accept")
+    expect(desk.locator("a.view-tab[data-view=to_accept]")).to_have_attribute("aria-current", "page")
+    expect(desk.locator("tbody tr")).to_have_count(1)
+    arrived = make_dossier(db.session, citizen.user, flows.MARITAL, "submitted", official=leader.user)
+    arrived_id = str(arrived.id)
+    db.session.rollback()
+    expect(desk.locator(f"tr[data-id='{arrived_id}']")).to_be_visible(timeout=40000)

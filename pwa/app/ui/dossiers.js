@@ -93,6 +93,7 @@ export async function renderDossier(main, { id }) {
   if (d && (d.members || []).length) parts.push(await linkedSection(d));
   // The signed receipt of filing and result, kept on the phone once fetched.
   if (d && d.receipt_code) parts.push(await issuedSection(id).catch(() => null));
+  parts.push(slipsSection(d));
   if (queued.length) parts.push(h('p.notice', { role: 'status' }, t('dossier.waiting_sync')));
   const supplementing = d && d.status === 'supplement_requested' && d.supplement_request;
   if (supplementing) parts.push(await supplementBox(d));
@@ -140,6 +141,26 @@ async function linkedSection(d) {
       h('p', h('span.status', { 'data-status': m.status }, statusText(m.status))),
       m.receipt_code ? h('p.meta', `${t('dossier.receipt')}: `, h('strong.receipt', m.receipt_code)) : null,
       m.result ? h('p.meta', `${t('dossier.result')}: `, h('a.result', { href: `#/d/${m.id}` }, m.result.number)) : null))));
+}
+
+// The slips the office made for this dossier (Circular 01/2018/TT-VPCP: receipt with the
+// appointment date, supplement request, refusal, apology with a new date), as PDFs; online.
+const SLIPS = { accept: 'receipt', request_supplement: 'supplement', refuse: 'refusal', apologise: 'apology' };
+function slipsSection(d) {
+  const kinds = [...new Set((d && d.history || []).map((e) => SLIPS[e.action]).filter(Boolean))];
+  if (!kinds.length) return null;
+  const open = async (kind) => {
+    try {
+      const r = await api.send('GET', `/api/v1/dossiers/${d.id}/slips/${kind}/pdf`, { Accept: 'application/pdf' });
+      if (!r.ok) throw new Error(String(r.status));
+      window.open(URL.createObjectURL(await r.blob()), '_blank', 'noopener');
+    } catch (err) {
+      toast(err.offline ? t('viewer.offline') : t('error.title'), 'error');
+    }
+  };
+  return h('section.slips-citizen', { 'aria-labelledby': 'slips-h' },
+    h('h2', { id: 'slips-h' }, t('dossier.slips')),
+    h('p', kinds.map((k) => h('button.secondary', { type: 'button', 'data-slip': k, onclick: () => open(k) }, t(`slip.${k}`)))));
 }
 
 // The signed papers the agency issued for this dossier (receipt of filing, the result), each
