@@ -105,6 +105,9 @@ export async function documentsSection(box, opts) {
   const list = h('ul.docs-list');
   for (const d of docs) {
     const { kind = 'missing', local, item } = states[d.code] || {};
+    // A document asked only in some cases (abandoned child, paternity…) shows once its case
+    // applies, or once something is attached to it.
+    if (d.required_if && !needed.has(d.code) && kind === 'missing' && !local && !item && !only) continue;
     const id = `doc-${d.code}`;
     const li = h('li.doc', { 'data-doc': d.code, 'data-state': kind, 'data-local': local && local.id, 'aria-labelledby': `${id}-h` },
       h('h3', { id: `${id}-h` }, loc(d.label), ' ', h('span.tag', needed.has(d.code) ? t('docs.required') : t('docs.optional'))),

@@ -6,7 +6,7 @@ import { tablesFor } from '../code_tables.js';
 import { h } from '../dom.js';
 import { loc, t } from '../i18n.js';
 import { feeLine, feeWord } from '../fees.js';
-import { filled, quoteFee, renderForm, validate } from '../forms.js';
+import { filled, quoteFee, renderForm, requiredDocuments, validate } from '../forms.js';
 import { store } from '../db.js';
 import { enqueue, getDraft, pending, saveDraft } from '../outbox.js';
 import { setDirty } from '../sync.js';
@@ -82,6 +82,14 @@ export async function renderEditor(main, { id }) {
   let offers = {};
   const drawDocs = () => documentsSection(docsBox, { dossierId: id, procedure: proc, form, values, version: draft.form_version, offers });
   const body = h('form.dossier', { novalidate: true });
+  // The documents follow the answers: redrawn when the set of those asked for changes.
+  const askedNow = () => requiredDocuments(form, values).map((d) => d.code).join(' ');
+  let asked = askedNow();
+  const followDocs = () => {
+    const now = askedNow();
+    if (now !== asked) drawDocs();
+    asked = now;
+  };
   const edited = () => {
     edits += 1;
     setDirty(1);
@@ -89,6 +97,7 @@ export async function renderEditor(main, { id }) {
     clearTimeout(timer);
     timer = setTimeout(flush, SAVE_MS);
     showFee();
+    followDocs();
   };
   // A prefilled value keeps its source under the field for as long as it is unchanged.
   const notes = () => ctl.setNotes(Object.fromEntries(Object.entries(draft.prefill || {})
