@@ -17,7 +17,7 @@ def test_demo_catalog_is_listed_with_agency_fees_and_days(client):
     assert set(items) >= DEMO
     birth = items["birth-registration"]
     assert birth["name"]["vi"] == "Đăng ký khai sinh"
-    assert birth["fees"]["amount"] == 8000
+    assert birth["fees"]["amount"] is None and birth["fees"]["note"]["vi"]  # a province's rate
     assert birth["agency"]["level"] == "commune"
     assert items["criminal-record-certificate"]["processing_days"] == 10
 
@@ -31,8 +31,14 @@ def test_each_procedure_names_its_legal_basis_and_when_it_was_checked(client):
         assert {"law", "form"} <= kinds <= {"law", "decree", "circular", "decision", "form"}, code
         assert all(b["number"] and b["title"]["vi"] and b["title"]["en"] for b in proc["legal_basis"])
         assert proc["checked_on"] == "2026-12-01"
+        fees = proc["fees"]
+        assert fees["amount"] is not None or fees["note"]["en"], code
         spec = json.loads((catalog.DEMO_DIR / "catalog" / f"{code}.json").read_text())
         assert spec["source_notes"], code  # what the sources did and did not confirm
+    charge = client.get("/api/v1/procedures/criminal-record-certificate").get_json()["fees"]
+    assert (charge["kind"], charge["amount"], charge["per_item"]["amount"]) == ("phi", 200000, 5000)
+    residence = client.get("/api/v1/procedures/permanent-residence-registration").get_json()["fees"]
+    assert (residence["amount"], residence["online_amount"]) == (20000, 10000)
 
 
 def test_search_in_vietnamese_and_english(client):
@@ -44,7 +50,7 @@ def test_search_in_vietnamese_and_english(client):
 
 def test_form_versions_are_immutable_and_cacheable(client):
     proc = client.get("/api/v1/procedures/birth-registration").get_json()
-    assert [v["version"] for v in proc["versions"]] == [1, 2]
+    assert [v["version"] for v in proc["versions"]] == [1, 2, 3]
     resp = client.get("/api/v1/procedures/birth-registration/forms/2")
     assert resp.status_code == 200
     assert "immutable" in resp.headers["Cache-Control"]

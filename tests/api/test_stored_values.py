@@ -11,7 +11,7 @@ import pytest
 from app.models.catalog import FormVersion
 from app.services import forms
 from tests.factories import make_dossier, sample_values
-from tests.sync.helpers import Phone, save_args
+from tests.sync.helpers import Phone, current_version, save_args
 
 EMPTY_LOOKING = [{"__proto__": {"polluted": False}}, [], {"\u0000": ""}, {"": None}, [None],
                  {"line": {"x": ""}}, 0.0]
@@ -59,9 +59,9 @@ def test_a_withdrawal_note_is_bounded_like_the_desk_note(client, db, citizen, of
 
 
 def test_officials_see_only_the_values_the_answers_show(client, db, citizen, official):
-    fv = db.session.get(FormVersion, ("birth-registration", 2))
+    fv = db.session.get(FormVersion, ("birth-registration", current_version()))
     values = sample_values(fv.form)
-    values.update({"child_ethnicity": "kinh", "child_ethnicity_other": "Bí mật",
+    values.update({"mother_id_kind": "national_id", "mother_id_document": "Bí mật",
                    "father_known": False, "father_full_name": "Người bỏ tích",
                    "father_national_id": "001190012345"})
     dossier = make_dossier(db.session, citizen.user, status="submitted", official=official.user,
@@ -69,7 +69,7 @@ def test_officials_see_only_the_values_the_answers_show(client, db, citizen, off
     one = client.get(f"/api/v1/office/dossiers/{dossier.id}", headers=official.headers).get_json()
     listed = client.get("/api/v1/office/dossiers", headers=official.headers).get_json()["items"]
     for shown in (one["fields"], listed[0]["fields"]):
-        assert "child_ethnicity_other" not in shown
+        assert "mother_id_document" not in shown
         assert "father_full_name" not in shown and "father_national_id" not in shown
         assert shown["child_full_name"] == values["child_full_name"]
     assert "father_full_name" not in (one.get("field_stamps") or {})
@@ -81,9 +81,9 @@ def test_officials_see_only_the_values_the_answers_show(client, db, citizen, off
 def test_receipts_and_results_show_only_the_visible_values(db, citizen, official):
     from app.services.signed_documents import _field_rows
 
-    fv = db.session.get(FormVersion, ("birth-registration", 2))
-    values = {**sample_values(fv.form), "child_ethnicity": "kinh",
-              "child_ethnicity_other": "Bí mật", "father_known": False,
+    fv = db.session.get(FormVersion, ("birth-registration", current_version()))
+    values = {**sample_values(fv.form), "mother_id_kind": "national_id",
+              "mother_id_document": "Bí mật", "father_known": False,
               "father_full_name": "Người bỏ tích"}
     dossier = make_dossier(db.session, citizen.user, status="submitted", official=official.user,
                            fields=values)

@@ -11,6 +11,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e import flows
+
 BIRTH = "birth-registration"
 INSURANCE = "child-health-insurance"
 CHILD = "Nguyễn Bảo Ngọc"
@@ -76,10 +78,11 @@ def fill_birth(page: Page, born: date) -> None:
     for key, value in values.items():
         page.locator(f"#f-{key}").fill(value)
     page.locator("#f-child_sex-1").check()
-    for key, line in (("child_birth_place", "Bệnh viện Phụ sản Hà Nội"), ("mother_residence", "12 Hàng Bạc")):
-        page.locator(f"#f-{key}-line").fill(line)
-        page.locator(f"#f-{key}-ward").fill("Phường Hoàn Kiếm")
-        page.locator(f"#f-{key}-province").fill("Hà Nội")
+    page.locator("#f-child_birth_place-line").fill("Bệnh viện Phụ sản Hà Nội")
+    page.locator("#f-child_birth_place-ward").fill("Phường Hoàn Kiếm")
+    page.locator("#f-child_birth_place-province").fill("Hà Nội")
+    flows.fill_address(page, "mother_residence")
+    page.locator("#f-parents_married-1").check()  # not married: no certificate to attach
     page.locator("#f-father_known").uncheck()
     page.locator("#f-requester_relationship").select_option("mother")
     for key, value in (("requester_full_name", "Trần Thị Hoa"), ("requester_phone", "0912345678")):

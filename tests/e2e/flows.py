@@ -66,17 +66,20 @@ def start_marital(page: Page) -> str:
 
 
 def fill_marital(page: Page, name: str = "Trần Thị Bình") -> None:
-    page.get_by_label("Họ, chữ đệm và tên").fill(name)
+    page.locator("#f-applicant_full_name").fill(name)
     page.get_by_role("group", name="Giới tính").get_by_label("Nữ").check()
     page.get_by_label("Ngày, tháng, năm sinh").fill("1990-05-17")
-    page.get_by_label("Số định danh cá nhân").fill("001190012345")
+    page.locator("#f-applicant_national_id").fill("001190012345")
     page.get_by_label("Số điện thoại").fill("0912345678")
-    residence = page.get_by_role("group", name="Nơi cư trú")
-    residence.get_by_label("Số nhà, đường").fill("12 Hàng Bạc")
-    residence.get_by_label("Phường/xã").fill("Phường Hoàn Kiếm")
-    residence.get_by_label("Tỉnh/thành phố").fill("Hà Nội")
+    fill_address(page, "applicant_residence")
     page.get_by_role("group", name="Tình trạng hôn nhân").get_by_label("Chưa đăng ký kết hôn với ai").check()
     fill_rest(page)
+
+
+def fill_address(page: Page, key: str, province: str = "01", ward: str = "00070") -> None:
+    """The coded address `key` as a person gives it, in Hà Nội's Phường Hoàn Kiếm by default
+    (the ward of the demo's officials)."""
+    fill_coded_address(page.locator(f".field[data-key='{key}']"), province, ward)
 
 
 def fill_rest(page: Page) -> None:
@@ -102,13 +105,21 @@ def fill_rest(page: Page) -> None:
 def fill_coded_address(box: Any, province: str | None = None, ward: str | None = None,
                        line: str = "12 Hàng Bạc") -> None:
     """A coded address (docs/form-schema.md): the province, then one of its communes (the first
-    of each list unless named), then the line."""
-    chosen = box.locator("[data-part=province]")
-    chosen.select_option(label=province) if province else chosen.select_option(index=1)
+    of each list unless named, by label or by official code), then the line."""
+    _choose(box.locator("[data-part=province]"), province)
     communes = box.locator("[data-part=ward]")
     expect(communes.locator("option")).not_to_have_count(1)
-    communes.select_option(label=ward) if ward else communes.select_option(index=1)
+    _choose(communes, ward)
     box.locator("[data-part=line]").fill(line)
+
+
+def _choose(select: Any, wanted: str | None) -> None:
+    if wanted is None:
+        select.select_option(index=1)
+    elif wanted.isdigit():  # an official unit code, whatever the language on screen
+        select.select_option(wanted)
+    else:
+        select.select_option(label=wanted)
 
 
 def submit(page: Page) -> str:

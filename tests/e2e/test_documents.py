@@ -119,8 +119,9 @@ def test_photo_offline_submit_supplement_then_reuse(context: Any, page: Any, liv
     certificate.get_by_role("button", name="Dùng giấy tờ đã có").click()
     expect(certificate).to_have_attribute("data-state", "reused")
     check(page, "docs-04-reused", "[data-doc=birth_certificate]")
-    for part, value in (("line", "12 Hàng Bạc"), ("ward", "Phường Hoàn Kiếm"), ("province", "Hà Nội")):
-        page.locator(f"#f-child_residence-{part}").fill(value)
+    flows.fill_address(page, "child_residence")
+    page.locator("#f-child_personal_id").fill("001226012345")
+    page.locator("#f-birth_registration_place").fill("UBND phường Hoàn Kiếm, Hà Nội")
     page.locator("#f-preferred_facility").select_option(index=1)
     page.locator("#f-requester_national_id").fill("001194012345")
     page.locator("#f-requester_relationship").select_option("mother")

@@ -20,8 +20,8 @@ CRIMINAL = "criminal-record-certificate"
 def fill_criminal_record(page: Page) -> None:
     page.locator("#f-certificate_type-0").check()
     page.locator("#f-purpose").fill("Bổ sung hồ sơ xin việc")
-    page.locator("#f-copies").fill("1")
-    page.locator("#f-fee_category-0").check()  # standard: the online fee applies
+    page.locator("#f-copies").fill("3")  # the third certificate costs 5 000 đ more
+    page.locator("#f-fee_category-0").check()  # no reduction
     page.locator("#f-applicant_full_name").fill("Trần Thị Bình")
     page.locator("#f-applicant_sex-1").check()
     page.locator("#f-applicant_birth_date").fill("1992-05-14")
@@ -30,9 +30,7 @@ def fill_criminal_record(page: Page) -> None:
     phone = page.locator("#f-applicant_phone")
     if not phone.input_value():
         phone.fill("0912345678")
-    page.locator("#f-applicant_residence-line").fill("12 Hàng Bạc")
-    page.locator("#f-applicant_residence-ward").fill("Phường Hoàn Kiếm")
-    page.locator("#f-applicant_residence-province").fill("Hà Nội")
+    flows.fill_address(page, "applicant_residence")
     group = page.locator(".field[data-key='residence_history']")
     if page.locator("#f-residence_history-0-from_date").count() == 0:
         group.get_by_role("button").filter(has_text="+").first.click()
@@ -46,15 +44,17 @@ def test_pay_in_the_sandbox_bank_and_see_it_paid_on_both_phones(
         page: Page, live_server: Any, new_context: Any, official_of: Any) -> None:
     phone = flows.sign_up(page, "Trần Thị Bình")
     dossier_id = docs.start(page, CRIMINAL)
-    # The quote before submit: the online fee and the rule that set it.
-    expect(page.locator("p.fee")).to_contain_text("100.000")
-    expect(page.locator("p.fee")).to_contain_text("Nộp hồ sơ trực tuyến: giảm 50% lệ phí")
+    # The quote before submit: a charge (phí), reductions exist; then the surcharge it adds.
+    expect(page.locator("p.fee")).to_contain_text("Phí: 200.000")
+    expect(page.locator("p.fee")).to_contain_text("có trường hợp được miễn, giảm")
     fill_criminal_record(page)
+    expect(page.locator("p.fee")).to_contain_text("205.000")
+    expect(page.locator("p.fee")).to_contain_text("thêm 5.000 đồng mỗi phiếu từ phiếu thứ 3")
     flows.submit(page)
     fee = page.locator("#fee")
     # the submission goes once the photo is uploaded: on a loaded machine that can take a while
     expect(fee.locator("#fee-status")).to_have_text("Chờ nộp lệ phí", timeout=60000)
-    expect(fee).to_contain_text("100.000")
+    expect(fee).to_contain_text("205.000")
     page.locator("#pay").click()
     expect(page.locator("#pay-qr")).to_be_visible()
     shot(page, "payment-request")
@@ -88,10 +88,10 @@ def test_pay_in_the_sandbox_bank_and_see_it_paid_on_both_phones(
     desk.get_by_role("button", name="Đăng nhập").click()
     desk.locator("#office-payments").click()
     expect(desk.locator("#rec-totals")).to_contain_text("Chuyển khoản qua VietQR")
-    expect(desk.locator("#rec-totals")).to_contain_text("100.000")
+    expect(desk.locator("#rec-totals")).to_contain_text("205.000")
     expect(desk.locator("main")).to_contain_text(re.compile(r"FT\d{12}"))
     shot(desk, "desk-payments")
     with desk.expect_download() as download:
         desk.locator("#rec-csv").click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "provider_reference" in text and ",online,payos,100000," in text
+    assert "provider_reference" in text and ",online,payos,205000," in text

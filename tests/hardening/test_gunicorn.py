@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 from tests.servers import Gunicorn, wait_for
+from tests.sync.helpers import current_version
 
 
 def _accept_queue(port: int) -> int | None:
@@ -58,7 +59,8 @@ def test_sigterm_finishes_the_request_in_flight(app, db, citizen, tmp_path):
         body = json.dumps({"client_id": str(uuid.uuid4()), "mutations": [{
             "id": 1, "name": "dossier.save", "captured_at": datetime.now(UTC).isoformat(),
             "args": {"dossier_id": draft, "procedure_code": "marital-status-confirmation",
-                     "form_version": 1, "base_version": None, "fields": {}}}]}).encode()
+                     "form_version": current_version("marital-status-confirmation"),
+                     "base_version": None, "fields": {}}}]}).encode()
         head = (f"POST /api/v1/sync/push HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 f"Authorization: Bearer {citizen.access}\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()

@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
+from tests.sync.helpers import current_version
+
 HUGE = 2**40
+MARITAL_V = current_version("marital-status-confirmation")
 
 
 def _cases(dossier: str) -> list[tuple[str, str, str, Any]]:
@@ -65,7 +68,8 @@ def test_a_hostile_sync_mutation_is_consumed_not_blocking(client, citizen):
     cid = str(uuid.uuid4())
     dossier = str(uuid.uuid4())
     bad = [
-        {"dossier_id": dossier, "procedure_code": "marital-status-confirmation", "form_version": 1,
+        {"dossier_id": dossier, "procedure_code": "marital-status-confirmation",
+         "form_version": MARITAL_V,
          "base_version": None, "fields": {"applicant_full_name": "An\x00"}},
         {"dossier_id": str(uuid.uuid4()), "procedure_code": "marital-status-confirmation",
          "form_version": HUGE, "base_version": None, "fields": {}},
@@ -74,7 +78,8 @@ def test_a_hostile_sync_mutation_is_consumed_not_blocking(client, citizen):
     ]
     mutations = [{"id": i, "name": "dossier.save", "args": args} for i, args in enumerate(bad, 1)]
     mutations.append({"id": 4, "name": "dossier.save", "args": {
-        "dossier_id": str(uuid.uuid4()), "procedure_code": "marital-status-confirmation", "form_version": 1,
+        "dossier_id": str(uuid.uuid4()), "procedure_code": "marital-status-confirmation",
+        "form_version": MARITAL_V,
         "base_version": None, "fields": {"applicant_full_name": "Nguyễn Văn An"}}})
     resp = client.post("/api/v1/sync/push", json={"client_id": cid, "mutations": mutations},
                        headers=citizen.headers)

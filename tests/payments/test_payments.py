@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from app.models.catalog import Procedure
 from app.models.notifications import Notification
 from app.models.payments import Payment, PaymentNotice, Refund
 from app.models.warehouse import WarehouseRecord
@@ -29,8 +30,8 @@ def test_quote_is_stored_and_an_unpaid_fee_holds_the_dossier(client, db, citizen
     dossier = unpaid_dossier(db, citizen, leader)
     state = dossier_state(client, citizen, dossier.id)
     assert state["fee_status"] == "unpaid"
-    assert state["fee_amount"] == 100000  # the lower online fee, not the 200 000 base
-    assert state["fee_quote"]["rule"] == "base:online" and state["fee_quote"]["due"] == "filing"
+    assert state["fee_amount"] == 200000  # the charge: no reduction, no online rate for it
+    assert state["fee_quote"]["rule"] == "base" and state["fee_quote"]["due"] == "filing"
     refused = client.post(f"/api/v1/office/dossiers/{dossier.id}/transitions",
                           json={"action": "accept"}, headers=leader.headers)
     assert refused.status_code == 409 and refused.get_json()["reason"] == "fee_unpaid"
@@ -46,16 +47,39 @@ def test_quote_is_stored_and_an_unpaid_fee_holds_the_dossier(client, db, citizen
 
 def test_a_fee_due_after_the_decision_holds_the_result_not_the_decision(client, db, citizen,
                                                                         make_official):
+    # The catalog leaves the marital-status fee to each province (null); a province that
+    # states its rate (here 3 000 đ) has it owed after the decision.
+    proc = db.session.get(Procedure, "marital-status-confirmation")
+    catalog_fees = proc.fees
+    proc.fees = {**catalog_fees, "amount": 3000}
+    db.session.commit()
+    try:
+        leader = make_official(procedure="marital-status-confirmation")
+        dossier = unpaid_dossier(db, citizen, leader, "marital-status-confirmation", lc.IN_PROGRESS)
+        assert dossier.fee_quote["due"] == "decision" and dossier.fee_status == "unpaid"
+        url = f"/api/v1/office/dossiers/{dossier.id}/transitions"
+        assert client.post(url, json={"action": "complete"}, headers=leader.headers).status_code == 200
+        held = client.post(url, json={"action": "return_result", "result": {"number": "12/2026"}},
+                           headers=leader.headers)
+        assert held.status_code == 409 and held.get_json()["reason"] == "fee_unpaid"
+        client.post(f"/api/v1/office/dossiers/{dossier.id}/payments", json={"method": "transfer"},
+                    headers=leader.headers)
+        done = client.post(url, json={"action": "return_result", "result": {"number": "12/2026"}},
+                           headers=leader.headers)
+        assert done.status_code == 200 and done.get_json()["status"] == lc.RETURNED
+    finally:
+        proc = db.session.get(Procedure, "marital-status-confirmation")
+        proc.fees = catalog_fees
+        db.session.commit()
+
+
+def test_a_fee_the_catalog_does_not_state_is_not_collected(client, db, citizen, make_official):
     leader = make_official(procedure="marital-status-confirmation")
     dossier = unpaid_dossier(db, citizen, leader, "marital-status-confirmation", lc.IN_PROGRESS)
-    assert dossier.fee_quote["due"] == "decision" and dossier.fee_status == "unpaid"
+    assert (dossier.fee_amount, dossier.fee_status) == (None, "none")
+    assert dossier.fee_quote["amount"] is None and dossier.fee_quote["label"]["vi"]
     url = f"/api/v1/office/dossiers/{dossier.id}/transitions"
     assert client.post(url, json={"action": "complete"}, headers=leader.headers).status_code == 200
-    held = client.post(url, json={"action": "return_result", "result": {"number": "12/2026"}},
-                       headers=leader.headers)
-    assert held.status_code == 409 and held.get_json()["reason"] == "fee_unpaid"
-    client.post(f"/api/v1/office/dossiers/{dossier.id}/payments", json={"method": "transfer"},
-                headers=leader.headers)
     done = client.post(url, json={"action": "return_result", "result": {"number": "12/2026"}},
                        headers=leader.headers)
     assert done.status_code == 200 and done.get_json()["status"] == lc.RETURNED
@@ -66,7 +90,7 @@ def test_paid_in_the_sandbox_the_webhook_marks_it_paid_with_a_receipt(client, db
     leader = make_official(procedure=CRIMINAL)
     dossier = unpaid_dossier(db, citizen, leader)
     payment = open_request(client, citizen, dossier.id)
-    assert payment["status"] == "pending" and payment["amount"] == 100000
+    assert payment["status"] == "pending" and payment["amount"] == 200000
     assert payment["qr_code"].startswith("000201") and payment["qr_svg"].startswith("data:image/svg")
     again = open_request(client, citizen, dossier.id)  # a second tap: the same request
     assert again["id"] == payment["id"] and again["order_code"] == payment["order_code"]
@@ -79,7 +103,7 @@ def test_paid_in_the_sandbox_the_webhook_marks_it_paid_with_a_receipt(client, db
     assert mine["items"][0]["provider_reference"].startswith("FT") and receipt["number"] == "0000001"
     db.session.rollback()
     record = db.session.query(WarehouseRecord).filter_by(kind="fee_receipt").one()
-    assert record.owner_id == citizen.id and record.data["amount"] == 100000
+    assert record.owner_id == citizen.id and record.data["amount"] == 200000
     assert db.session.query(Notification).filter_by(kind="fee_paid").one().title == "Đã nhận lệ phí"
     pdf = client.get(f"/api/v1/fee-receipts/{receipt['id']}.pdf", headers=citizen.headers)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
@@ -125,7 +149,7 @@ def test_a_wrong_amount_is_refused_and_flagged_for_the_desk(client, db, citizen,
     assert dossier_state(client, citizen, dossier.id)["fee_status"] == "unpaid"
     flags = client.get("/api/v1/office/payments/flags", headers=leader.headers).get_json()["items"]
     assert [(f["outcome"], f["amount"], f["expected_amount"]) for f in flags] == [
-        ("mismatch", 50000, 100000)]
+        ("mismatch", 50000, 200000)]
     done = client.post(f"/api/v1/office/payments/flags/{flags[0]['id']}", headers=leader.headers)
     assert done.status_code == 200 and done.get_json()["resolved_by"] == leader.id
     assert client.get("/api/v1/office/payments/flags", headers=leader.headers).get_json()["items"] == []
@@ -258,7 +282,7 @@ def test_money_after_a_withdrawal_becomes_a_refund_the_desk_works(app, client, d
     assert state["status"] == lc.WITHDRAWN and state["fee_status"] == "unpaid"
     refunds = client.get("/api/v1/office/payments/refunds", headers=leader.headers).get_json()
     [refund] = refunds["items"]
-    assert refund["reason"] == lc.WITHDRAWN and refund["amount"] == 100000
+    assert refund["reason"] == lc.WITHDRAWN and refund["amount"] == 200000
     done = client.post(f"/api/v1/office/payments/refunds/{refund['id']}",
                        json={"method": "transfer", "note": "Hoàn qua tài khoản"},
                        headers=leader.headers)
@@ -281,8 +305,8 @@ def test_reconciliation_totals_by_method_with_references_and_csv(client, db, cit
     client.post(f"/api/v1/office/dossiers/{desk.id}/payments", json={"method": "cash"},
                 headers=leader.headers)
     report = client.get("/api/v1/office/payments/reconciliation", headers=leader.headers).get_json()
-    assert report["totals"] == {"online": {"count": 1, "amount": 100000},
-                                "cash": {"count": 1, "amount": 100000}}
+    assert report["totals"] == {"online": {"count": 1, "amount": 200000},
+                                "cash": {"count": 1, "amount": 200000}}
     online_item = next(i for i in report["items"] if i["method"] == "online")
     assert online_item["provider_reference"].startswith("FT") and online_item["fee_receipt"]
     csv = client.get("/api/v1/office/payments/reconciliation.csv", headers=leader.headers)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from app.models.catalog import FormVersion
 from app.services import forms
+from app.services.catalog import DEMO_DIR
 from tests.factories import ready_documents, sample_values
 
 
@@ -69,20 +72,32 @@ class Phone:
                 return changes
 
 
+@cache
+def current_version(procedure: str = "birth-registration") -> int:
+    """The demo catalog's current form version of a procedure (its last one); 1 for a
+    procedure the catalog does not have (a test of what an unknown one gets)."""
+    path = DEMO_DIR / "catalog" / f"{procedure}.json"
+    if not path.is_file():
+        return 1
+    return max(v["version"] for v in json.loads(path.read_text())["versions"])
+
+
 def save_args(dossier_id: Any, fields: dict[str, Any], base_version: int | None = None,
-              procedure: str = "birth-registration", form_version: int = 2) -> dict[str, Any]:
+              procedure: str = "birth-registration", form_version: int | None = None
+              ) -> dict[str, Any]:
     return {"dossier_id": str(dossier_id), "procedure_code": procedure,
-            "form_version": form_version, "base_version": base_version, "fields": fields}
+            "form_version": form_version or current_version(procedure),
+            "base_version": base_version, "fields": fields}
 
 
-def full_values(session: Any, procedure: str = "birth-registration", version: int = 2
+def full_values(session: Any, procedure: str = "birth-registration", version: int | None = None
                 ) -> dict[str, Any]:
-    form = session.get(FormVersion, (procedure, version)).form
+    form = session.get(FormVersion, (procedure, version or current_version(procedure))).form
     return sample_values(form)
 
 
 def documents_for(session: Any, values: dict[str, Any], procedure: str = "birth-registration",
-                  version: int = 2) -> dict[str, Any]:
-    form = session.get(FormVersion, (procedure, version)).form
+                  version: int | None = None) -> dict[str, Any]:
+    form = session.get(FormVersion, (procedure, version or current_version(procedure))).form
     assert forms.field_map(form)
     return ready_documents(form, values)

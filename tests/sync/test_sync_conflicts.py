@@ -10,11 +10,18 @@ from app.models.dossiers import Dossier
 from app.services import lifecycle as lc
 from app.services.dossiers import transition
 from tests.factories import make_dossier
-from tests.sync.helpers import Phone, documents_for, full_values, minutes_ago, save_args
+from tests.sync.helpers import (
+    Phone,
+    current_version,
+    documents_for,
+    full_values,
+    minutes_ago,
+    save_args,
+)
 
 
 def _shared_draft(client, citizen):
-    """A draft made on phone A and pulled by phone B (both know version 2)."""
+    """A draft made on phone A and pulled by phone B (both know the current version)."""
     a, b = Phone(client, citizen), Phone(client, citizen)
     did = uuid.uuid4()
     created = a.one("dossier.save", save_args(did, {"child_full_name": "Lê Minh Anh",
@@ -187,69 +194,80 @@ def test_offline_draft_submitted_in_one_batch(client, db, citizen):
     assert again["status"] == "rejected" and again["entity"]["status"] == lc.SUBMITTED
 
 
-def _expire_v1(db) -> None:
-    fv = db.session.get(FormVersion, ("birth-registration", 1))
-    fv.accepted_until = date.today() - timedelta(days=1)
+BIRTH = "birth-registration"
+
+
+def _previous() -> int:
+    return current_version(BIRTH) - 1
+
+
+def _set_previous_until(db, until: date) -> None:
+    fv = db.session.get(FormVersion, (BIRTH, _previous()))
+    fv.accepted_until = until
     db.session.commit()
 
 
-def _restore_v1(db) -> None:
-    fv = db.session.get(FormVersion, ("birth-registration", 1))
-    fv.accepted_until = date(2026, 12, 31)
-    db.session.commit()
+def _reopen_previous(db) -> None:
+    """The previous form accepted again for a while, as it was before the correction."""
+    _set_previous_until(db, date.today() + timedelta(days=30))
+
+
+def _close_previous(db) -> None:
+    _set_previous_until(db, date.today() - timedelta(days=1))
 
 
 def test_a_draft_on_an_outdated_form_moves_to_the_current_one(client, db, citizen):
     phone = Phone(client, citizen)
     did = uuid.uuid4()
-    v1 = full_values(db.session, version=1)
-    first = phone.one("dossier.save", save_args(did, v1, form_version=1))
-    assert first["status"] == "applied" and first["entity"]["form_version"] == 1
-    _expire_v1(db)
+    before = full_values(db.session, version=_previous())
+    _reopen_previous(db)
     try:
+        first = phone.one("dossier.save", save_args(did, before, form_version=_previous()))
+        assert first["status"] == "applied" and first["entity"]["form_version"] == _previous()
+        _close_previous(db)
         r = phone.one("dossier.save", save_args(did, {"child_home_town": "Huế"},
-                                                first["entity"]["version"], form_version=1))
+                                                first["entity"]["version"],
+                                                form_version=_previous()))
         assert r["status"] == "conflict"
         assert r["reason"] == "form_outdated"
-        assert r["missing"] == ["requester_phone"]
+        assert "parents_married" in r["missing"]  # newly asked by the corrected form
         assert r["entity"]["status"] == lc.DRAFT
-        assert r["entity"]["form_version"] == 2
-        assert r["entity"]["fields"] == {**v1, "child_home_town": "Huế"}  # all mapped over
+        assert r["entity"]["form_version"] == current_version(BIRTH)
+        assert r["entity"]["fields"]["child_home_town"] == "Huế"
+        assert r["entity"]["fields"]["child_full_name"] == before["child_full_name"]
         # Submitting on the old form is not performed either: the draft stays a draft.
         sub = phone.one("dossier.submit", {"dossier_id": str(did)})
         assert sub["status"] == "rejected" and sub["entity"]["status"] == lc.DRAFT
-        assert "requester_phone" in sub["error"]["errors"]
+        assert "parents_married" in sub["error"]["errors"]
     finally:
-        _restore_v1(db)
+        _close_previous(db)
 
 
 def test_submit_of_an_outdated_draft_moves_it_instead(client, db, citizen):
     phone = Phone(client, citizen)
     did = uuid.uuid4()
-    phone.one("dossier.save", save_args(did, full_values(db.session, version=1),
-                                        form_version=1))
-    _expire_v1(db)
+    _reopen_previous(db)
     try:
+        phone.one("dossier.save", save_args(did, full_values(db.session, version=_previous()),
+                                            form_version=_previous()))
+        _close_previous(db)
         r = phone.one("dossier.submit", {"dossier_id": str(did)})
-        assert (r["status"], r["reason"], r["missing"]) == ("conflict", "form_outdated",
-                                                            ["requester_phone"])
-        assert r["entity"]["status"] == lc.DRAFT and r["entity"]["form_version"] == 2
+        assert (r["status"], r["reason"]) == ("conflict", "form_outdated")
+        assert "parents_married" in r["missing"]
+        assert r["entity"]["status"] == lc.DRAFT
+        assert r["entity"]["form_version"] == current_version(BIRTH)
     finally:
-        _restore_v1(db)
+        _close_previous(db)
 
 
 def test_new_draft_on_an_outdated_form_is_created_on_the_current_one(client, db, citizen):
-    _expire_v1(db)
-    try:
-        r = Phone(client, citizen).one("dossier.save", save_args(
-            uuid.uuid4(), {"child_full_name": "An", "no_longer_there": "x"}, form_version=1))
-        assert r["status"] == "conflict" and r["reason"] == "form_outdated"
-        assert r["entity"]["form_version"] == 2
-        assert r["entity"]["fields"] == {"child_full_name": "An"}
-        assert r["dropped"] == {"no_longer_there": "x"}
-        assert [c["other"] for c in r["conflicts"]] == ["x"]  # kept, not silently dropped
-    finally:
-        _restore_v1(db)
+    r = Phone(client, citizen).one("dossier.save", save_args(
+        uuid.uuid4(), {"child_full_name": "An", "no_longer_there": "x"}, form_version=1))
+    assert r["status"] == "conflict" and r["reason"] == "form_outdated"
+    assert r["entity"]["form_version"] == current_version(BIRTH)
+    assert r["entity"]["fields"] == {"child_full_name": "An"}
+    assert r["dropped"] == {"no_longer_there": "x"}
+    assert [c["other"] for c in r["conflicts"]] == ["x"]  # kept, not silently dropped
 
 
 def test_withdraw_and_rate_and_delete(client, db, citizen, official):

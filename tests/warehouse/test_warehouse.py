@@ -14,7 +14,7 @@ from app.services import clock
 from app.services import lifecycle as lc
 from tests.factories import make_dossier, sample_values
 from tests.signup import sign_up
-from tests.sync.helpers import Phone, full_values, save_args
+from tests.sync.helpers import Phone, current_version, full_values, save_args
 from tests.uploads.helpers import jpeg, upload
 
 CHI = "child-health-insurance"
@@ -57,7 +57,8 @@ def test_returned_result_is_prefilled_and_reused_without_upload(
     assert {"child_full_name": "Nguyễn Bảo Ngọc", "child_sex": "female",
             "child_birth_date": "2026-10-02"}.items() <= cert["data"].items()
 
-    resp = client.get("/api/v1/warehouse/prefill", query_string={"procedure": CHI, "version": 1},
+    resp = client.get("/api/v1/warehouse/prefill",
+                      query_string={"procedure": CHI, "version": current_version(CHI)},
                       headers=citizen.headers)
     assert resp.status_code == 200
     pre = resp.get_json()
@@ -74,11 +75,11 @@ def test_returned_result_is_prefilled_and_reused_without_upload(
         {"record_id": cert["id"], "kind": "birth_certificate", "label": cert["label"]}]}
 
     # A draft filled from the prefill, its document reused by record: submits, no upload.
-    form = db.session.get(FormVersion, (CHI, 1)).form
+    form = db.session.get(FormVersion, (CHI, current_version(CHI))).form
     values = {**sample_values(form), **{k: v["value"] for k, v in pre["fields"].items()}}
     db.session.rollback()
     phone, did = Phone(client, citizen), uuid.uuid4()
-    assert phone.one("dossier.save", save_args(did, values, procedure=CHI, form_version=1)
+    assert phone.one("dossier.save", save_args(did, values, procedure=CHI)
                      )["status"] == "applied"
     attached = phone.one("dossier.attach", {"dossier_id": str(did),
                                             "document_code": "birth_certificate",
@@ -105,8 +106,8 @@ def test_returned_result_is_prefilled_and_reused_without_upload(
     assert review[0]["actor_kind"] == "official" and review[0]["agency_code"] == "BHXH-HANOI"
     assert review[0]["record_id"] == cert["id"] and review[0]["dossier_id"] == str(did)
     prefill_reads = [e for e in log if e["purpose"] == "prefill" and e["subject"] == "record"]
-    assert prefill_reads[0]["keys"] == ["child_birth_date", "child_full_name", "child_sex",
-                                        "issued_on", "number"]
+    assert prefill_reads[0]["keys"] == ["child_birth_date", "child_ethnicity", "child_full_name",
+                                        "child_nationality", "child_sex", "issued_on", "number"]
     assert prefill_reads[0]["actor"] == "you"
     assert any(e["purpose"] == "prefill" and e["subject"] == "profile" for e in log)
     assert any(e["purpose"] == "view" and e["record_id"] == cert["id"] for e in log)
@@ -129,18 +130,18 @@ def test_changed_values_do_not_count_as_prefilled(client: Any, db: Any, citizen:
                                                   make_official: Any) -> None:
     _returned_birth(db, citizen, make_official())
     bhxh = make_official("reception", procedure=CHI)
-    form = db.session.get(FormVersion, (CHI, 1)).form
+    form = db.session.get(FormVersion, (CHI, current_version(CHI))).form
     values = {**sample_values(form), "child_full_name": "Tên khác"}
     db.session.rollback()
     phone, did = Phone(client, citizen), uuid.uuid4()
-    phone.one("dossier.save", save_args(did, values, procedure=CHI, form_version=1))
+    phone.one("dossier.save", save_args(did, values, procedure=CHI))
     upload_id = upload(client, citizen, jpeg(5000), "procedure_code Y2hpbGQtaGVhbHRoLWluc3VyYW5jZQ=="
                        ",document_code YmlydGhfY2VydGlmaWNhdGU=,filename Yy5qcGc=")
     phone.one("dossier.attach", {"dossier_id": str(did), "document_code": "birth_certificate",
                                  "upload_id": upload_id})
     assert phone.one("dossier.submit", {"dossier_id": str(did)})["status"] == "applied"
     (row,) = client.get("/api/v1/office/stats", headers=bhxh.headers).get_json()["procedures"]
-    assert row["fields_prefillable"] == 7  # 5 from the certificate; name and phone from sign-up
+    assert row["fields_prefillable"] == 9  # 7 from the certificate; name and phone from sign-up
     assert row["fields_prefilled"] < row["fields_prefillable"]
     assert (row["documents"], row["documents_reused"]) == (1, 0)
 

@@ -22,8 +22,9 @@ MARITAL = "marital-status-confirmation"
 PASSWORD = "Mat-khau-rat-kho-2026"
 FORM = {"f-applicant_full_name": "Trần Thị Bình", "f-applicant_national_id": "001190012345",
         "f-applicant_phone": "0912345678", "f-applicant_residence-line": "12 Hàng Bạc",
-        "f-applicant_residence-ward": "Phường Hoàn Kiếm", "f-applicant_residence-province": "Hà Nội",
         "f-other_purpose": "Bổ sung hồ sơ vay vốn", "f-copies": "1"}
+# The coded residence: the province first, then one of its wards (official unit codes).
+ADDRESS = (("f-applicant_residence-province", "01"), ("f-applicant_residence-ward", "00070"))
 
 
 def heading(driver: Any, text: str | None = None) -> str:
@@ -115,6 +116,9 @@ def fill_marital(driver: Any) -> None:
     """The form typed as a person would (keys and taps); a date through its value, since a
     date control's typing differs between engines."""
     until(driver, "return document.getElementById('f-applicant_full_name')", "the form")
+    for element_id, code in ADDRESS:
+        _retry(lambda element_id=element_id, code=code: Select(
+            driver.find_element(By.ID, element_id)).select_by_value(code), f"choosing {element_id}")
     for element_id, text in FORM.items():
         if element_id == "f-other_purpose":
             _retry(lambda: Select(driver.find_element(By.ID, "f-purpose")).select_by_value("other"),
