@@ -118,7 +118,7 @@ def refresh_payment(payment_id: str) -> dict[str, Any]:
 def receipt_pdf(receipt_id: str) -> Response:
     """The electronic fee receipt (biên lai) as a PDF, for its payer or the agency."""
     receipt, dossier = fee_receipts.get_for(db.session, current_user, receipt_id)
-    pdf = fee_receipts.render_pdf(receipt, dossier, dossier.agency.name)
+    pdf = fee_receipts.pdf(db.session, receipt, dossier)
     name = f"bien-lai-{receipt.number:07d}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, max-age=3600"})

@@ -1,5 +1,6 @@
 """Biên lai điện tử: the receipt for a paid fee, numbered per agency and year, kept in the
-citizen's data warehouse and rendered as a PDF by the shared renderer."""
+citizen's data warehouse; its PDF is signed by the agency and verifiable at /verify like a
+result (app/services/signed_documents.py), or rendered unsigned where the agency has no key."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from app.errors import NotFound
 from app.models.accounts import User
 from app.models.dossiers import Dossier, ReceiptCounter
 from app.models.payments import FeeReceipt, Payment
+from app.models.signed import IssuedDocument
 from app.models.warehouse import RESULT, WarehouseRecord
-from app.services import clock
+from app.services import clock, signed_documents
 from app.services.i18n import localise
 from app.services.ids import as_uuid as parse_uuid
 from app.services.warehouse import add_record
 
 KIND = "fee_receipt"
+TITLE = "BIÊN LAI THU PHÍ, LỆ PHÍ"
 LABEL = {"vi": "Biên lai thu phí, lệ phí", "en": "Fee receipt"}
 METHOD_LABELS = {
     "online": {"vi": "Chuyển khoản qua VietQR (payOS)", "en": "Bank transfer by VietQR (payOS)"},
@@ -64,13 +67,21 @@ def issue(session: Session, dossier: Dossier, payment: Payment, moment: datetime
                          provider_reference=payment.provider_reference, issued_at=moment)
     session.add(receipt)
     session.flush()
+    if signed_documents.can_sign(dossier.agency_code):
+        signed_documents.issue(session, dossier, signed_documents.FEE_RECEIPT,
+                               _number(receipt), TITLE, [_section(receipt, dossier)], moment,
+                               replaces=False)
     record = add_record(session, WarehouseRecord(
         owner_id=dossier.owner_id, origin=RESULT, kind=KIND, label=LABEL,
-        number=f"{series} {receipt.number:07d}", issued_on=clock.local_date(moment),
+        number=_number(receipt), issued_on=clock.local_date(moment),
         data=receipt_dict(receipt, dossier), dossier_id=dossier.id,
         agency_code=dossier.agency_code))
     receipt.record_id = record.id
     return receipt
+
+
+def _number(receipt: FeeReceipt) -> str:
+    return f"{receipt.series} {receipt.number:07d}"
 
 
 def receipt_dict(receipt: FeeReceipt, dossier: Dossier) -> dict[str, Any]:
@@ -109,11 +120,24 @@ def _money(amount: int, currency: str) -> str:
     return f"{amount:,}".replace(",", ".") + (" đồng" if currency == "VND" else f" {currency}")
 
 
-def render_pdf(receipt: FeeReceipt, dossier: Dossier, agency_name: dict[str, str] | str) -> bytes:
-    """The receipt as a PDF (shared renderer, app/services/pdf_render.py)."""
-    from app.services.pdf_render import Document, Section, render_document
+def signed_copy(session: Session, receipt: FeeReceipt) -> IssuedDocument | None:
+    """The signed document issued with the receipt (none where the agency had no key)."""
+    return session.scalars(select(IssuedDocument).where(
+        IssuedDocument.dossier_id == receipt.dossier_id,
+        IssuedDocument.kind == signed_documents.FEE_RECEIPT,
+        IssuedDocument.number == _number(receipt))).first()
 
-    issued = clock.local_date(receipt.issued_at)
+
+def pdf(session: Session, receipt: FeeReceipt, dossier: Dossier) -> bytes:
+    """The receipt's PDF: the agency's signed one, else an unsigned rendering."""
+    signed = signed_copy(session, receipt)
+    return signed.pdf if signed is not None else render_pdf(receipt, dossier, dossier.agency.name)
+
+
+def _section(receipt: FeeReceipt, dossier: Dossier) -> Any:
+    """What a fee receipt says, signed or not (app/services/pdf_render.py's Section)."""
+    from app.services.pdf_render import Section
+
     local_time = receipt.issued_at.astimezone(clock.TZ)
     rows = [
         ("Ký hiệu (Series)", receipt.series),
@@ -127,12 +151,20 @@ def render_pdf(receipt: FeeReceipt, dossier: Dossier, agency_name: dict[str, str
     ]
     if receipt.provider_reference:
         rows.append(("Mã giao dịch (Reference)", receipt.provider_reference))
+    return Section(title="", rows=rows)
+
+
+def render_pdf(receipt: FeeReceipt, dossier: Dossier, agency_name: dict[str, str] | str) -> bytes:
+    """The receipt as an unsigned PDF (shared renderer), for an agency with no key."""
+    from app.services.pdf_render import Document, render_document
+
+    issued = clock.local_date(receipt.issued_at)
     doc = Document(
-        title="BIÊN LAI THU PHÍ, LỆ PHÍ",
+        title=TITLE,
         subtitle=f"(Bản thể hiện của biên lai điện tử) — ngày {issued:%d/%m/%Y}",
         header=[localise(agency_name, "vi"), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                 "Độc lập - Tự do - Hạnh phúc"],
-        sections=[Section(title="", rows=rows)],
+        sections=[_section(receipt, dossier)],
         footer=["Biên lai điện tử do Hoso lập khi nhận lệ phí."],
         author=localise(agency_name, "vi"), created_at=receipt.issued_at,
     )

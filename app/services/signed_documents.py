@@ -1,5 +1,6 @@
 """Signed documents an agency issues: the receipt of filing at `accept`, the result at
-`complete`; each a PDF signed by the agency's key, with a QR code to its /verify page.
+`complete`, the fee receipt when a fee is paid (app/services/fee_receipts.py); each a PDF
+signed by the agency's key, with a QR code to its /verify page.
 
 Each app keeps its own `SigningSettings` (key store, TSA, public base URL); the factory
 passes `configure()` a function giving the running app's, so two apps in one process sign
@@ -29,7 +30,8 @@ from app.services.dossiers import form_version, transition_listeners
 from app.services.ids import as_uuid
 
 log = logging.getLogger(__name__)
-RESULT, RECEIPT = "result", "receipt"
+RESULT, RECEIPT, FEE_RECEIPT = "result", "receipt", "fee_receipt"
+LISTED = (RESULT, RECEIPT)  # a fee receipt is listed with its payment, not with these
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 RECEIPT_TITLE = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
 
@@ -56,6 +58,12 @@ def configure(settings_of_app: Callable[[], SigningSettings]) -> None:
 
 def settings() -> SigningSettings:
     return _wiring["settings"]()
+
+
+def can_sign(agency_code: str) -> bool:
+    """Whether the running app has a key for this agency (else it issues no document)."""
+    keys = settings().keys
+    return keys is not None and keys.pkcs12_path(agency_code).exists()
 
 
 def sign(agency_code: str, pdf: bytes, *, reason: str, location: str) -> bytes:
@@ -123,9 +131,12 @@ def _document_rows(session: Session, dossier: Dossier) -> list[tuple[str, str]]:
     return rows
 
 
-def _issue(session: Session, dossier: Dossier, kind: str, number: str, title: str,
-           sections: list[pdf_render.Section], moment: datetime,
-           image: bytes | None = None) -> IssuedDocument:
+def issue(session: Session, dossier: Dossier, kind: str, number: str, title: str,
+          sections: list[pdf_render.Section], moment: datetime,
+          image: bytes | None = None, *, replaces: bool = True) -> IssuedDocument:
+    """Render, sign with the dossier's agency's key and store a document with its /verify
+    code. `replaces`: it replaces the dossier's current document of this kind (a result
+    issued again); a dossier's fee receipts stand side by side."""
     agency = session.get(Agency, dossier.agency_code)
     agency_name = (agency.name.get("vi") if agency else None) or dossier.agency_code
     code = secrets.token_urlsafe(12)
@@ -144,7 +155,7 @@ def _issue(session: Session, dossier: Dossier, kind: str, number: str, title: st
                   reason=title.capitalize(), location=agency_name)
     previous = session.scalars(select(IssuedDocument).where(
         IssuedDocument.dossier_id == dossier.id, IssuedDocument.kind == kind,
-        IssuedDocument.replaced_by.is_(None))).all()
+        IssuedDocument.replaced_by.is_(None))).all() if replaces else []
     issued = IssuedDocument(
         id=uuid.uuid4(), code=code, dossier_id=dossier.id, owner_id=dossier.owner_id, kind=kind,
         agency_code=dossier.agency_code, procedure_code=dossier.procedure_code, number=number,
@@ -177,7 +188,7 @@ def issue_receipt(session: Session, dossier: Dossier, moment: datetime) -> Issue
         pdf_render.Section("Dữ liệu đã nộp", rows=[
             ("Mã băm SHA-256", submitted_hash(session, dossier))]),
     ]
-    return _issue(session, dossier, RECEIPT, dossier.receipt_code or "", RECEIPT_TITLE,
+    return issue(session, dossier, RECEIPT, dossier.receipt_code or "", RECEIPT_TITLE,
                   sections, moment)
 
 
@@ -244,14 +255,13 @@ def issue_result(session: Session, dossier: Dossier, moment: datetime) -> Issued
     else:
         sections.append(pdf_render.Section("Bản quét kết quả giấy đã ký", paragraphs=[
             "Bản điện tử này gồm bản quét kết quả giấy do người có thẩm quyền ký."]))
-    return _issue(session, dossier, RESULT, number, title, sections, moment, image=scan)
+    return issue(session, dossier, RESULT, number, title, sections, moment, image=scan)
 
 
 def _on_transition(session: Session, dossier: Dossier, event: DossierEvent) -> None:
     """Issue the receipt at `accept` and the result at `complete`. An agency with no key
     (PKI not set up) gets no document, logged as an error, rather than a failed action."""
-    keys = settings().keys
-    if keys is None or not keys.pkcs12_path(dossier.agency_code).exists():
+    if not can_sign(dossier.agency_code):
         if event.action in ("accept", "complete"):
             log.error("no signing key for agency %s: %s %s issued no signed document "
                       "(run `flask pki init` or configure its PKCS#12)",
@@ -268,13 +278,15 @@ transition_listeners.append(_on_transition)
 
 def documents_of(session: Session, dossier_id: uuid.UUID) -> list[IssuedDocument]:
     return list(session.scalars(select(IssuedDocument).where(
-        IssuedDocument.dossier_id == dossier_id).order_by(IssuedDocument.issued_at)))
+        IssuedDocument.dossier_id == dossier_id, IssuedDocument.kind.in_(LISTED))
+        .order_by(IssuedDocument.issued_at)))
 
 
 def documents_of_owner(session: Session, user: User) -> list[IssuedDocument]:
     """A citizen's signed documents, newest first (the warehouse lists them)."""
     return list(session.scalars(select(IssuedDocument).where(
-        IssuedDocument.owner_id == user.id).order_by(IssuedDocument.issued_at.desc())))
+        IssuedDocument.owner_id == user.id, IssuedDocument.kind.in_(LISTED))
+        .order_by(IssuedDocument.issued_at.desc())))
 
 
 def owned_document(session: Session, user: User, document_id: Any) -> IssuedDocument:
