@@ -40,6 +40,11 @@ export function feeWord(fees) {
   return t(fees && fees.kind === 'phi' ? 'procedure.charge' : 'procedure.fee');
 }
 
+// When it is paid, in the same word.
+export function dueText(fees, due) {
+  return t(fees && fees.kind === 'phi' ? `fee.due_charge.${due}` : `fee.due.${due}`);
+}
+
 // One line: "8.000 ₫ (có trường hợp được miễn, giảm)".
 export function feeLine(fees, values = null) {
   const f = feeText(fees, values);

@@ -47,6 +47,7 @@ def test_pay_in_the_sandbox_bank_and_see_it_paid_on_both_phones(
     # The quote before submit: a charge (phí), reductions exist; then the surcharge it adds.
     expect(page.locator("p.fee")).to_contain_text("Phí: 200.000")
     expect(page.locator("p.fee")).to_contain_text("có trường hợp được miễn, giảm")
+    expect(page.locator("p.fee")).to_contain_text("Nộp phí khi nộp hồ sơ")  # a phí, said so
     fill_criminal_record(page)
     expect(page.locator("p.fee")).to_contain_text("205.000")
     expect(page.locator("p.fee")).to_contain_text("thêm 5.000 đồng mỗi phiếu từ phiếu thứ 3")

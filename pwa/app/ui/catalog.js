@@ -2,7 +2,7 @@
 import { currentUser, lastUser } from '../api.js';
 import { getCatalog, getForm, getProcedure, handledBy, search } from '../catalog.js';
 import { h, clear, uuid } from '../dom.js';
-import { feeLine, feeWord, ruleLine } from '../fees.js';
+import { dueText, feeLine, feeWord, ruleLine } from '../fees.js';
 import { dueWhen } from '../rules.js';
 import { fmtDate, loc, t } from '../i18n.js';
 import { saveDraft } from '../outbox.js';
@@ -58,7 +58,7 @@ export async function renderProcedure(main, { code }) {
         fees.note ? h('p.help', loc(fees.note)) : null,
         fees.per_item && fees.per_item.label ? h('p.help', loc(fees.per_item.label)) : null,
         (fees.rules || []).length ? h('ul.rules', fees.rules.map((r) => h('li', ruleLine(r, fees)))) : null,
-        dueWhen(fees) !== 'never' ? h('p.help', t(`fee.due.${dueWhen(fees)}`)) : null),
+        dueWhen(fees) !== 'never' ? h('p.help', dueText(fees, dueWhen(fees))) : null),
       p.result && p.result.label ? [h('dt', t('procedure.result')), h('dd', loc(p.result.label))] : null,
       legalBasis(p)),
     h('h2', t('procedure.documents')),

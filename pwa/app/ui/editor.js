@@ -5,7 +5,7 @@ import { getForm, getProcedure } from '../catalog.js';
 import { tablesFor } from '../code_tables.js';
 import { h } from '../dom.js';
 import { loc, t } from '../i18n.js';
-import { feeLine, feeWord } from '../fees.js';
+import { dueText, feeLine, feeWord } from '../fees.js';
 import { filled, quoteFee, renderForm, requiredDocuments, validate } from '../forms.js';
 import { store } from '../db.js';
 import { enqueue, getDraft, pending, saveDraft } from '../outbox.js';
@@ -77,7 +77,7 @@ export async function renderEditor(main, { id }) {
     // The quote (fees.py / rules.js quoteFee) in words, and when it is due.
     const due = quoteFee(proc.fees || {}, values).due;
     fee.replaceChildren(`${feeWord(proc.fees)}: ${feeLine(proc.fees, values)}`,
-      due !== 'never' ? h('span.muted.fee-due', ` ${t(`fee.due.${due}`)}`) : '');
+      due !== 'never' ? h('span.muted.fee-due', ` ${dueText(proc.fees, due)}`) : '');
   };
   let offers = {};
   const drawDocs = () => documentsSection(docsBox, { dossierId: id, procedure: proc, form, values, version: draft.form_version, offers });
