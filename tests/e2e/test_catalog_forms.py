@@ -31,13 +31,19 @@ def _open(page: Page, lang: str, code: str) -> None:
     expect(page.locator("main form, main .field").first).to_be_visible()
 
 
-@pytest.mark.parametrize("lang", ["vi", "en"])
-def test_every_current_form_reads_well_on_a_small_phone(lang: str, new_context: Any,
-                                                         live_server: Any) -> None:
+def _signed_up(new_context: Any, lang: str) -> Page:
+    """A newcomer's 360 x 740 phone, signed up, in `lang`."""
     page = new_context(viewport=PHONE_360).new_page()
     flows.sign_up(page, NAME)
     if lang == "en":
         page.locator("#lang").click()
+    return page
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_current_form_reads_well_on_a_small_phone(lang: str, new_context: Any,
+                                                         live_server: Any) -> None:
+    page = _signed_up(new_context, lang)
     for code in CODES:
         _open(page, lang, code)
         audit(page, lang, f"form-{code}", allowed=(NAME,))
@@ -48,10 +54,7 @@ def test_every_current_form_reads_well_on_a_small_phone(lang: str, new_context: 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_a_married_person_asking_to_marry_is_told_why(lang: str, new_context: Any,
                                                       live_server: Any) -> None:
-    page = new_context(viewport=PHONE_360).new_page()
-    flows.sign_up(page, NAME)
-    if lang == "en":
-        page.locator("#lang").click()
+    page = _signed_up(new_context, lang)
     _open(page, lang, flows.MARITAL)
     page.locator("#f-marital_status-1").check()  # married
     page.locator("#f-purpose").select_option("marriage")
