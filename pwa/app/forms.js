@@ -204,11 +204,14 @@ function fieldBox(field, key, value, readonly, onInput, ctx = {}) {
   if (!readonly) {
     box.addEventListener('input', () => onInput(key, readControl(field, box)));
     box.addEventListener('change', () => onInput(key, readControl(field, box)));
-    box.addEventListener('focusout', () => {
+    box.addEventListener('focusout', (event) => {
       const value = readControl(field, box);
       // A date typed any accepted way is shown back as ngày/tháng/năm once the person moves on.
       if (field.type === 'date' && value && /^\d{4}-\d{2}-\d{2}$/.test(value)) box.querySelector('input').value = dateForDisplay(value);
-      onInput(key, value, true);
+      // Leaving the field for a button (Submit, Save): its message would appear now and move
+      // the button from under the finger, losing the tap. The button's own check shows it.
+      const toButton = event.relatedTarget instanceof Element && event.relatedTarget.closest('button');
+      onInput(key, value, !toButton);
     });
   }
   return box;
