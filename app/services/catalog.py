@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -14,13 +13,9 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, NotFound
 from app.models.catalog import FormVersion, Holiday, Procedure
 from app.services import bundles, directory
+from app.services.etags import canonical_etag
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
-
-
-def canonical_etag(body: Any) -> str:
-    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def load_procedure(session: Session, spec: dict[str, Any]) -> Procedure:

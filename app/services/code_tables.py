@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import NotFound
-from app.services import catalog
+from app.services.etags import canonical_etag
 
 TABLES_DIR = Path(__file__).resolve().parent.parent / "demo" / "code_tables"
 
@@ -47,7 +47,7 @@ def table(name: str) -> dict[str, Any]:
 @cache
 def etag(name: str) -> str:
     """A strong validator of a table's document (changes whenever its content does)."""
-    return catalog.canonical_etag(table(name))
+    return canonical_etag(table(name))
 
 
 def codes(name: str) -> frozenset[str]:

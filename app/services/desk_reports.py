@@ -117,7 +117,7 @@ def workload(session: Session, official: User, today: date, since: date) -> dict
     waiting = session.execute(
         select(Dossier.status, func.count())
         .where(Dossier.agency_code == official.agency_code, open_, Dossier.assignee_id.is_(None),
-               Dossier.status != lifecycle.DRAFT)
+               Dossier.status != lifecycle.DRAFT, not_a_bundle())
         .group_by(Dossier.status)).all()
     return {"since": since.isoformat(), "items": items,
             "unassigned": {status: n for status, n in waiting}}

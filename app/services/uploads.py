@@ -19,6 +19,7 @@ from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier
 from app.models.uploads import COMPLETE, UPLOADING, DocumentLink, Upload
 from app.services import clock, lifecycle
+from app.services.dossiers import not_a_bundle
 from app.services.i18n import localise, message
 from app.services.ids import as_uuid
 from app.services.owned import get_owned_row
@@ -315,7 +316,8 @@ def agency_link(session: Session, official: User, link: Any) -> tuple[uuid.UUID,
     row = session.execute(
         select(Dossier.id, DocumentLink.document_code)
         .join(DocumentLink, DocumentLink.dossier_id == Dossier.id)
-        .where(link, Dossier.agency_code == official.agency_code, Dossier.status != lifecycle.DRAFT)
+        .where(link, Dossier.agency_code == official.agency_code, Dossier.status != lifecycle.DRAFT,
+               not_a_bundle())
     ).first()
     return (row[0], row[1]) if row is not None else None
 

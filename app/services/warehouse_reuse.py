@@ -101,7 +101,7 @@ def prefill(
 
 
 def on_transition(session: Session, dossier: Dossier, event: DossierEvent) -> None:
-    if event.action == "submit":
+    if event.action == "submit" and not dossier.procedure.members:  # a bundle: its members count
         measure_submission(session, dossier, event.at)
     elif event.action == "accept":
         keep_documents(session, dossier)
