@@ -276,3 +276,29 @@ def test_bulk_accept_bulk_print_and_a_list_that_refreshes(new_context: Any, live
     arrived_id = str(arrived.id)
     db.session.rollback()
     expect(desk.locator(f"tr[data-id='{arrived_id}']")).to_be_visible(timeout=40000)
+
+
+def test_workload_and_the_audit_log_name_the_officials(new_context: Any, live_server: Any, db: Any,
+                                                        citizen: Any, official_of: Any) -> None:
+    reception = official_of(flows.MARITAL, "reception")
+    leader = official_of(flows.MARITAL, "leader")
+    dossier = make_dossier(db.session, citizen.user, flows.MARITAL, "submitted", official=leader.user)
+    dossier_id, name = str(dossier.id), reception.user.full_name
+    db.session.rollback()
+    r = live_server.api("POST", f"/api/v1/office/dossiers/{dossier_id}/transitions", reception.access,
+                        json={"action": "accept"})
+    assert r.status_code == 200, r.text
+    boss = desk_page(new_context, leader)
+    boss.locator("#office-reports").click()
+    row = boss.locator(f"#workload tr[data-official='{reception.id}']")
+    expect(row).to_contain_text(name)
+    expect(row.locator("td").nth(4)).to_have_text("1")
+    log = boss.locator("#audit tbody")
+    expect(log).to_contain_text("Cơ quan đã tiếp nhận hồ sơ")
+    expect(log).to_contain_text(name)
+    boss.get_by_label("Cán bộ").select_option(str(reception.id))
+    boss.get_by_role("button", name="Lọc").click()
+    expect(boss.locator("#audit tbody tr")).to_have_count(1)
+    with boss.expect_download() as download:
+        boss.locator("#audit-csv").click()
+    assert name in download.value.path().read_text(encoding="utf-8-sig")

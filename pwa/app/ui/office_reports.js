@@ -71,7 +71,7 @@ export async function renderOfficeReports(main, params) {
           h('td', h('a', { href: `#/office/${e.dossier_id}` }, e.receipt_code || t('office.no_receipt'))), h('td', e.note || ''))), 'audit'),
       log.total > log.per_page ? h('nav.pager',
         page > 1 ? h('a.button.secondary', { href: `#/office/reports?${withPage(q, page - 1)}` }, `← ${t('desk.prev')}`) : null,
-        h('span', t('desk.page_info', { page, pages: Math.ceil(log.total / log.per_page), total: log.total })),
+        h('span', t('desk.log_page_info', { page, pages: Math.ceil(log.total / log.per_page), total: log.total })),
         page * log.per_page < log.total ? h('a.button.secondary', { href: `#/office/reports?${withPage(q, page + 1)}` }, `${t('desk.next')} →`) : null) : null);
   } catch (err) {
     main.append(h('p.summary', { role: 'alert' }, problemText(err)));
