@@ -211,7 +211,7 @@ export async function renderOfficeDossier(main, { id }) {
         d.submission_signature.signed
           ? t('office.signed_on_phone', { device: [(d.submission_signature.device || {}).label, `${t('office.device_key')} ${String((d.submission_signature.device || {}).id || '').slice(0, 8)}`].filter(Boolean).join(' · ') })
           : t('office.unsigned'))] : null,
-      d.fee_quote || d.fee_amount ? [h('dt', t('pay.title')), h('dd', { id: 'desk-fee' }, fmtMoney(d.fee_amount), ' ', feeTag(d),
+      d.fee_quote || d.fee_amount ? [h('dt', t('pay.title')), h('dd', { id: 'desk-fee' }, d.fee_amount == null ? t('desk.fee_unknown') : fmtMoney(d.fee_amount), ' ', feeTag(d),
         d.fee_quote && d.fee_quote.label ? h('p.muted', loc(d.fee_quote.label)) : null)] : null,
       d.draft_result && d.awaiting_approval ? [h('dt', t('desk.draft')), h('dd', { id: 'draft-result' },
         `${d.draft_result.number} · ${t(`method.${d.draft_result.method || 'electronic'}`)} · ${d.draft_result.by_name || ''}`)] : null,
