@@ -54,7 +54,7 @@ TEXTS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
                        "will return it on {date}."}),
     # Not a status: the fee was received (services/payments.py).
     "fee_paid": ("normal",
-                 {"vi": "Đã nhận lệ phí", "en": "Fee received"},
+                 {"vi": "Đã thanh toán", "en": "Fee received"},
                  {"vi": "{name}: đã nhận lệ phí. Biên lai có trong ứng dụng.",
                   "en": "{name}: the fee was received. The receipt is in the app."}),
 }

@@ -227,7 +227,7 @@ def test_a_ward_day_with_four_roles(new_context: Any, live_server: Any, db: Any,
     if fee["fee_status"] == "unpaid":  # the fee, when the catalog gives an amount, shown and taken
         expect(desk.locator("#desk-fee")).to_contain_text(f"{fee['fee_amount']:,}".replace(",", "."))
         desk.get_by_role("button", name="Ghi nhận đã thu lệ phí").click()
-        expect(desk.locator("#desk-fee")).to_contain_text("Đã nhận lệ phí")
+        expect(desk.locator("#desk-fee")).to_contain_text("Đã thanh toán")
     elif fee["fee_quote"] and fee["fee_amount"] is None:
         expect(desk.locator("#desk-fee")).to_contain_text("Chưa có mức lệ phí")
     _act(desk, "return_result", lambda p: p.get_by_label("Hình thức trả").select_option("desk"))

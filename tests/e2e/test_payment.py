@@ -54,7 +54,7 @@ def test_pay_in_the_sandbox_bank_and_see_it_paid_on_both_phones(
     flows.submit(page)
     fee = page.locator("#fee")
     # the submission goes once the photo is uploaded: on a loaded machine that can take a while
-    expect(fee.locator("#fee-status")).to_have_text("Chờ nộp lệ phí", timeout=60000)
+    expect(fee.locator("#fee-status")).to_have_text("Chờ thanh toán", timeout=60000)
     expect(fee).to_contain_text("205.000")
     page.locator("#pay").click()
     expect(page.locator("#pay-qr")).to_be_visible()
@@ -64,7 +64,7 @@ def test_pay_in_the_sandbox_bank_and_see_it_paid_on_both_phones(
     page.get_by_role("button", name="Xác nhận thanh toán").click()
     # Back in the app: the webhook marked it paid, the phone learns it by its pull.
     expect(page).to_have_url(re.compile(rf"#/d/{dossier_id}$"))
-    expect(page.locator("#fee-status")).to_have_text("Đã nhận lệ phí", timeout=30000)
+    expect(page.locator("#fee-status")).to_have_text("Đã thanh toán", timeout=30000)
     shot(page, "payment-paid")
     with page.expect_response(re.compile(r"/api/v1/fee-receipts/.+\.pdf$")) as answer, \
             page.context.expect_page() as popup:
@@ -78,7 +78,7 @@ def test_pay_in_the_sandbox_bank_and_see_it_paid_on_both_phones(
     other = new_context().new_page()
     flows.sign_in(other, phone)
     other.goto(f"/#/d/{dossier_id}")
-    expect(other.locator("#fee-status")).to_have_text("Đã nhận lệ phí", timeout=30000)
+    expect(other.locator("#fee-status")).to_have_text("Đã thanh toán", timeout=30000)
 
     # The desk: the day's reconciliation lists it with the bank's reference, and exports CSV.
     official = official_of(CRIMINAL)

@@ -104,7 +104,7 @@ def test_paid_in_the_sandbox_the_webhook_marks_it_paid_with_a_receipt(client, db
     db.session.rollback()
     record = db.session.query(WarehouseRecord).filter_by(kind="fee_receipt").one()
     assert record.owner_id == citizen.id and record.data["amount"] == 200000
-    assert db.session.query(Notification).filter_by(kind="fee_paid").one().title == "Đã nhận lệ phí"
+    assert db.session.query(Notification).filter_by(kind="fee_paid").one().title == "Đã thanh toán"
     pdf = client.get(f"/api/v1/fee-receipts/{receipt['id']}.pdf", headers=citizen.headers)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert client.get(f"/api/v1/fee-receipts/{receipt['id']}.pdf").status_code == 401
