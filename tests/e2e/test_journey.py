@@ -105,7 +105,8 @@ def test_a_newcomer_does_it_alone(lang: str, new_context: Any, live_server: Any,
     step(page, lang, "02-catalog")
 
     # A procedure, then "Start" while signed out: sign up from there, land on the form.
-    page.locator(".card-link", has=page.get_by_text("Birth registration" if lang == "en" else "Đăng ký khai sinh", exact=True)).click()
+    birth = "Birth registration" if lang == "en" else "Đăng ký khai sinh"
+    page.locator(".card-link", has=page.get_by_text(birth, exact=True)).click()
     expect(page.locator(".fee, dd").first).to_be_visible()
     step(page, lang, "03-procedure")
     page.locator("main button.primary").click()
