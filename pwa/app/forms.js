@@ -327,6 +327,11 @@ export function renderForm(root, form, initial, { onChange = () => {}, readonly 
         });
       }
     }
+    // A section whose every field is hidden (the case it asks about does not apply) goes too.
+    for (const section of root.querySelectorAll('fieldset.section')) {
+      const boxes = [...section.children].filter((c) => c.dataset && c.dataset.key);
+      section.hidden = boxes.length > 0 && boxes.every((b) => b.hidden);
+    }
     errors = validate(form, values, undefined, { complete: showAll, today, tables });
     // A cross-field rule refuses the dossier, not the draft: still, say so on a field the
     // person has already filled, not only after "Submit".

@@ -63,3 +63,16 @@ def test_a_married_person_asking_to_marry_is_told_why(lang: str, new_context: An
     rule = spec["versions"][-1]["form"]["rules"][0]["message"][lang]
     expect(page.locator("[data-key=purpose]")).to_contain_text(rule)
     audit(page, lang, "form-marital-refused", allowed=(NAME,))
+
+
+def test_a_section_that_does_not_apply_is_not_shown(new_context: Any, live_server: Any) -> None:
+    """The parents' and spouse's names are asked for certificate No. 2 only: with No. 1 the
+    whole 'family' section, heading included, stays out of the way."""
+    page = _signed_up(new_context, "vi")
+    _open(page, "vi", "criminal-record-certificate")
+    family = page.locator("fieldset.section", has=page.locator('[data-key="father_full_name"]'))
+    page.locator('[data-key="certificate_type"] input[value="no1"]').check()
+    expect(family).to_be_hidden()
+    page.locator('[data-key="certificate_type"] input[value="no2"]').check()
+    expect(family).to_be_visible()
+    expect(family.locator('[data-key="father_full_name"]')).to_be_visible()
