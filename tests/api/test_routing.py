@@ -201,3 +201,22 @@ def test_an_official_sees_the_agency_kind_and_level(client, make_official):
     official = make_official(agency="CAP-SAIGON", role="reception")
     me = client.get("/api/v1/auth/me", headers=official.headers).get_json()
     assert me["agency"]["kind"] == "police" and me["agency"]["unit"] == SAI_GON
+
+
+@pytest.mark.parametrize(("procedure", "field", "ward", "agency"), [
+    ("birth-registration", "mother_residence", CUA_NAM, "UBP-CUANAM"),
+    ("birth-registration", "mother_residence", SAI_GON, "UBP-SAIGON"),
+])
+def test_a_catalog_procedure_with_coded_addresses_goes_to_the_ward_of_the_address(
+        db, citizen, procedure, field, ward, agency):
+    from app.services import code_tables
+    from tests.factories import make_dossier, sample_values
+
+    proc = db.session.get(Procedure, procedure)
+    form = db.session.get(FormVersion, (procedure, proc.current_version)).form
+    if "options_from" not in next(f for s in form["sections"] for f in s["fields"] if f["name"] == field):
+        pytest.skip("the current form version does not code this address yet")
+    values = sample_values(form)
+    values[field] = _address(ward, code_tables.item("admin_units", ward)["parent"])
+    dossier = make_dossier(db.session, citizen.user, procedure, status="submitted", fields=values)
+    assert dossier.agency_code == agency
