@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from api.days import Day
 from api.dossiers.schemas import DossierOut, EventOut, PageQuery
 from app.services import desk, lifecycle
 
@@ -17,15 +18,15 @@ class OfficeListQuery(PageQuery):
     overdue = fields.Boolean(load_default=None)
     procedure = fields.String(load_default=None)
     receipt_code = fields.String(load_default=None, validate=validate.Length(max=40))
-    submitted_from = fields.Date(load_default=None)
-    submitted_to = fields.Date(load_default=None)
+    submitted_from = Day(load_default=None)
+    submitted_to = Day(load_default=None)
     fee_status = fields.String(load_default=None, validate=validate.OneOf(["none", "unpaid", "paid"]))
     assignee_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
 class ResultIn(Schema):
     number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    issued_on = fields.Date(load_default=None)
+    issued_on = Day(load_default=None)
     method = fields.String(load_default="electronic",
                            validate=validate.OneOf(["desk", "post", "electronic"]))
     data = fields.Dict(load_default=dict, metadata={"description": "Details of the result"})
@@ -47,7 +48,7 @@ class TransitionIn(Schema):
     assignee_id = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={
         "description": "assign: the official who takes it over; accept: optionally the "
                        "specialist at once; propose: optionally the leader"})
-    new_date = fields.Date(load_default=None, metadata={
+    new_date = Day(load_default=None, metadata={
         "description": "apologise: the new appointment date"})
     expected_version = fields.Integer(load_default=None, metadata={
         "description": "Refuse with 409 if the dossier changed since this version"})
@@ -120,8 +121,8 @@ class BulkOut(Schema):
 
 
 class AuditQuery(PageQuery):
-    day_from = fields.Date(load_default=None)
-    day_to = fields.Date(load_default=None)
+    day_from = Day(load_default=None)
+    day_to = Day(load_default=None)
     actor_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
     action = fields.String(load_default=None, validate=validate.OneOf(list(lifecycle.ACTIONS)))
     receipt_code = fields.String(load_default=None, validate=validate.Length(max=40))
@@ -151,7 +152,7 @@ class AuditPageOut(Schema):
 
 
 class WorkloadQuery(Schema):
-    since = fields.Date(load_default=None, metadata={"description": "Default: 30 days ago"})
+    since = Day(load_default=None, metadata={"description": "Default: 30 days ago"})
 
 
 class WorkloadRowOut(Schema):

@@ -2,13 +2,14 @@
 
 from marshmallow import Schema, fields, validate
 
+from api.days import Day
 from api.dossiers.schemas import PageQuery
 
 
 class PeriodQuery(Schema):
-    since = fields.Date(load_default=None, data_key="from",
+    since = Day(load_default=None, data_key="from",
                         metadata={"description": "First day (local); 1 January by default"})
-    until = fields.Date(load_default=None, data_key="to",
+    until = Day(load_default=None, data_key="to",
                         metadata={"description": "Last day (local); today by default"})
 
 

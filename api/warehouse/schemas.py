@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from api.days import Day
+
 
 class PrefillQuery(Schema):
     procedure = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -10,8 +12,8 @@ class PrefillQuery(Schema):
 
 
 class StatsQuery(Schema):
-    since = fields.Date(load_default=None, data_key="from")
-    until = fields.Date(load_default=None, data_key="to")
+    since = Day(load_default=None, data_key="from")
+    until = Day(load_default=None, data_key="to")
 
 
 # These views answer with a Response of their own; this is what the OpenAPI document says.
