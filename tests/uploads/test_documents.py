@@ -15,7 +15,10 @@ from tests.uploads.helpers import TUS, create, doc_meta, jpeg, patch, problem, u
 
 def _draft(client: Any, db: Any, citizen: Any) -> tuple[Phone, uuid.UUID]:
     phone, did = Phone(client, citizen), uuid.uuid4()
-    values = {**full_values(db.session), "proof_kind": "hospital", "requester_relationship": "mother"}
+    # A usual birth to unmarried parents, the father not declared: the hospital's birth
+    # notice is the one document the form asks for.
+    values = {**full_values(db.session), "proof_kind": "hospital", "requester_relationship": "mother",
+              "birth_case": "usual", "parents_married": "no", "father_known": False}
     db.session.rollback()
     assert phone.one("dossier.save", save_args(did, values))["status"] == "applied"
     return phone, did
