@@ -23,8 +23,11 @@ from app.models.catalog import Procedure
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.quality import QualityFact, Rating, TelemetryEvent
 from app.services import accounts, directory, forms, quality_facts, satisfaction
+from app.services.desk_search import fold
 from app.services.dossiers import form_version
+from app.services.receipts import next_receipt_code
 
+DEMO_NAME = "Công dân mẫu"
 DEMO_PHONE = "0900000766"  # the demo history's citizen: its dossiers mark the history as made
 
 
@@ -137,7 +140,7 @@ def seed_demo(session: Session, today: date, per_procedure: int = 60, seed: int 
     if session.scalars(select(User).where(User.phone == DEMO_PHONE)).first() is not None:
         return 0
     rng = random.Random(seed)
-    citizen = accounts.register(session, password=f"Demo-{uuid.uuid4().hex}", full_name="Công dân mẫu",
+    citizen = accounts.register(session, password=f"Demo-{uuid.uuid4().hex}", full_name=DEMO_NAME,
                                 phone=DEMO_PHONE)
     leaders = {u.agency_code: u.id for u in session.scalars(
         select(User).where(User.role == "leader").order_by(User.id))}
@@ -160,7 +163,12 @@ def seed_demo(session: Session, today: date, per_procedure: int = 60, seed: int 
 
 def _write(session: Session, d: dict[str, Any], events: list[tuple], version: int,
            rng: random.Random) -> None:
+    # An accepted dossier has its receipt code, from the agency's own daily counter (so the
+    # desk's next real acceptance that day takes the next number), and the desk finds it.
+    accepted = d["accepted_at"]
+    code = next_receipt_code(session, d["agency_code"], accepted.date()) if accepted else None
     session.execute(insert(Dossier), [{
+        "receipt_code": code, "search_text": fold(" | ".join(p for p in (DEMO_NAME, DEMO_PHONE, code) if p)),
         **{k: d[k] for k in ("id", "owner_id", "procedure_code", "agency_code", "status",
                              "appointment_date", "paused_on", "documents", "submitted_at",
                              "accepted_at", "finished_on", "rating", "fee_status", "result")},

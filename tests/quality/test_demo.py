@@ -10,6 +10,7 @@ from app.models.accounts import User
 from app.models.dossiers import Dossier
 from app.models.quality import QualityFact
 from app.services import accounts, clock, quality_facts
+from app.services.receipts import next_receipt_code
 
 
 def test_demo_history_is_seeded_once_and_reads_as_a_dashboard(app, db, client, monkeypatch):
@@ -23,6 +24,14 @@ def test_demo_history_is_seeded_once_and_reads_as_a_dashboard(app, db, client, m
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0 and "Demo history" not in again.output
     assert db.session.scalar(select(func.count()).select_from(Dossier)) == made
+
+    # Every accepted dossier of the history has its receipt code, as a desk would show it,
+    # and the desk's search finds it by that code.
+    accepted = db.session.scalars(select(Dossier).where(Dossier.accepted_at.is_not(None))).all()
+    assert accepted and all(d.receipt_code for d in accepted)
+    assert all(d.receipt_code in (d.search_text or "").upper() for d in accepted)
+    assert all(d.receipt_code is None for d in db.session.scalars(
+        select(Dossier).where(Dossier.accepted_at.is_(None))))
 
     # The rows the generator wrote are the rows the projection makes from the stored log.
     def rows():
@@ -48,3 +57,10 @@ def test_demo_history_is_seeded_once_and_reads_as_a_dashboard(app, db, client, m
     steps = funnel["procedures"][0]["funnel"]
     assert steps["opened"] > steps["started"] > steps["submitted"] >= steps["accepted"] > 0
     assert funnel["procedures"][0]["failing_fields"] and funnel["networks"]
+
+    # A real acceptance on a day of the history takes the next number of that agency's day.
+    last = max(accepted, key=lambda d: (d.agency_code, d.accepted_at, d.receipt_code))
+    day = last.accepted_at.date()
+    same_day = [d.receipt_code for d in accepted
+                if d.agency_code == last.agency_code and d.accepted_at.date() == day]
+    assert next_receipt_code(db.session, last.agency_code, day) not in same_day
