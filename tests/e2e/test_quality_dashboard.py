@@ -23,6 +23,14 @@ def test_a_leader_sees_the_index_and_the_funnel(new_context: Any, live_server: A
     page = desk_page(new_context, leader)
     page.get_by_role("link", name="Chất lượng phục vụ").click()
     expect(page.locator("h1")).to_have_text("Chất lượng phục vụ (Quyết định 766/QĐ-TTg)")
+    # The period opens on the last six months, its days written dd/mm/yyyy (not the PC's way).
+    today = clock.today()
+    on_phone = page.evaluate("new Date().toLocaleDateString('en-GB')")  # the browser's today
+    expect(page.locator("#q-to")).to_have_value(on_phone)
+    expect(page.locator("#q-from")).to_have_value(re.compile(r"^01/\d{2}/\d{4}$"))
+    page.locator("#q-from").fill("01/06/" + str(today.year))
+    page.get_by_role("button", name="Xem").click()
+    expect(page).to_have_url(re.compile(rf"#/quality\?from={today.year}-06-01&to="))
     page.get_by_role("button", name="Sáu tháng").click()
     expect(page).to_have_url(re.compile(r"#/quality\?from="))
 

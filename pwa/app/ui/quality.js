@@ -5,6 +5,7 @@
 import * as api from '../api.js';
 import { getCatalog, getForm } from '../catalog.js';
 import { h } from '../dom.js';
+import { dateForDisplay, dateFromTyped } from '../forms.js';
 import { currentLang, fmtDate, loc, t } from '../i18n.js';
 import { problemText, title, toast } from './shell.js';
 
@@ -190,16 +191,20 @@ export async function renderQuality(main, params) {
   if (!user || user.kind !== 'official') { location.hash = '#/login'; return; }
   document.body.classList.add('wide');
   const query = new URLSearchParams(params.query || '');
-  const [, defFrom, defTo] = presets()[0];
+  // By default the last six months: enough dossiers to read, even on the 1st of a month.
+  const [, defFrom, defTo] = presets().find(([k]) => k === 'half');
   const q = { from: query.get('from') || defFrom, to: query.get('to') || defTo };
   const procs = new Map((await getCatalog().catch(() => [])).map((p) => [p.code, p]));
   const go = (from, to) => { location.hash = `#/quality?from=${from}&to=${to}`; };
   const form = h('form.filters', { role: 'search' },
-    h('div.field', h('label', { for: 'q-from' }, t('quality.from')), h('input', { id: 'q-from', type: 'date', value: q.from })),
-    h('div.field', h('label', { for: 'q-to' }, t('quality.to')), h('input', { id: 'q-to', type: 'date', value: q.to })),
+    // dd/mm/yyyy whatever the PC's locale, as everywhere in the desk.
+    h('div.field', h('label', { for: 'q-from' }, t('quality.from')),
+      h('input', { id: 'q-from', value: dateForDisplay(q.from), placeholder: 'dd/mm/yyyy', size: 10, inputmode: 'numeric' })),
+    h('div.field', h('label', { for: 'q-to' }, t('quality.to')),
+      h('input', { id: 'q-to', value: dateForDisplay(q.to), placeholder: 'dd/mm/yyyy', size: 10, inputmode: 'numeric' })),
     h('button.primary', { type: 'submit' }, t('quality.show')),
     presets().map(([k, from, to]) => h('button.secondary', { type: 'button', onclick: () => go(from, to) }, t(`quality.preset.${k}`))));
-  form.addEventListener('submit', (e) => { e.preventDefault(); go(form.querySelector('#q-from').value, form.querySelector('#q-to').value); });
+  form.addEventListener('submit', (e) => { e.preventDefault(); go(dateFromTyped(form.querySelector('#q-from').value), dateFromTyped(form.querySelector('#q-to').value)); });
   const parts = [form];
   if (user.role === 'leader') {
     try {
