@@ -11,7 +11,7 @@ from tests.e2e import flows
 from tests.e2e.conftest import shot
 from tests.servers import wait_for
 
-NAME = "Họ, chữ đệm và tên"
+NAME = "#f-applicant_full_name"  # the applicant's full name (other names share its label)
 
 
 def test_offline_edits_on_two_phones_are_settled_by_the_owner(new_context: Any, live_server: Any) -> None:
@@ -19,21 +19,21 @@ def test_offline_edits_on_two_phones_are_settled_by_the_owner(new_context: Any, 
     a, b = ctx_a.new_page(), ctx_b.new_page()
     phone = flows.sign_up(a, "Phạm Thị Hoa")
     dossier_id = flows.start_marital(a)
-    a.get_by_label(NAME).fill("Phạm Thị Hoa")
+    a.locator(NAME).fill("Phạm Thị Hoa")
     expect(a.locator("#sync")).to_have_attribute("data-state", "saved", timeout=15000)
     token = flows.tokens_of(a)["access_token"]
 
     flows.sign_in(b, phone)
     b.locator(f"li[data-id='{dossier_id}'] a").click()  # the draft came with the first pull
-    expect(b.get_by_label(NAME)).to_have_value("Phạm Thị Hoa")
+    expect(b.locator(NAME)).to_have_value("Phạm Thị Hoa")
     flows.wait_offline_ready(b)
 
     ctx_a.set_offline(True)
     ctx_b.set_offline(True)
-    a.get_by_label(NAME).fill("Phạm Thị Hoà")
-    a.get_by_label(NAME).blur()
-    b.get_by_label(NAME).fill("Phạm Thị Hòa")
-    b.get_by_label(NAME).blur()
+    a.locator(NAME).fill("Phạm Thị Hoà")
+    a.locator(NAME).blur()
+    b.locator(NAME).fill("Phạm Thị Hòa")
+    b.locator(NAME).blur()
     expect(a.locator("#sync")).to_have_attribute("data-state", "offline")
     expect(b.locator("#sync")).to_contain_text("đang chờ")
 
@@ -58,9 +58,9 @@ def test_offline_edits_on_two_phones_are_settled_by_the_owner(new_context: Any, 
 
     wait_for(lambda: server_name() == "Phạm Thị Hoà", 15, what="the chosen value on the server")
     b.goto(f"/#/d/{dossier_id}/edit")
-    expect(b.get_by_label(NAME)).to_have_value("Phạm Thị Hoà", timeout=15000)
+    expect(b.locator(NAME)).to_have_value("Phạm Thị Hoà", timeout=15000)
     # Phone A learns of it on its next pull (timer or focus) without typing anything.
     a.goto(f"/#/d/{dossier_id}/edit")
-    expect(a.get_by_label(NAME)).to_have_value("Phạm Thị Hoà", timeout=25000)
+    expect(a.locator(NAME)).to_have_value("Phạm Thị Hoà", timeout=25000)
     expect(a.locator("#nav").get_by_role("link", name="Cần bạn chọn")).to_have_count(0, timeout=25000)
     assert server_name() == "Phạm Thị Hoà"

@@ -29,7 +29,7 @@ def test_queued_offline_without_persistence_warns_and_guides(new_context: Any) -
 
     context.set_offline(True)
     flows.start_marital(page)
-    page.get_by_label("Họ, chữ đệm và tên").fill("Trần Thị Bình")
+    page.locator("#f-applicant_full_name").fill("Trần Thị Bình")
     expect(page.locator("#sync")).to_contain_text("Mất mạng · 1 đang chờ gửi")
     page.locator("#nav").get_by_role("link", name="Hồ sơ của tôi").click()
     expect(banner).to_be_visible()

@@ -17,7 +17,7 @@ from tests.e2e import flows
 from tests.e2e.conftest import LiveServer, shot
 from tests.servers import ROOT, browser_sleep, wait_for
 
-NAME = "Họ, chữ đệm và tên"
+NAME = "#f-applicant_full_name"  # the applicant's full name (other names share its label)
 TYPED = "Bùi Văn Nam đang gõ"
 
 
@@ -45,7 +45,7 @@ def phone_with_draft(app: Any, browser: Any, tmp: Path) -> Iterator[tuple[LiveSe
         flows.sign_up(page, "Bùi Văn Nam")
         flows.wait_offline_ready(page)
         flows.start_marital(page)
-        page.get_by_label(NAME).fill(TYPED)
+        page.locator(NAME).fill(TYPED)
         page.evaluate("window.__samePage = true")
         try:
             yield server, page, shell
@@ -101,7 +101,7 @@ def on_new_release(page: Any, version: str, timeout_s: float) -> None:
 
     wait_for(controlled_by_new, timeout_s, "the new release's worker to control the page", 0.25,
              browser_sleep(page))
-    expect(page.get_by_label(NAME)).to_have_value(TYPED, timeout=15000)
+    expect(page.locator(NAME)).to_have_value(TYPED, timeout=15000)
     assert "release 2" in page.evaluate("fetch('/styles.css').then((r) => r.text())")
 
 
@@ -114,7 +114,7 @@ def test_update_waits_for_a_tap_and_downloads_only_changed_files(
         waiting = page.evaluate(VERSION_OF, "waiting")
         assert waiting["downloaded"] == 1
         assert page.evaluate("window.__samePage") is True
-        expect(page.get_by_label(NAME)).to_have_value(TYPED)
+        expect(page.locator(NAME)).to_have_value(TYPED)
 
         tap_update(page, banner)
         on_new_release(page, waiting["version"], 45)  # at once, unless the machine is loaded
