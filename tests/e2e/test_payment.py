@@ -59,6 +59,10 @@ def test_pay_in_the_sandbox_bank_and_see_it_paid_on_both_phones(
     page.locator("#pay").click()
     expect(page.locator("#pay-qr")).to_be_visible()
     shot(page, "payment-request")
+    # A pull or push that redraws the page (as one may at any moment) keeps the request.
+    page.evaluate("window.dispatchEvent(new CustomEvent('hoso:rerender'))")
+    expect(page.locator("#pay-qr")).to_be_visible()
+    expect(page.locator("#pay")).to_have_count(0)
     page.locator("#pay-bank").click()  # the "banking app": the sandbox's page
     expect(page.get_by_role("heading", name="Ngân hàng thử nghiệm")).to_be_visible()
     page.get_by_role("button", name="Xác nhận thanh toán").click()

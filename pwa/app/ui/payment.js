@@ -9,6 +9,9 @@ import { problemText, toast } from './shell.js';
 import { paymentFailed } from '../telemetry.js';
 
 const CLOSED = ['draft', 'withdrawn', 'refused', 'stopped'];
+// The payment request on screen, per dossier: the page is redrawn when a pull or a push
+// changes the dossier, and the code the person is about to scan must not vanish with it.
+const requested = new Map();
 
 export function feeBox(d) {
   if (!d || !d.fee_quote || !d.fee_amount) return null;
@@ -20,10 +23,12 @@ export function feeBox(d) {
   const area = h('div.pay-area');
   box.append(area);
   if (d.fee_status === 'paid') {
+    requested.delete(d.id);
     area.append(...receiptButton(d));
   } else if (d.fee_status === 'unpaid' && !CLOSED.includes(d.status)) {
     box.append(h('p.muted', t(`fee.due.${q.due}`)));
-    drawUnpaid(area, d);
+    if (requested.has(d.id) && navigator.onLine) showRequest(area, d, requested.get(d.id));
+    else drawUnpaid(area, d);
   }
   return box;
 }
@@ -38,7 +43,9 @@ function drawUnpaid(area, d) {
   pay.addEventListener('click', async () => {
     pay.disabled = true; // one tap, one request (the server makes a second tap the same anyway)
     try {
-      showRequest(area, d, await api.post(`/api/v1/dossiers/${d.id}/payment`));
+      const payment = await api.post(`/api/v1/dossiers/${d.id}/payment`);
+      requested.set(d.id, payment);
+      showRequest(area, d, payment);
     } catch (err) {
       pay.disabled = false;
       paymentFailed(err);
