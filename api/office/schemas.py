@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from api.days import Day
 from api.dossiers.schemas import DossierOut, EventOut, PageQuery
+from api.row_ids import RowId
 from app.services import desk, lifecycle
 
 
@@ -21,7 +22,7 @@ class OfficeListQuery(PageQuery):
     submitted_from = Day(load_default=None)
     submitted_to = Day(load_default=None)
     fee_status = fields.String(load_default=None, validate=validate.OneOf(["none", "unpaid", "paid"]))
-    assignee_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    assignee_id = RowId(load_default=None)
 
 
 class ResultIn(Schema):
@@ -45,12 +46,12 @@ class TransitionIn(Schema):
                             validate=validate.Length(max=50))
     result = fields.Nested(ResultIn, load_default=None, metadata={
         "description": "return_result, complete; propose: the draft result for the leader"})
-    assignee_id = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={
+    assignee_id = RowId(load_default=None, metadata={
         "description": "assign: the official who takes it over; accept: optionally the "
                        "specialist at once; propose: optionally the leader"})
     new_date = Day(load_default=None, metadata={
         "description": "apologise: the new appointment date"})
-    expected_version = fields.Integer(load_default=None, metadata={
+    expected_version = RowId(minimum=0, load_default=None, metadata={
         "description": "Refuse with 409 if the dossier changed since this version"})
 
 
@@ -123,7 +124,7 @@ class BulkOut(Schema):
 class AuditQuery(PageQuery):
     day_from = Day(load_default=None)
     day_to = Day(load_default=None)
-    actor_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    actor_id = RowId(load_default=None)
     action = fields.String(load_default=None, validate=validate.OneOf(list(lifecycle.ACTIONS)))
     receipt_code = fields.String(load_default=None, validate=validate.Length(max=40))
 

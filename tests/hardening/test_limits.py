@@ -219,8 +219,11 @@ def test_behind_a_proxy_limits_see_each_phone_and_links_stay_https(app, db, citi
 @pytest.mark.parametrize("path", ["/api/v1/office/stats?from=0001-01-01",
                                   "/api/v1/office/stats?to=9999-12-31",
                                   "/api/v1/quality/index?from=0001-01-01",
-                                  "/api/v1/office/dossiers?submitted_from=0001-01-01"])
-def test_a_day_no_dossier_can_have_is_invalid_input_not_a_server_error(client: Any, official: Any,
+                                  "/api/v1/office/dossiers?submitted_from=0001-01-01",
+                                  "/api/v1/office/dossiers?assignee_id=260331339414",
+                                  "/api/v1/office/audit?actor_id=83852989128",
+                                  "/api/v1/office/audit.csv?actor_id=83852989128"])
+def test_a_day_or_id_no_dossier_can_have_is_invalid_input_not_a_server_error(client: Any, official: Any,
                                                                        path: str) -> None:
     resp = client.get(path, headers=official.headers)
     assert resp.status_code == 422, resp.get_data(as_text=True)
