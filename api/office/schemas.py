@@ -2,9 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from api.days import Day
+from api.bounded import Day, RowId
 from api.dossiers.schemas import DossierOut, EventOut, PageQuery
-from api.row_ids import RowId
 from app.services import desk, lifecycle
 
 

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from api.days import Day
+from api.bounded import Day
 from api.dossiers.schemas import PageQuery
 
 

@@ -2,13 +2,12 @@
 
 from marshmallow import Schema, fields, validate
 
-from api.days import Day
+from api.bounded import Day, RowId
 
 
 class PrefillQuery(Schema):
     procedure = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1),
-                             metadata={"description": "Form version; the current one if absent"})
+    version = RowId(load_default=None, metadata={"description": "Form version; the current one if absent"})
 
 
 class StatsQuery(Schema):
