@@ -1,6 +1,6 @@
 """All models, imported here so metadata (and Alembic) sees every table."""
 
-from app.models.accounts import Agency, RefreshToken, User
+from app.models.accounts import Agency, AgencyServes, RefreshToken, User
 from app.models.base import Base
 from app.models.catalog import FormVersion, Holiday, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion, ReceiptCounter
@@ -23,6 +23,7 @@ __all__ = [
     "DeviceKey",
     "AccessLogEntry",
     "Agency",
+    "AgencyServes",
     "Base",
     "Change",
     "ClientState",

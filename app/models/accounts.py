@@ -21,7 +21,9 @@ class Agency(Base):
     unit (a code of the admin_units table), and the units it serves beyond its own."""
 
     __tablename__ = "agencies"
-    __table_args__ = (Index("ix_agencies_electronic_id", "electronic_id", unique=True),)
+    __table_args__ = (Index("ix_agencies_electronic_id", "electronic_id", unique=True),
+                      # Routing looks an agency up by kind, level and unit (services/directory.py).
+                      Index("ix_agencies_kind_level_unit", "kind", "level", "unit_code"))
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[dict[str, Any]] = mapped_column(JsonType)
@@ -33,6 +35,17 @@ class Agency(Base):
     kind: Mapped[str] = mapped_column(String(32), default="", server_default="")
     unit_code: Mapped[str | None] = mapped_column(String(16), index=True)
     serves: Mapped[list[str]] = mapped_column(JsonType, default=list, server_default="[]")
+
+
+class AgencyServes(Base):
+    """`Agency.serves` as rows, for routing's indexed lookup by unit (services/directory.py
+    writes both)."""
+
+    __tablename__ = "agency_serves"
+
+    unit_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code", ondelete="CASCADE"),
+                                             primary_key=True)
 
 
 class User(Base):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
-from app.models.accounts import Agency
+from app.models.accounts import Agency, AgencyServes
 from app.models.catalog import Procedure
 from app.services import code_tables, forms
 from app.services.i18n import message
@@ -66,11 +66,21 @@ def load_agencies(session: Session, spec: dict[str, Any]) -> list[str]:
         agency = session.get(Agency, entry["code"]) or Agency(code=entry["code"])
         agency.name, agency.level, agency.kind = entry["name"], entry["level"], entry["kind"]
         agency.electronic_id, agency.unit_code = entry["electronic_id"], entry["unit"]
-        agency.serves = list(entry.get("serves", []))
         session.add(agency)
+        set_serves(session, agency, entry.get("serves", []))
         codes.append(agency.code)
     session.flush()
     return codes
+
+
+def set_serves(session: Session, agency: Agency, units: list[str]) -> None:
+    """The units an agency serves beyond its own: its `serves` and the rows routing looks
+    them up by (agency_serves), written together."""
+    agency.serves = list(dict.fromkeys(units))
+    session.flush()
+    session.execute(delete(AgencyServes).where(AgencyServes.agency_code == agency.code))
+    session.add_all(AgencyServes(unit_code=unit, agency_code=agency.code) for unit in agency.serves)
+    session.flush()
 
 
 def check_competent(session: Session, code: str, competent: dict[str, Any]) -> dict[str, Any]:
@@ -125,14 +135,20 @@ def route(session: Session, procedure: Procedure, form: dict[str, Any], fields: 
 def serving(session: Session, kind: str, level: str, ward: str, province: str
             ) -> Agency | None:
     """The agency of a kind and level serving a ward: one that lists the ward (or its
-    province) in `serves` first, else the one whose own unit it is."""
+    province) in `serves` first, else the one whose own unit it is. Two indexed lookups
+    (agency_serves by unit, agencies by kind, level and unit), whatever the directory's size."""
+    listed = session.scalars(
+        select(Agency).join(AgencyServes, AgencyServes.agency_code == Agency.code)
+        .where(AgencyServes.unit_code.in_([ward, province]), Agency.kind == kind,
+               Agency.level == level)
+        .order_by(Agency.code).limit(1)).first()
+    if listed is not None:
+        return listed
     own_unit = ward if level == "commune" else province
-    candidates = session.scalars(select(Agency).where(Agency.kind == kind, Agency.level == level)
-                                 .order_by(Agency.code)).all()
-    listed = [a for a in candidates if ward in (a.serves or []) or province in (a.serves or [])]
-    if listed:
-        return listed[0]
-    return next((a for a in candidates if a.unit_code == own_unit), None)
+    return session.scalars(
+        select(Agency).where(Agency.kind == kind, Agency.level == level,
+                             Agency.unit_code == own_unit)
+        .order_by(Agency.code).limit(1)).first()
 
 
 def handled_procedures(session: Session) -> dict[str, set[str]]:

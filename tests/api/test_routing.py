@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, event
 
 from app.errors import ValidationFailed
 from app.models.accounts import Agency
@@ -161,13 +161,49 @@ def test_an_agency_that_lists_a_ward_in_serves_takes_it_before_the_ward_own(db):
     assert directory.serving(db.session, "police", "province", CUA_NAM, "01").code == "CAT-HANOI"
     assert directory.serving(db.session, "social_insurance", "province", SAI_GON, "79").code == "BHXH-HCM"
     assert directory.serving(db.session, "people_committee", "commune", "00001", "01") is None
-    db.session.add(Agency(code="UBP-TEST", name={"vi": "x", "en": "x"}, level="commune",
-                          kind="people_committee", unit_code=HOAN_KIEM, serves=[CUA_NAM],
-                          electronic_id="000.99.99.H26"))
-    db.session.flush()
+    test = Agency(code="UBP-TEST", name={"vi": "x", "en": "x"}, level="commune",
+                  kind="people_committee", unit_code=HOAN_KIEM, electronic_id="000.99.99.H26")
+    db.session.add(test)
+    directory.set_serves(db.session, test, [CUA_NAM])
     try:
         assert directory.serving(db.session, "people_committee", "commune", CUA_NAM, "01").code == "UBP-TEST"
     finally:
+        db.session.rollback()
+
+
+def test_routing_picks_the_agency_among_thousands_by_lookup_not_by_scan(db):
+    """A national directory: 3,000 wards' People's Committees and police, a few serving
+    other wards. The agency serving a ward is found reading only the agencies it returns."""
+    for n in range(3000):
+        unit = f"9{n:04d}"
+        for kind in ("people_committee", "police"):
+            db.session.add(Agency(code=f"T-{kind[:3]}-{n}", name={"vi": unit, "en": unit},
+                                  level="commune", kind=kind, unit_code=unit,
+                                  electronic_id=f"000.{n}.{kind[:3]}.T99"))
+    db.session.flush()
+    merged = db.session.get(Agency, "T-pol-17")
+    directory.set_serves(db.session, merged, ["90018", "90019"])  # a ward merged into another
+    db.session.flush()
+    db.session.expunge_all()
+    loaded: list[str] = []
+
+    def count(_session: Any, obj: Any) -> None:
+        loaded.append(getattr(obj, "code", ""))
+
+    session = db.session()
+    event.listen(session, "loaded_as_persistent", count)
+    try:
+        def code(kind: str, level: str, ward: str) -> str | None:
+            found = directory.serving(db.session, kind, level, ward, "91")
+            return found and found.code
+        assert code("people_committee", "commune", "92718") == "T-peo-2718"
+        assert code("police", "commune", "92718") == "T-pol-2718"
+        assert code("police", "commune", "90019") == "T-pol-17"
+        assert code("people_committee", "commune", "90019") == "T-peo-19"
+        assert code("police", "province", "92718") is None
+        assert loaded == ["T-peo-2718", "T-pol-2718", "T-pol-17", "T-peo-19"]
+    finally:
+        event.remove(session, "loaded_as_persistent", count)
         db.session.rollback()
 
 
