@@ -18,6 +18,13 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/** Appends the children that are there: null, undefined and false are left out (the DOM's own
+ * append would print them as the words "null" and "undefined"). */
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;

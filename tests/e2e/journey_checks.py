@@ -59,6 +59,16 @@ def raw_codes() -> tuple[str, ...]:
     return tuple(sorted(c for c in codes if "_" in c))
 
 
+PLACEHOLDER_WORDS = re.compile(r"\b(null|undefined|NaN)\b|\[object Object\]")
+
+
+def no_placeholder_words(page: Page, name: str) -> None:
+    """A missing value printed as a programmer's word ("null", "undefined") instead of left out."""
+    visible = page.evaluate("() => document.body.innerText")
+    found = PLACEHOLDER_WORDS.findall(visible)
+    assert not found, f"{name}: placeholder words on screen: {found}"
+
+
 AGENCY_CODE = re.compile(r"\b[A-Z]{2,5}-[A-Z]{4,}\b")
 
 SMALL_TARGETS = """() => {
@@ -92,6 +102,7 @@ def audit(page: Page, lang: str, name: str, focus: str | None = None, allowed: t
     heading = page.locator("main h1").inner_text()
     assert heading not in (t("vi", "error.not_found"), t("en", "error.not_found")), name
     assert heading not in (t("vi", "error.title"), t("en", "error.title")), name
+    no_placeholder_words(page, name)
     visible = page.evaluate("() => document.body.innerText")
     for keep in allowed:  # what the person typed, a receipt number: shown as they are
         visible = visible.replace(keep, "")

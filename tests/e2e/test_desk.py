@@ -7,6 +7,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.e2e import flows
+from tests.e2e.journey_checks import no_placeholder_words
 from tests.factories import make_dossier
 
 DESK = {"width": 1366, "height": 768}
@@ -241,6 +242,7 @@ def test_a_ward_day_with_four_roles(new_context: Any, live_server: Any, db: Any,
     # The finished list pages past a hundred, with its total.
     desk.goto("/#/office?view=finished")
     expect(desk.locator("#page-info")).to_have_text("Trang 1/3 · tổng số 106 hồ sơ")
+    no_placeholder_words(desk, "finished, first page")  # no "previous" link: nothing in its place
     desk.locator("#next-page").click()
     expect(desk.locator("#page-info")).to_have_text("Trang 2/3 · tổng số 106 hồ sơ")
     desk.locator("#next-page").click()
@@ -302,6 +304,7 @@ def test_workload_and_the_audit_log_name_the_officials(new_context: Any, live_se
     log = boss.locator("#audit tbody")
     expect(log).to_contain_text("Cơ quan đã tiếp nhận hồ sơ")
     expect(log).to_contain_text(name)
+    no_placeholder_words(boss, "workload and audit")
     boss.get_by_label("Cán bộ").select_option(str(reception.id))
     boss.get_by_role("button", name="Lọc").click()
     expect(boss.locator("#audit tbody tr")).to_have_count(1)

@@ -5,7 +5,7 @@
 // itself when the agency's dossiers change (a cheap poll of the counts).
 import * as api from '../api.js';
 import { getCatalog, handledByAgency } from '../catalog.js';
-import { h } from '../dom.js';
+import { add, h } from '../dom.js';
 import { loc, t, fmtDate } from '../i18n.js';
 import { dateForDisplay, dateFromTyped } from '../forms.js';
 import { statusText } from './dossiers.js';
@@ -134,7 +134,7 @@ export async function renderOffice(main, params) {
     if (!page.items.length) tbody.append(h('tr', h('td', { colspan: 8 }, t('office.none'))));
     const pages = Math.max(1, Math.ceil(page.total / page.per_page));
     const at = (n) => { const next = new URLSearchParams(q); next.set('view', view); next.set('page', String(n)); return `#/office?${next}`; };
-    pager.append(
+    add(pager,
       page.page > 1 ? h('a.button.secondary', { href: at(page.page - 1), rel: 'prev' }, `← ${t('desk.prev')}`) : null,
       h('span', { id: 'page-info' }, t('desk.page_info', { page: page.page, pages, total: page.total })),
       page.page < pages ? h('a.button.secondary', { href: at(page.page + 1), rel: 'next', id: 'next-page' }, `${t('desk.next')} →`) : null);

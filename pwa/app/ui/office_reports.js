@@ -2,7 +2,7 @@
 // steps and dossiers finished in 30 days) and the audit log an inspector reads, filtered by
 // day, official and step, a page at a time, and as CSV.
 import * as api from '../api.js';
-import { h } from '../dom.js';
+import { add, h } from '../dom.js';
 import { t, fmtDate } from '../i18n.js';
 import { dateForDisplay, dateFromTyped } from '../forms.js';
 import { statusText } from './dossiers.js';
@@ -57,7 +57,7 @@ export async function renderOfficeReports(main, params) {
   query.set('per_page', '50');
   try {
     const [load, log] = await Promise.all([api.get('/api/v1/office/workload'), api.get(`/api/v1/office/audit?${query}`)]);
-    main.append(
+    add(main,
       table(t('desk.workload', { date: fmtDate(load.since) }), [t('desk.official'), t('desk.role'), t('desk.holding'), t('desk.holding_overdue'), t('desk.steps'), t('desk.finished')],
         load.items.map((o) => h('tr', { 'data-official': o.id }, h('td', o.name), h('td', t(`role.${o.role}`)), h('td', String(o.holding)),
           h('td', String(o.holding_overdue)), h('td', String(o.steps)), h('td', String(o.finished)))), 'workload'),
