@@ -314,7 +314,8 @@ def trend(session: Session, agency_code: str, today: date, months: int = 12) -> 
         found = next(iter(counts(session, first, end, agency=agency_code).values()), {})
         scored = score(found, len(menu))
         out.append({"month": first.strftime("%Y-%m"), "from": first.isoformat(),
-                    "to": end.isoformat(), "points": scored["points"],
+                    "to": end.isoformat(), "received": found.get("received", 0),
+                    "points": scored["points"],
                     "measured_max": scored["measured_max"],
                     "groups": {g["code"]: g["points"] for g in scored["groups"]}})
         first = following

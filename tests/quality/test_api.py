@@ -85,5 +85,6 @@ def test_trend_month_by_month(client, db, citizen, official):
     months = got.get_json()["months"]
     assert len(months) == 3 and months[-1]["to"] == clock.today().isoformat()
     assert months[-1]["groups"]["progress"] == 20.0
+    assert [m["received"] for m in months] == [0, 0, 1]  # how many dossiers each month's index is of
     assert client.get("/api/v1/quality/trend", query_string={"months": 99},
                       headers=official.headers).status_code == 422

@@ -59,20 +59,30 @@ function rateOnly(group) {
   return measured ? t('quality.rate_only', { rate: pct(measured.rate) }) : t('quality.not_measured_short');
 }
 
-// Points month by month as a line over the measurable maximum.
+// Month by month, the share of the points Hoso can measure that the agency earned (the
+// measurable maximum changes with what each month holds). A month that received no dossier
+// has no index: no dot, and the line breaks there rather than falling to zero.
 function trendChart(months) {
   const W = 640;
   const H = 180;
   const pad = 30;
-  const top = Math.max(1, ...months.map((m) => m.measured_max || 0));
-  const x = (i) => pad + (i * (W - 2 * pad)) / Math.max(1, months.length - 1);
-  const y = (v) => H - pad - (v / top) * (H - 2 * pad);
-  const points = months.map((m, i) => `${x(i)},${y(m.points)}`).join(' ');
+  const left = 56; // room for the "100%" tick
+  const x = (i) => left + (i * (W - left - pad)) / Math.max(1, months.length - 1);
+  const y = (share) => H - pad - share * (H - 2 * pad);
+  const share = (m) => (m.received && m.measured_max ? m.points / m.measured_max : null);
+  const runs = [[]];
+  months.forEach((m, i) => {
+    if (share(m) === null) runs.push([]);
+    else runs[runs.length - 1].push(`${x(i)},${y(share(m))}`);
+  });
   return svg('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', id: 'quality-trend', 'aria-label': t('quality.trend_chart') },
-    svg('line', { x1: pad, y1: H - pad, x2: W - pad, y2: H - pad, class: 'chart-axis' }),
-    svg('polyline', { points, class: 'chart-line', fill: 'none' }),
-    months.map((m, i) => svg('g', {},
-      svg('circle', { cx: x(i), cy: y(m.points), r: 4, class: 'chart-dot' }, svg('title', {}, `${m.month}: ${num(m.points)}`)),
+    svg('line', { x1: left, y1: H - pad, x2: W - pad, y2: H - pad, class: 'chart-axis' }),
+    [0, 0.5, 1].map((v) => svg('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'chart-tick' }, `${v * 100}%`)),
+    runs.filter((r) => r.length > 1).map((r) => svg('polyline', { points: r.join(' '), class: 'chart-line', fill: 'none' })),
+    months.map((m, i) => svg('g', { 'data-month': m.month },
+      share(m) === null ? svg('title', {}, t('quality.no_dossiers', { month: m.month }))
+        : svg('circle', { cx: x(i), cy: y(share(m)), r: 4, class: 'chart-dot' }, svg('title', {},
+          t('quality.month_share', { month: m.month, points: num(m.points), max: num(m.measured_max, 0), share: pct(share(m)) }))),
       svg('text', { x: x(i), y: H - 8, 'text-anchor': 'middle', class: 'chart-tick' }, m.month.slice(5)))));
 }
 
