@@ -124,7 +124,8 @@ class AuditQuery(PageQuery):
     day_from = Day(load_default=None)
     day_to = Day(load_default=None)
     actor_id = RowId(load_default=None)
-    action = fields.String(load_default=None, validate=validate.OneOf(list(lifecycle.ACTIONS)))
+    action = fields.String(load_default=None,
+                           validate=validate.OneOf([*lifecycle.ACTIONS, "transfer"]))
     receipt_code = fields.String(load_default=None, validate=validate.Length(max=40))
 
 

@@ -8,7 +8,7 @@ import io
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.models.accounts import User
@@ -34,7 +34,12 @@ def _audit_query(official: User, filters: dict[str, Any]) -> Any:
                    Dossier.receipt_code, Dossier.procedure_code)
             .join(Dossier, Dossier.id == DossierEvent.dossier_id)
             .outerjoin(actor, actor.id == DossierEvent.actor_id)
-            .where(Dossier.agency_code == official.agency_code,
+            .where(or_(Dossier.agency_code == official.agency_code,
+                       # A dossier since transferred to another agency (dossiers._transfer):
+                       # the steps this agency's officials took on it, and the transfer.
+                       actor.agency_code == official.agency_code,
+                       and_(DossierEvent.action == "transfer",
+                            DossierEvent.data["from_agency"].as_string() == official.agency_code)),
                    DossierEvent.action != "create", not_a_bundle()))
     if filters.get("day_from"):
         stmt = stmt.where(DossierEvent.at >= _start_of(filters["day_from"]))

@@ -202,6 +202,7 @@ def transition(
             extra={"current_status": dossier.status, "fee_status": dossier.fee_status,
                    "reason": "fee_unpaid"})
     data: dict[str, Any] = {}
+    competent = dossier.agency_code
     off = holidays(session)
     before = dossier.status
 
@@ -230,6 +231,10 @@ def transition(
         dossier.paused_on = today
     elif action.name == "supplement":
         data = _apply_supplement(session, dossier, values or {}, lang, today, moment)
+        # The answers may name another address: the agency competent for it now (checked
+        # before anything is kept; a ward no agency serves refuses the supplement).
+        form = form_version(session, dossier.procedure_code, dossier.form_version).form
+        competent = directory.route(session, dossier.procedure, form, dossier.fields, lang)
         if dossier.paused_on is not None and dossier.appointment_date is not None:
             paused = working_days_between(dossier.paused_on, today, off)
             dossier.appointment_date = add_working_days(dossier.appointment_date, paused, off)
@@ -276,10 +281,35 @@ def transition(
         # A hand-off inside the agency is not news for the citizen; an apology is.
         notify_status(session, dossier, dossier.owner,
                       "apology" if action.name == "apologise" else None)
+    if action.name == "supplement" and competent != dossier.agency_code:
+        _transfer(session, dossier, competent, moment)
     for listener in transition_listeners:
         listener(session, dossier, event)
     session.flush()
     return event
+
+
+def _transfer(session: Session, dossier: Dossier, agency_code: str, moment: datetime) -> None:
+    """Hand the dossier to the agency now competent for it (docs/catalog.md, Transfer): a
+    `transfer` step in its history (the citizen's, and both agencies' audit logs), the inbox
+    told, nobody of the old agency holding it. The receipt code and the appointment date
+    stay: the citizen does not wait again for the administration's move."""
+    before = dossier.agency
+    dossier.agency_code = agency_code
+    session.flush()
+    session.expire(dossier, ["agency"])
+    after = dossier.agency
+    dossier.assignee = None
+    dossier.draft_result = None
+    data = {"from_agency": before.code, "from_agency_name": before.name,
+            "to_agency": after.code, "to_agency_name": after.name}
+    dossier.events.append(DossierEvent(
+        dossier_id=dossier.id, at=moment, actor_id=None, actor_kind="system", action="transfer",
+        from_status=dossier.status, to_status=dossier.status, data=data))
+    dossier.search_text = desk_search.search_text(session, dossier, clock.local_date(moment))
+    bump(session, dossier, moment)
+    notify_status(session, dossier, dossier.owner, "transferred",
+                  {"agency": after.name})
 
 
 def _check_actor(dossier: Dossier, actor: User, action: lifecycle.Action) -> None:

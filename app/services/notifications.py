@@ -52,6 +52,14 @@ TEXTS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
                        "hẹn trả kết quả ngày {date}.",
                  "en": "{name} ({receipt}): the result is late. The office apologises and "
                        "will return it on {date}."}),
+    # Not a status: the answers named an address another agency serves, so the dossier was
+    # transferred to it (services/dossiers.py::_transfer); {agency} is the new agency's name.
+    "transferred": ("high",
+                    {"vi": "Hồ sơ được chuyển cơ quan", "en": "Application transferred"},
+                    {"vi": "{name} ({receipt}): theo địa chỉ bạn bổ sung, hồ sơ đã được chuyển "
+                           "đến {agency} để giải quyết. Mã hồ sơ và ngày hẹn trả giữ nguyên.",
+                     "en": "{name} ({receipt}): for the address you gave, the application was "
+                           "transferred to {agency}. The receipt code and due date stay the same."}),
     # Not a status: the fee was received (services/payments.py).
     "fee_paid": ("normal",
                  {"vi": "Đã thanh toán", "en": "Fee received"},
@@ -70,7 +78,8 @@ def render(kind: str, params: dict[str, Any]) -> dict[str, dict[str, str]]:
         return {}
     _urgency, title, body = spec
     return {lang: {"title": title[lang],
-                   "body": body[lang].format(**{**params, "name": localise(params.get("name"), lang)})}
+                   "body": body[lang].format(**{**params, "name": localise(params.get("name"), lang),
+                                                "agency": localise(params.get("agency"), lang)})}
             for lang in ("vi", "en")}
 
 

@@ -256,3 +256,79 @@ def test_a_catalog_procedure_with_coded_addresses_goes_to_the_ward_of_the_addres
     values[field] = _address(ward, code_tables.item("admin_units", ward)["parent"])
     dossier = make_dossier(db.session, citizen.user, procedure, status="submitted", fields=values)
     assert dossier.agency_code == agency
+
+
+def test_a_supplement_that_moves_the_address_transfers_the_dossier_to_the_new_ward(
+        client, db, procedure, citizen, make_official):
+    """The citizen answers a supplement request with an address in another ward: the dossier
+    goes to that ward's agency, with its receipt code and appointment date, and everyone is
+    told (the citizen's history and inbox, both agencies' audit logs)."""
+    phone = Phone(client, citizen)
+    filed = _submit(client, citizen, {"residence": _address(HOAN_KIEM)})["entity"]
+    url = f"/api/v1/office/dossiers/{filed['id']}"
+    old, new = (make_official(role="leader", agency=a) for a in ("UBP-HOANKIEM", "UBP-CUANAM"))
+    specialist = make_official(role="specialist", agency="UBP-HOANKIEM")
+    paid = client.post(f"{url}/payments", json={"method": "cash"}, headers=old.headers)
+    assert paid.status_code in (200, 201)
+    for who, body in ((old, {"action": "accept"}), (specialist, {"action": "start"}),
+                      (specialist, {"action": "request_supplement", "fields": ["residence"],
+                                    "note": "Ghi rõ nơi cư trú hiện nay"})):
+        resp = client.post(f"{url}/transitions", json=body, headers=who.headers)
+        assert resp.status_code == 200, resp.get_json()
+    before = client.get(url, headers=old.headers).get_json()
+    assert before["assignee"]["id"] == specialist.id  # the old agency's specialist holds it
+
+    answered = phone.one("dossier.supplement", {"dossier_id": filed["id"],
+                                                "fields": {"residence": _address(CUA_NAM)}})
+    assert answered["status"] == "applied", answered
+    dossier = answered["entity"]
+    assert dossier["agency_code"] == "UBP-CUANAM"
+    assert dossier["receipt_code"] == before["receipt_code"]
+    assert dossier["appointment_date"] == before["appointment_date"]
+    step = dossier["history"][-1]
+    assert (step["action"], step["actor_kind"]) == ("transfer", "system")
+    assert (step["data"]["from_agency"], step["data"]["to_agency"]) == ("UBP-HOANKIEM", "UBP-CUANAM")
+    assert step["data"]["to_agency_name"]["vi"] == "UBND phường Cửa Nam"
+
+    # The old agency lets it go, the new one has it, unheld, ready to work on.
+    assert client.get(url, headers=old.headers).status_code == 404
+    assert filed["id"] not in _ids(client, old) and filed["id"] in _ids(client, new)
+    at_new = client.get(url, headers=new.headers).get_json()
+    assert at_new["status"] == "in_progress" and at_new.get("assignee") is None
+    assert [e["action"] for e in at_new["history"]][-2:] == ["supplement", "transfer"]
+    done = client.post(f"{url}/transitions", json={"action": "complete", "result": {
+        "number": "12/2026", "method": "electronic"}}, headers=new.headers)
+    assert done.status_code == 200, done.get_json()
+    assert client.post(f"{url}/transitions", json={"action": "return_result"},
+                       headers=old.headers).status_code == 404
+    # Both audit logs show the transfer; the old one keeps its officials' steps.
+    logs = {who: client.get("/api/v1/office/audit", query_string={"per_page": 100},
+                            headers=who.headers).get_json()["items"] for who in (old, new)}
+    assert {"accept", "start", "request_supplement", "transfer"} <= {e["action"] for e in logs[old]}
+    assert "complete" not in {e["action"] for e in logs[old]}
+    assert {"transfer", "complete"} <= {e["action"] for e in logs[new]}
+    only = client.get("/api/v1/office/audit", query_string={"action": "transfer"},
+                      headers=old.headers).get_json()["items"]
+    assert [e["receipt_code"] for e in only] == [before["receipt_code"]]
+    # The citizen is told in the inbox, in their language, naming the new agency.
+    inbox = client.get("/api/v1/notifications", headers=citizen.headers).get_json()["items"]
+    told = [n for n in inbox if n["kind"] == "transferred"]
+    assert len(told) == 1 and "UBND phường Cửa Nam" in told[0]["body"]
+    assert before["receipt_code"] in told[0]["body"]
+
+
+def test_a_supplement_naming_an_unknown_ward_is_refused_and_nothing_moves(
+        client, db, procedure, citizen, make_official):
+    filed = _submit(client, citizen, {"residence": _address(HOAN_KIEM)})["entity"]
+    url = f"/api/v1/office/dossiers/{filed['id']}"
+    old = make_official(role="leader", agency="UBP-HOANKIEM")
+    client.post(f"{url}/payments", json={"method": "cash"}, headers=old.headers)
+    for body in ({"action": "accept"}, {"action": "start"},
+                 {"action": "request_supplement", "fields": ["residence"], "note": "Ghi rõ"}):
+        assert client.post(f"{url}/transitions", json=body, headers=old.headers).status_code == 200
+    answered = Phone(client, citizen).one("dossier.supplement", {
+        "dossier_id": filed["id"], "fields": {"residence": _address("99999")}})
+    assert answered["status"] == "rejected", answered
+    assert "residence" in answered["error"]["errors"]
+    kept = client.get(url, headers=old.headers).get_json()
+    assert (kept["status"], kept["agency_code"]) == ("supplement_requested", "UBP-HOANKIEM")

@@ -300,6 +300,14 @@ def test_every_link_the_server_and_the_worker_make_opens_a_real_screen(
     late.appointment_date = clock.today() - timedelta(days=3)
     transition(db.session, late, officer.user, "apologise", note="Chờ kết quả xác minh",
                new_date=clock.today() + timedelta(days=5))
+    # … and the transfer to another ward's agency after a supplement moved the address
+    # ("transferred").
+    moved = make_dossier(db.session, citizen.user, status=lc.IN_PROGRESS, official=officer.user)
+    transition(db.session, moved, officer.user, "request_supplement", note="Ghi rõ nơi cư trú",
+               fields=["mother_residence"])
+    elsewhere = "00073" if moved.agency_code != "UBP-CUANAM" else "00070"
+    transition(db.session, moved, citizen.user, "supplement", values={"mother_residence": {
+        "line": "5 Lý Thái Tổ", "ward": elsewhere, "province": "01"}})
     db.session.commit()
     rows = list(db.session.scalars(select(Notification).where(Notification.user_id == citizen.id)))
     assert {row.kind for row in rows} >= set(notifications.TEXTS), [row.kind for row in rows]

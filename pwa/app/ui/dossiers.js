@@ -66,6 +66,7 @@ export function timeline(history) {
   return h('ol.timeline', (history || []).map((e) => h('li', { 'data-action': e.action },
     h('time', { datetime: e.at }, fmtDate(e.at)), ' ',
     h('strong', t(`timeline.${e.action}`)),
+    e.data && e.data.to_agency_name ? h('span.agency', ` → ${loc(e.data.to_agency_name)}`) : null,
     e.note ? h('p.note', e.note) : null)));
 }
 

@@ -9,7 +9,7 @@ import { statusText } from './dossiers.js';
 import { problemText, title } from './shell.js';
 import { deskNav } from './office.js';
 
-const ACTIONS = ['submit', 'accept', 'refuse', 'assign', 'start', 'request_supplement', 'supplement', 'request_fee', 'confirm_fee', 'propose', 'send_back', 'complete', 'return_result', 'apologise', 'stop', 'resume', 'withdraw'];
+const ACTIONS = ['submit', 'accept', 'refuse', 'assign', 'start', 'request_supplement', 'supplement', 'request_fee', 'confirm_fee', 'propose', 'send_back', 'complete', 'return_result', 'apologise', 'stop', 'resume', 'withdraw', 'transfer'];
 
 function table(caption, heads, rows, id) {
   return h('table.desk', { id }, h('caption', caption),
