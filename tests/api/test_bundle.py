@@ -4,11 +4,15 @@ handled by its own agency; the citizen follows them, and their results, from one
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
+from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier
+from app.models.warehouse import RESULT, WarehouseRecord
+from app.services import forms
 from app.services import lifecycle as lc
 from tests.sync.helpers import Phone, documents_for, full_values, save_args
 
@@ -17,18 +21,25 @@ CUA_NAM = {"line": "5 Lý Thái Tổ", "ward": "00073", "province": "01"}
 
 
 def _values(db, **changes: Any) -> dict[str, Any]:
-    values = full_values(db.session, BUNDLE, 1)
+    values = full_values(db.session, BUNDLE)
     values.update(mother_residence=CUA_NAM, child_residence=CUA_NAM, **changes)
+    db.session.rollback()
     return values
+
+
+def _current(db, code: str) -> int:
+    version = db.session.get(Procedure, code).current_version
+    db.session.rollback()
+    return version
 
 
 def _file(client, db, citizen, values: dict[str, Any]) -> tuple[Phone, str, dict[str, Any]]:
     """Save the bundle's draft, attach its documents, submit it; the submit's result."""
     phone, did = Phone(client, citizen), uuid.uuid4()
-    saved = phone.one("dossier.save", save_args(did, values, procedure=BUNDLE, form_version=1))
+    saved = phone.one("dossier.save", save_args(did, values, procedure=BUNDLE))
     assert saved["status"] == "applied", saved
     draft = db.session.get(Dossier, did)
-    draft.documents = documents_for(db.session, values, BUNDLE, 1)
+    draft.documents = documents_for(db.session, values, BUNDLE)
     db.session.commit()
     return phone, str(did), phone.one("dossier.submit", {"dossier_id": str(did)})
 
@@ -130,7 +141,7 @@ def test_an_incomplete_bundle_makes_no_dossier(client, db, citizen):
     phone, did = Phone(client, citizen), uuid.uuid4()
     values = _values(db)
     del values["mother_full_name"]
-    phone.one("dossier.save", save_args(did, values, procedure=BUNDLE, form_version=1))
+    phone.one("dossier.save", save_args(did, values, procedure=BUNDLE))
     result = phone.one("dossier.submit", {"dossier_id": str(did)})
     assert result["status"] == "rejected" and result["entity"]["status"] == lc.DRAFT
     assert _members(db, str(did)) == {}
@@ -142,3 +153,94 @@ def test_the_bundle_comes_first_in_the_catalog_and_is_free(client):
     assert items[0]["fees"]["amount"] == 0
     assert {"birth-registration", "permanent-residence-registration",
             "child-health-insurance"} <= {p["code"] for p in items}
+
+
+def test_the_bundle_asks_once_what_the_current_member_forms_require_and_files_them_there(
+        client, db, citizen, make_official):
+    """Married parents, the marriage certificate reused from the warehouse, the parents'
+    ethnicity and nationality, coded addresses, the card's TK1-TS fields, the residence's
+    basis, relationship and guardian: each member dossier is on its procedure's current form
+    version, with its values under its own names, and valid there."""
+    marriage = WarehouseRecord(owner_id=citizen.user.id, origin=RESULT, kind="marriage_certificate",
+                               label={"vi": "Giấy chứng nhận kết hôn", "en": "Marriage certificate"},
+                               number="45/2020", issued_on=date(2020, 5, 1), data={},
+                               agency_code="UBP-CUANAM")
+    db.session.add(marriage)
+    db.session.commit()
+    record_id = str(marriage.id)
+    values = _values(db, parents_married="yes", birth_case="usual", father_known=True,
+                     father_residence=CUA_NAM, mother_ethnicity="01", mother_nationality="VN",
+                     requester_relationship="mother", register_residence="yes",
+                     residence_basis="relative", relationship_to_head="child",
+                     owner_consent=True, household_head_full_name="Nguyễn Văn Nam",
+                     household_head_national_id="001090012345", head_consent=True,
+                     guardian_full_name="Trần Thị Hoa", guardian_consent=True)
+    phone, did = Phone(client, citizen), uuid.uuid4()
+    saved = phone.one("dossier.save", save_args(did, values, procedure=BUNDLE))
+    assert saved["status"] == "applied", saved
+    docs = {c: i for c, i in documents_for(db.session, values, BUNDLE).items()
+            if c != "marriage_certificate"}
+    assert "relationship_proof" not in docs  # the child joins a parent: this birth certificate
+    draft = db.session.get(Dossier, did)
+    draft.documents = docs
+    db.session.commit()
+    attached = phone.one("dossier.attach", {"dossier_id": str(did),
+                                            "document_code": "marriage_certificate",
+                                            "record_id": record_id})
+    assert attached["status"] == "applied", attached
+    result = phone.one("dossier.submit", {"dossier_id": str(did)})
+    assert result["status"] == "applied", result.get("error", {}).get("errors")
+
+    members = _members(db, str(did))
+    for code, member in members.items():
+        assert member.form_version == _current(db, code), code
+        form = db.session.get(FormVersion, (code, member.form_version)).form
+        assert forms.validate(form, member.fields, "vi", complete=False) == {}, code
+    birth = members["birth-registration"].fields
+    assert (birth["parents_married"], birth["mother_ethnicity"], birth["mother_nationality"],
+            birth["father_residence"]) == ("yes", "01", "VN", CUA_NAM)
+    assert members["birth-registration"].documents["marriage_certificate"]["record_id"] == record_id
+    insurance = members["child-health-insurance"].fields
+    assert (insurance["child_ethnicity"], insurance["child_nationality"]) == (
+        values["child_ethnicity"], values["child_nationality"])
+    assert insurance["requester_relationship"] == "mother"
+    assert insurance["birth_registration_place"] == "UBND phường Cửa Nam"  # where the birth went
+    residence = members["permanent-residence-registration"].fields
+    assert (residence["residence_basis"], residence["relationship_to_head"],
+            residence["guardian_full_name"], residence["guardian_consent"],
+            residence["fee_category"]) == ("relative", "child", "Trần Thị Hoa", True, "child")
+    # The ward's desk opens the reused certificate through the member it handles.
+    ward = make_official(role="leader", agency="UBP-CUANAM")
+    assert client.get(f"/api/v1/warehouse/records/{record_id}",
+                      headers=ward.headers).status_code == 200
+    police = make_official(role="leader", agency="CAP-CUANAM")
+    assert client.get(f"/api/v1/warehouse/records/{record_id}",
+                      headers=police.headers).status_code == 404
+
+
+def test_a_carer_files_for_an_abandoned_child_and_the_card_names_the_carer_as_guardian(
+        client, db, citizen):
+    values = _values(db, birth_case="abandoned", requester_relationship="carer",
+                     register_residence="no")
+    _, bundle_id, result = _file(client, db, citizen, values)
+    assert result["status"] == "applied", result
+    members = _members(db, bundle_id)
+    assert set(members) == {"birth-registration", "child-health-insurance"}
+    assert members["child-health-insurance"].fields["requester_relationship"] == "guardian"
+    assert "mother_full_name" not in members["birth-registration"].fields  # hidden, not sent
+
+
+def test_an_older_relationship_is_left_for_the_desk_not_guessed(client, db, citizen):
+    _, bundle_id, result = _file(client, db, citizen,
+                                 _values(db, requester_relationship="grandparent"))
+    assert result["status"] == "applied", result
+    insurance = _members(db, bundle_id)["child-health-insurance"].fields
+    assert "requester_relationship" not in insurance  # the card's form has no "grandparent"
+
+
+def test_a_child_six_or_older_cannot_take_the_bundle(client, db, citizen):
+    old = (date.today().replace(year=date.today().year - 7)).isoformat()
+    phone = Phone(client, citizen)
+    saved = phone.one("dossier.save", save_args(uuid.uuid4(), {"child_birth_date": old},
+                                                procedure=BUNDLE))
+    assert saved["status"] == "rejected" and "child_birth_date" in saved["error"]["errors"]

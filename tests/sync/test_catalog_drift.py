@@ -17,9 +17,10 @@ from sync.form_drift import map_values
 from tests.factories import sample_values
 from tests.sync.helpers import Phone, current_version, full_values, save_args
 
-# The five procedures corrected on 2026-12-01 (docs/catalog.md).
+# The five procedures corrected on 2026-12-01 (docs/catalog.md), and the newborn bundle
+# whose form moved with its members.
 CODES = ["birth-registration", "child-health-insurance", "criminal-record-certificate",
-         "marital-status-confirmation", "permanent-residence-registration"]
+         "marital-status-confirmation", "permanent-residence-registration", "newborn-bundle"]
 EARLIER = [(code, v["version"]) for code in CODES
            for v in json.loads((catalog.DEMO_DIR / "catalog" / f"{code}.json").read_text())["versions"]
            if v["version"] < current_version(code)]
@@ -27,7 +28,8 @@ EARLIER = [(code, v["version"]) for code in CODES
 NAMES = {"birth-registration": "child_full_name", "child-health-insurance": "child_full_name",
          "criminal-record-certificate": "applicant_full_name",
          "marital-status-confirmation": "applicant_full_name",
-         "permanent-residence-registration": "applicant_full_name"}
+         "permanent-residence-registration": "applicant_full_name",
+         "newborn-bundle": "child_full_name"}
 
 
 def _form(db: Any, code: str, version: int) -> dict[str, Any]:
@@ -82,3 +84,21 @@ def test_coded_answers_of_the_old_birth_form_are_kept_for_the_citizen(client, db
     assert r["entity"]["fields"] == {"child_full_name": "Hà An"}
     assert {c["field"]: c["other"] for c in r["conflicts"]} == {
         "child_ethnicity": "hmong", "mother_residence": typed["mother_residence"]}
+
+
+def test_a_bundle_draft_on_its_first_form_keeps_what_fits_and_keeps_the_rest_for_the_citizen(
+        client, db, citizen):
+    """The bundle's first form asked the old ethnicity codes and fewer bases of residence;
+    its draft moves to the form written for the corrected member forms: the names, dates,
+    coded addresses and residence answers stay, the old ethnicity code is a conflict record."""
+    address = {"line": "5 Lý Thái Tổ", "ward": "00073", "province": "01"}
+    typed = {"child_full_name": "Hà An", "child_ethnicity": "kinh", "mother_residence": address,
+             "child_residence": address, "register_residence": "yes",
+             "residence_basis": "rented", "relationship_to_head": "child",
+             "preferred_facility": "saint_paul_hospital"}
+    r = Phone(client, citizen).one("dossier.save", save_args(
+        uuid.uuid4(), typed, procedure="newborn-bundle", form_version=1))
+    assert (r["status"], r["from_form_version"], r["form_version"]) == ("conflict", 1, 2)
+    assert r["entity"]["fields"] == {k: v for k, v in typed.items() if k != "child_ethnicity"}
+    assert {c["field"]: c["other"] for c in r["conflicts"]} == {"child_ethnicity": "kinh"}
+    assert {"parents_married", "birth_case", "guardian_full_name"} <= set(r["missing"])
