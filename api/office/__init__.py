@@ -30,6 +30,7 @@ from app.errors import Conflict
 from app.extensions import db
 from app.models.dossiers import Dossier
 from app.services import (
+    bundles,
     clock,
     desk,
     desk_reports,
@@ -39,7 +40,7 @@ from app.services import (
     signed_documents,
 )
 from app.services.dossiers import get_for_official, transition
-from app.services.representations import dossier_dict
+from app.services.representations import dossier_dict, sibling_dict
 from app.services.signed_documents import decode_base64
 
 blp = Blueprint("office", __name__, url_prefix="/api/v1/office", description="Back office")
@@ -96,6 +97,8 @@ def get_dossier(dossier_id: str) -> dict[str, Any]:
     data = office_dict(dossier)
     # Signed on the citizen's phone (which device) or not: the desk shows it.
     data["submission_signature"] = device_signatures.signature_dict(db.session, dossier.id)
+    # A bundle's member: the dossiers filed with it, each at its own agency (read-only).
+    data["linked"] = [sibling_dict(m) for m in bundles.siblings_of(db.session, dossier)]
     return data
 
 

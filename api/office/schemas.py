@@ -77,6 +77,24 @@ class OfficeEventOut(EventOut):
     actor_name = fields.String(allow_none=True)
 
 
+class LinkedResultOut(Schema):
+    number = fields.String(allow_none=True)
+    issued_on = fields.String(allow_none=True)
+
+
+class LinkedOut(Schema):
+    """Another dossier of the same bundle, as a member's desk sees it (no answers, no files)."""
+
+    procedure_code = fields.String()
+    procedure_name = fields.Dict()
+    agency_code = fields.String()
+    agency_name = fields.Dict(allow_none=True)
+    status = fields.String()
+    status_code = fields.Integer(allow_none=True)
+    receipt_code = fields.String(allow_none=True)
+    result = fields.Nested(LinkedResultOut, allow_none=True)
+
+
 class OfficeDossierOut(DossierOut):
     assignee = fields.Nested(PersonOut, allow_none=True)
     awaiting_approval = fields.Boolean()
@@ -84,6 +102,7 @@ class OfficeDossierOut(DossierOut):
     new_appointment_date = fields.String(allow_none=True)
     deadline = fields.Nested(DeadlineOut)
     history = fields.List(fields.Nested(OfficeEventOut))
+    linked = fields.List(fields.Nested(LinkedOut))
 
 
 class OfficePageOut(Schema):

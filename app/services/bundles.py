@@ -61,6 +61,15 @@ def members_of(session: Session, bundle: Dossier) -> list[Dossier]:
                                 .order_by(Dossier.procedure_code)))
 
 
+def siblings_of(session: Session, member: Dossier) -> list[Dossier]:
+    """The other dossiers filed with a member in its bundle (none for a lone dossier)."""
+    if member.bundle_id is None:
+        return []
+    return list(session.scalars(select(Dossier).where(Dossier.bundle_id == member.bundle_id,
+                                                      Dossier.id != member.id)
+                                .order_by(Dossier.procedure_code)))
+
+
 def make_members(session: Session, bundle: Dossier, moment: datetime, lang: str) -> list[Dossier]:
     """The bundle's member dossiers, made and submitted now (once: their ids derive from
     the bundle's, so a second attempt would collide, never duplicate)."""

@@ -244,3 +244,51 @@ def test_a_child_six_or_older_cannot_take_the_bundle(client, db, citizen):
     saved = phone.one("dossier.save", save_args(uuid.uuid4(), {"child_birth_date": old},
                                                 procedure=BUNDLE))
     assert saved["status"] == "rejected" and "child_birth_date" in saved["error"]["errors"]
+
+
+def test_each_desk_sees_the_members_filed_with_its_own_and_nothing_of_their_answers(
+        client, db, citizen, make_official):
+    _, bundle_id, result = _file(client, db, citizen, _values(db))
+    assert result["status"] == "applied", result
+    members = {code: str(m.id) for code, m in _members(db, bundle_id).items()}
+    ward, police, insurance, elsewhere = (
+        make_official(role="leader", agency=a)
+        for a in ("UBP-CUANAM", "CAP-CUANAM", "BHXH-HANOI", "UBP-HOANKIEM"))
+
+    def linked(official, procedure: str) -> list[dict[str, Any]]:
+        resp = client.get(f"/api/v1/office/dossiers/{members[procedure]}", headers=official.headers)
+        assert resp.status_code == 200, resp.get_json()
+        return resp.get_json()["linked"]
+
+    seen = linked(police, "permanent-residence-registration")
+    assert [(s["procedure_code"], s["agency_code"], s["status"]) for s in seen] == [
+        ("birth-registration", "UBP-CUANAM", lc.SUBMITTED),
+        ("child-health-insurance", "BHXH-HANOI", lc.SUBMITTED)]
+    assert seen[0]["agency_name"]["vi"] == "UBND phường Cửa Nam"
+    assert seen[0]["procedure_name"]["vi"].startswith("Đăng ký khai sinh")
+    assert set(seen[0]) == {"procedure_code", "procedure_name", "agency_code", "agency_name",
+                            "status", "status_code", "receipt_code", "result"}  # no answers
+    assert seen[0]["receipt_code"] is None and seen[0]["result"] is None
+    # Seeing a sibling is not opening it: its own page is its agency's only.
+    assert client.get(f"/api/v1/office/dossiers/{members['birth-registration']}",
+                      headers=police.headers).status_code == 404
+    for procedure in members:  # an agency holding no member sees none of them
+        assert client.get(f"/api/v1/office/dossiers/{members[procedure]}",
+                          headers=elsewhere.headers).status_code == 404
+
+    # The ward registers the birth: the card's desk reads the certificate's number there.
+    url = f"/api/v1/office/dossiers/{members['birth-registration']}/transitions"
+    for body in ({"action": "accept"}, {"action": "start"},
+                 {"action": "complete", "result": {"number": "125/2026/KS", "method": "electronic",
+                                                   "issued_on": "2026-12-01"}}):
+        assert client.post(url, json=body, headers=ward.headers).status_code == 200
+    birth = next(s for s in linked(insurance, "child-health-insurance")
+                 if s["procedure_code"] == "birth-registration")
+    assert birth["status"] == lc.RESULT_READY and birth["receipt_code"]
+    assert birth["result"] == {"number": "125/2026/KS", "issued_on": "2026-12-01"}
+    assert linked(ward, "birth-registration")[0]["procedure_code"] == "child-health-insurance"
+    # A lone dossier has no linked dossiers.
+    from tests.factories import make_dossier
+    lone = make_dossier(db.session, citizen.user, status=lc.SUBMITTED, official=elsewhere.user)
+    alone = client.get(f"/api/v1/office/dossiers/{lone.id}", headers=elsewhere.headers)
+    assert alone.status_code == 200 and alone.get_json()["linked"] == []

@@ -219,6 +219,7 @@ export async function renderOfficeDossier(main, { id }) {
       returned ? [h('dt', t('desk.returned_on')), h('dd', { id: 'returned-on' }, fmtDate(returned.at))] : null),
     d.fee_status === 'unpaid' ? deskPayment(d, rerender) : null,
     h('p.next-step', { id: 'next-step' }, h('strong', `${t('desk.next_step')}: `), nextStep(d, user)),
+    linkedDossiers(d),
     h('h2', t('office.actions')), actions, panel, slips(d),
     whatChanged(d, form, docLabel),
     h('div.desk-grid',
@@ -254,6 +255,23 @@ function documents(d, docLabel, urls) {
   }
   box.append(list);
   return box;
+}
+
+// A bundle's member (liên thông): the dossiers filed with it, each at its own agency, read
+// only: where it stands and, once issued, its result's number (the health-insurance desk
+// needs the birth certificate's). None of their answers or files.
+function linkedDossiers(d) {
+  if (!(d.linked || []).length) return null;
+  return h('section.linked', { id: 'linked', 'aria-labelledby': 'linked-h' },
+    h('h2', { id: 'linked-h' }, t('dossier.linked')),
+    h('p.help', t('desk.linked_help')),
+    h('ul.cards', d.linked.map((m) => h('li.card', { 'data-procedure': m.procedure_code },
+      h('strong', loc(m.procedure_name) || m.procedure_code),
+      m.agency_name ? h('p.meta', loc(m.agency_name)) : null,
+      h('p', h('span.status', { 'data-status': m.status }, statusText(m.status))),
+      m.receipt_code ? h('p.meta', `${t('dossier.receipt')}: `, h('strong.receipt', m.receipt_code)) : null,
+      m.result ? h('p.meta', `${t('office.result_number')}: `, h('strong.result', m.result.number),
+        m.result.issued_on ? ` · ${fmtDate(m.result.issued_on)}` : '') : null))));
 }
 
 // Every step with when, who (named) and what; a hand-off says to whom.
