@@ -88,9 +88,10 @@ def test_coded_answers_of_the_old_birth_form_are_kept_for_the_citizen(client, db
 
 def test_a_bundle_draft_on_its_first_form_keeps_what_fits_and_keeps_the_rest_for_the_citizen(
         client, db, citizen):
-    """The bundle's first form asked the old ethnicity codes and fewer bases of residence;
-    its draft moves to the form written for the corrected member forms: the names, dates,
-    coded addresses and residence answers stay, the old ethnicity code is a conflict record."""
+    """The bundle's first form asked the old ethnicity codes and let a newborn "rent"; its
+    draft moves to the form written for the corrected member forms: the names, coded
+    addresses and the other residence answers stay; the old ethnicity code and the basis a
+    newborn cannot have come back as conflict records with what was typed."""
     address = {"line": "5 Lý Thái Tổ", "ward": "00073", "province": "01"}
     typed = {"child_full_name": "Hà An", "child_ethnicity": "kinh", "mother_residence": address,
              "child_residence": address, "register_residence": "yes",
@@ -99,6 +100,8 @@ def test_a_bundle_draft_on_its_first_form_keeps_what_fits_and_keeps_the_rest_for
     r = Phone(client, citizen).one("dossier.save", save_args(
         uuid.uuid4(), typed, procedure="newborn-bundle", form_version=1))
     assert (r["status"], r["from_form_version"], r["form_version"]) == ("conflict", 1, 2)
-    assert r["entity"]["fields"] == {k: v for k, v in typed.items() if k != "child_ethnicity"}
-    assert {c["field"]: c["other"] for c in r["conflicts"]} == {"child_ethnicity": "kinh"}
+    assert r["entity"]["fields"] == {k: v for k, v in typed.items()
+                                     if k not in ("child_ethnicity", "residence_basis")}
+    assert {c["field"]: c["other"] for c in r["conflicts"]} == {"child_ethnicity": "kinh",
+                                                                "residence_basis": "rented"}
     assert {"parents_married", "birth_case", "guardian_full_name"} <= set(r["missing"])
