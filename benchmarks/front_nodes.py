@@ -1,7 +1,9 @@
-"""Sync pushes through the production front with two app nodes, then with one.
+"""Sync pushes through the production front with two app nodes, then with one; or (--reads) a
+read mix the database does not limit, each node on a core of its own.
 
     bash scripts/production.sh start
     .venv/bin/python benchmarks/front_nodes.py [--phones 40] [--seconds 20] [--batch 10]
+    .venv/bin/python benchmarks/front_nodes.py --reads [--connections 32] [--seconds 15]
 
 Reads the shape's settings from the same environment as scripts/production.sh
 (HOSO_SHAPE_DIR, HTTPS_PORT, NODE_PORTS, DATABASE_URL). Each phone is a thread with one
@@ -10,6 +12,17 @@ mutations (each a new draft) back to back. The run with one node stops node 2
 (`production.sh kill-node 2`) and starts it again afterwards. Prints acknowledged mutations
 per second and p50/p95 push latency for each, and the machine's load average: on a shared
 machine the ratio, not the absolute figure, is what carries over. Not part of the test suite.
+
+--reads: `wrk` (Debian's package, C, one thread) keeps `--connections` kept-alive HTTPS
+connections to nginx busy with phones' reads: a catalog revalidation (If-None-Match, 304), a
+procedure, a form version (answered from each process's encoded bodies, api/caching.py) and
+an empty sync pull (one citizen, a few indexed queries). First with node 2 stopped and node 1
+pinned (`taskset`) to core 0 while nginx and wrk run on core 1; then with node 1 on core 0,
+node 2 on core 1 and nginx and wrk wherever the kernel puts them. Each run prints requests/s,
+and the CPU each part used (from /proc: the nodes' masters, workers and reaped workers,
+nginx's worker, wrk, the database's backends), so the ratio is printed with what bounds it:
+two nodes can only double one node's rate when each gets a whole core besides nginx's and
+the load generator's.
 """
 
 from __future__ import annotations
@@ -109,13 +122,155 @@ def measure(cfg: dict[str, str], phones: int, seconds: float, batch: int) -> dic
             "load": os.getloadavg()[0]}
 
 
+def _pid(cfg: dict[str, str], name: str) -> int:
+    return int((Path(cfg["state"]) / "run" / f"{name}.pid").read_text())
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = (Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+    except OSError:
+        return []
+    return [int(c) for c in found]
+
+
+def _cpu(pid: int, reaped: bool = True) -> float:
+    """CPU seconds of a process (all its threads), with its reaped children's when `reaped`."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if reaped else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu(pid: int) -> float:
+    return _cpu(pid) + sum(_cpu(c) for c in _children(pid))
+
+
+def _database_cpu(name: str) -> float:
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if cmd.startswith(b"postgres: ") and f" {name} ".encode() in cmd:
+                total += _cpu(int(proc.name), reaped=False)
+    return total
+
+
+def _pin(pid: int, cpus: str) -> None:
+    for p in (pid, *_children(pid)):
+        subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(p)], check=True, capture_output=True)
+
+
+WRK_SCRIPT = """
+local reqs = {}
+request = function()
+  local r = reqs[(counter %% #reqs) + 1]
+  counter = counter + 1
+  return r
+end
+init = function(args)
+  counter = 0
+  reqs = {
+    wrk.format("GET", "/api/v1/procedures", {["If-None-Match"] = '%(etag)s'}),
+    wrk.format("GET", "/api/v1/procedures/%(code)s"),
+    wrk.format("GET", "/api/v1/procedures/%(code)s/forms/%(version)d"),
+    wrk.format("GET", "/api/v1/sync/pull?client_id=%(client)s", {["Authorization"] = "Bearer %(token)s"}),
+  }
+end
+"""
+
+
+def read_run(cfg: dict[str, str], script_path: str, connections: int, seconds: float,
+             nodes: list[tuple[int, str]], front_cpus: str | None) -> dict[str, Any]:
+    """One wrk run; `nodes`: (node number, its core); `front_cpus`: where nginx and wrk run."""
+    import re
+    import resource
+
+    for n, cpus in nodes:
+        _pin(_pid(cfg, f"node{n}"), cpus)
+    nginx = _pid(cfg, "nginx")
+    _pin(nginx, front_cpus or f"0-{os.cpu_count() - 1}")
+    database = cfg["database"].rsplit("/", 1)[1]
+    before = {"nodes": sum(_tree_cpu(_pid(cfg, f"node{n}")) for n, _ in nodes),
+              "nginx": _tree_cpu(nginx), "database": _database_cpu(database)}
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "-s", script_path, cfg["front"]]
+    if front_cpus:
+        command = ["taskset", "-c", front_cpus, *command]
+    load_before = os.getloadavg()[0]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = {"nodes": sum(_tree_cpu(_pid(cfg, f"node{n}")) for n, _ in nodes) - before["nodes"],
+            "nginx": _tree_cpu(nginx) - before["nginx"],
+            "database": _database_cpu(database) - before["database"],
+            "wrk": (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_before.ru_utime + wrk_before.ru_stime)}
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rate": rate, "cores": {k: v / seconds for k, v in used.items()},
+            "non_2xx": int(bad[1]) if bad else 0, "socket_errors": errors[1] if errors else "none",
+            "load": (load_before, os.getloadavg()[0])}
+
+
+def reads(cfg: dict[str, str], connections: int, seconds: float) -> None:
+    import tempfile
+
+    tokens, _, version = seed(cfg, 1)
+    catalog = requests.get(cfg["front"] + "/api/v1/procedures", verify=cfg["cert"], timeout=30)
+    pulled = requests.get(cfg["front"] + "/api/v1/sync/pull", verify=cfg["cert"], timeout=30,
+                          params={"client_id": str(uuid.uuid4())},
+                          headers={"Authorization": f"Bearer {tokens[0]}"})
+    pulled.raise_for_status()
+    script = ["bash", str(ROOT / "scripts" / "production.sh")]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        lua.write(WRK_SCRIPT % {"etag": catalog.headers["ETag"], "code": PROCEDURE, "version": version,
+                                "client": uuid.uuid4(), "token": tokens[0]})
+        lua.flush()
+        print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}")
+        last = os.cpu_count() - 1
+        results = {}
+        subprocess.run([*script, "kill-node", "2"], check=True)
+        try:
+            results["one node (core 0; nginx, wrk on core 1)"] = read_run(
+                cfg, lua.name, connections, seconds, [(1, "0")], str(last))
+        finally:
+            subprocess.run([*script, "restart-node", "2"], check=True, capture_output=True)
+        results["two nodes (cores 0, 1; nginx, wrk anywhere)"] = read_run(
+            cfg, lua.name, connections, seconds, [(1, "0"), (2, str(last))], None)
+        _pin(_pid(cfg, "node1"), f"0-{last}")
+        _pin(_pid(cfg, "node2"), f"0-{last}")
+    for name, r in results.items():
+        c = r["cores"]
+        print(f"{name}: {r['rate']:.0f} requests/s; cores used: nodes {c['nodes']:.2f}, nginx "
+              f"{c['nginx']:.2f}, wrk {c['wrk']:.2f}, database {c['database']:.2f}; "
+              f"{r['rate'] / max(c['nodes'], 1e-9):.0f} requests per node core-second; "
+              f"non-2xx/3xx {r['non_2xx']}, socket errors {r['socket_errors']} "
+              f"(load average {r['load'][0]:.2f} before, {r['load'][1]:.2f} after)")
+    one, two = results.values()
+    per_one = one["rate"] / one["cores"]["nodes"]
+    per_two = two["rate"] / two["cores"]["nodes"]
+    print(f"two nodes / one node: {two['rate'] / one['rate']:.2f}x the requests/s, with "
+          f"{two['cores']['nodes'] / one['cores']['nodes']:.2f}x the nodes' CPU; per node core-second "
+          f"{per_two / per_one:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phones", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--reads", action="store_true", help="the read mix, each node on a core")
+    parser.add_argument("--connections", type=int, default=32)
     options = parser.parse_args()
     cfg = settings()
+    if options.reads:
+        reads(cfg, options.connections, options.seconds)
+        return
     script = ["bash", str(ROOT / "scripts" / "production.sh")]
     print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}")
     results = {"two nodes": measure(cfg, options.phones, options.seconds, options.batch)}

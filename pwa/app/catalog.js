@@ -1,5 +1,6 @@
 // The procedure catalog and form versions. The service worker keeps them for offline use:
-// the catalog revalidated by ETag, every form version (immutable) prefetched after one visit.
+// the catalog revalidated by ETag, every form version (immutable) prefetched after one visit
+// (worker_client.js).
 import { loc } from './i18n.js';
 
 let catalog = null;
@@ -30,37 +31,6 @@ export async function getForm(code, version) {
       .catch((e) => { forms.delete(key); throw e; }));
   }
   return forms.get(key);
-}
-
-// Every URL the app needs offline: the catalog, each procedure and each form version.
-export function offlineUrls(items) {
-  const urls = ['/api/v1/procedures'];
-  for (const p of items) {
-    urls.push(`/api/v1/procedures/${encodeURIComponent(p.code)}`);
-    for (const v of p.versions || [{ version: p.current_version }]) {
-      urls.push(`/api/v1/procedures/${encodeURIComponent(p.code)}/forms/${v.version}`);
-    }
-  }
-  return urls;
-}
-
-// Asks the worker to cache them; resolves when it is done (or at once without a worker).
-export async function prefetchAll() {
-  const items = await getCatalog();
-  if (!('serviceWorker' in navigator)) return false;
-  const reg = await navigator.serviceWorker.ready;
-  const worker = reg.active;
-  if (!worker) return false;
-  return new Promise((resolve) => {
-    const onMsg = (e) => {
-      if (e.data && e.data.type === 'prefetched') {
-        navigator.serviceWorker.removeEventListener('message', onMsg);
-        resolve(e.data.failed === 0);
-      }
-    };
-    navigator.serviceWorker.addEventListener('message', onMsg);
-    worker.postMessage({ type: 'prefetch', urls: offlineUrls(items) });
-  });
 }
 
 // Search that ignores Vietnamese diacritics ("dang ky" finds "Đăng ký").

@@ -2,7 +2,8 @@
 // dossier say the same thing. Before the person has answered what a reduction depends on,
 // the fee is the base amount "with exemptions"; once answered, the amount that applies and why.
 import { fmtMoney, loc, t } from './i18n.js';
-import { evaluate, filled, quoteFee, todayDays } from './rules.js';
+import { evaluate, filled, quoteFee } from './conditions.js';
+import { todayDays } from './form_dates.js';
 
 // The rule that applies to these answers (null: the base amount), ignoring rules whose
 // deciding field is still empty, so an empty form never shows a reduction it cannot know.

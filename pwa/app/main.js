@@ -1,22 +1,23 @@
 // Boot: language, session, the person's store, the router, the service worker, sync.
 import * as api from './api.js';
-import { getCatalog, prefetchAll } from './catalog.js';
-import { syncCodeTables } from './code_tables.js';
 import { device, userStore, hasStore, store } from './db.js';
 import { h, clear } from './dom.js';
-import { initialLang, setLang, t } from './i18n.js';
-import { clientId } from './outbox.js';
-import * as sync from './sync.js';
-import { explainNoPush, mountDevice } from './device.js';
-import { markCurrent, mountSync, offerUpdate, problemText, renderNav, toast } from './ui/shell.js';
+import { allTexts, initialLang, setLang, t } from './i18n.js';
+import { markCurrent, mountSync, problemText, renderNav, toast } from './ui/shell.js';
 
 // Screens load on first use (the catalog's is preloaded): a first visit on a slow network
-// fetches only what the home screen needs.
+// fetches only what the home screen needs. So do sync (and its outbox), the device banners,
+// the code tables and telemetry: a first visit has nothing to sync, and they follow the first
+// screen (docs/pwa.md "Loading").
+const loadSync = () => import('./sync.js');
+// The first screens need only the first share of the texts (i18n.js); any other waits for all.
+const FIRST_SCREENS = new Set(['/', '/welcome']);
+const syncCodeTables = () => import('./code_tables.js').then((m) => m.syncCodeTables());
 const screen = (path, name) => () => import(path).then((m) => m[name]);
 const ROUTES = [
   [/^\/$/, screen('./ui/catalog.js', 'renderCatalog')],
-  [/^\/p\/([\w-]+)$/, screen('./ui/catalog.js', 'renderProcedure'), ['code']],
-  [/^\/p\/([\w-]+)\/start$/, screen('./ui/catalog.js', 'renderStart'), ['code'], true],
+  [/^\/p\/([\w-]+)$/, screen('./ui/procedure.js', 'renderProcedure'), ['code']],
+  [/^\/p\/([\w-]+)\/start$/, screen('./ui/procedure.js', 'renderStart'), ['code'], true],
   [/^\/d\/([\w-]+)\/edit$/, screen('./ui/editor.js', 'renderEditor'), ['id'], true],
   [/^\/d\/([\w-]+)$/, screen('./ui/dossiers.js', 'renderDossier'), ['id'], true],
   [/^\/dossiers$/, screen('./ui/dossiers.js', 'renderDossiers'), [], true],
@@ -47,7 +48,7 @@ const app = {
     await openUser(user);
     renderNav(user, await counts());
     if (user.kind !== 'official') {
-      sync.start();
+      (await loadSync()).start();
       // This phone's signing key, made and registered at sign-in (docs/results.md).
       import('./devicekey.js').then((m) => m.ensureDeviceKey()).catch(() => {});
     }
@@ -55,7 +56,7 @@ const app = {
     location.hash = user.kind === 'official' ? '#/office' : next || '#/dossiers';
   },
   async signedOut() {
-    sync.stop();
+    (await loadSync()).stop();
     renderNav(null);
     location.hash = '#/login';
   },
@@ -68,7 +69,7 @@ const app = {
 async function openUser(user) {
   if (!user) return;
   userStore(user.id);
-  await clientId();
+  await (await import('./outbox.js')).clientId();
   await device.put('kv', user, 'last_user');
 }
 
@@ -99,7 +100,7 @@ async function route() {
     params.query = query;
     const next = document.createElement('div');
     try {
-      const render = await load();
+      const [render] = await Promise.all([load(), FIRST_SCREENS.has(path) ? null : allTexts()]);
       cleanup = (await render(next, params, app)) || null;
     } catch (err) {
       clear(next).append(h('h1', { tabindex: '-1' }, t('error.title')), h('p', { role: 'alert' }, problemText(err)));
@@ -117,68 +118,8 @@ async function route() {
   clear(main).append(h('h1', { tabindex: '-1' }, t('error.not_found')), h('a', { href: '#/' }, t('nav.catalog')));
 }
 
-async function setupWorker() {
-  if (!('serviceWorker' in navigator)) return;
-  navigator.serviceWorker.startMessages();
-  let updating = false;
-  let reloading = false;
-  const reloadOnce = () => { if (!reloading) { reloading = true; location.reload(); } };
-  navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (updating) reloadOnce(); // only after the person tapped "Update" (drafts are saved)
-  });
-  // A push arrived: pull now, so the inbox and the dossier are current when the person looks.
-  // A tap on the notification in the service worker asks an open window to go to the dossier.
-  navigator.serviceWorker.addEventListener('message', (event) => {
-    const msg = event.data || {};
-    if (msg.type === 'hoso:push') sync.syncNow('push');
-    if (msg.type === 'hoso:open' && typeof msg.url === 'string' && msg.url.startsWith('/#/')) {
-      location.hash = msg.url.slice(1);
-    }
-  });
-  // Where Background Sync exists, the module worker that can send the queue with no page open.
-  const reg = 'SyncManager' in window
-    ? await navigator.serviceWorker.register('/sw-sync.js', { scope: '/', type: 'module' })
-    : await navigator.serviceWorker.register('/sw.js', { scope: '/' });
-  const offer = (worker) => offerUpdate(async () => {
-    updating = true;
-    try {
-      if (cleanup) { const c = cleanup; cleanup = null; await c(); } // save the open draft first
-    } catch (err) {
-      console.error('saving the open draft before the update', err); // typed values are saved as typed
-    }
-    // Reload once the new version is in charge: on `controllerchange`, or when the new worker
-    // itself says it is active (it may have taken over before the tap, unseen by this page).
-    // Not before: while the old worker is busy a reloaded page would be served by neither
-    // worker, which offline is the browser's error page.
-    worker.addEventListener('statechange', () => { if (worker.state === 'activated') reloadOnce(); });
-    if (worker.state === 'activated') { reloadOnce(); return; }
-    worker.postMessage({ type: 'skip-waiting' });
-  });
-  if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
-  reg.addEventListener('updatefound', () => {
-    const w = reg.installing;
-    w.addEventListener('statechange', () => {
-      if (w.state === 'installed' && navigator.serviceWorker.controller) offer(w);
-    });
-  });
-  setInterval(() => reg.update().catch(() => {}), 30 * 60 * 1000);
-  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') reg.update().catch(() => {}); });
-}
-
-async function offlineReady() {
-  try {
-    await getCatalog();
-    // The code tables the forms' selects list are kept with the catalog (refreshed by ETag).
-    const ok = (await prefetchAll()) && (await syncCodeTables().catch(() => false));
-    if (ok) {
-      document.documentElement.dataset.offlineReady = '1';
-      document.getElementById('offline-ready').textContent = t('app.offline_ready');
-    }
-  } catch { /* offline on first load: try again next time */ }
-}
-
 async function offerPushOnce() {
-  if (explainNoPush()) return; // no push here (an iPhone outside the Home Screen): say where news appears
+  if ((await import('./device.js')).explainNoPush()) return; // no push here (an iPhone outside the Home Screen): say where news appears
   if (localStorage.getItem('hoso.pushOffered')) return;
   localStorage.setItem('hoso.pushOffered', '1');
   try {
@@ -191,17 +132,15 @@ async function offerPushOnce() {
 }
 
 async function boot() {
-  await setLang(initialLang());
+  await setLang(initialLang(), { first: true });
   const session = await api.loadSession();
   const user = (session && session.user) || (await api.lastUser());
   if (user) await openUser(user);
-  mountSync();
-  mountDevice(); // asks to keep the storage; the banner while something waits only on the phone
   renderNav(session && session.user, await counts());
   document.getElementById('lang').addEventListener('click', async () => {
     await setLang(document.documentElement.lang === 'vi' ? 'en' : 'vi');
     renderNav(api.currentUser(), await counts());
-    sync.refreshCount();
+    loadSync().then((sync) => sync.refreshCount());
     if (api.currentUser()) api.request('PATCH', '/api/v1/auth/me', { body: { language: document.documentElement.lang } }).catch(() => {});
     route();
   });
@@ -219,8 +158,17 @@ async function boot() {
   });
   api.onSession((s) => { if (s && !s.access_token && !s.refresh_token) toast(t('auth.expired'), 'warn'); });
   await route();
-  setupWorker().then(offlineReady).catch(() => {});
+  // The service worker (its precache reuses what this page fetched), after the first screen.
+  import('./worker_client.js').then((m) => m.setupWorker({
+    saveOpenWork: async () => { if (cleanup) { const c = cleanup; cleanup = null; await c(); } },
+    onPush: () => loadSync().then((sync) => sync.syncNow('push')),
+  }).then(m.offlineReady)).catch(() => {});
+  await allTexts().catch(() => {}); // offline with nothing cached: the first screen's texts stay
   window.addEventListener('online', () => syncCodeTables().catch(() => {})); // a table updated meanwhile
+  const sync = await loadSync();
+  mountSync(sync.subscribe);
+  // Asks to keep the storage; the banner while something waits only on the phone.
+  import('./device.js').then((m) => m.mountDevice()).catch(() => {});
   if (user && user.kind !== 'official') sync.start();
   import('./telemetry.js').then((m) => m.init()).catch(() => {});
   window.__hoso = { sync, api, store: () => store() };

@@ -1,7 +1,6 @@
 // The frame around every screen: header, sync state, navigation, update banner, messages.
 import { h, clear } from '../dom.js';
 import { t, currentLang } from '../i18n.js';
-import { subscribe } from '../sync.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -19,7 +18,8 @@ export function syncLabel(s) {
   return ['saved', t('sync.saved')];
 }
 
-export function mountSync() {
+// `subscribe`: sync.js's, which main.js loads after the first screen.
+export function mountSync(subscribe) {
   subscribe((s) => {
     const el = $('sync');
     const [state, text] = syncLabel(s);
