@@ -16,8 +16,9 @@ machine the ratio, not the absolute figure, is what carries over. Not part of th
 --reads: `wrk` (Debian's package, C, one thread) keeps `--connections` kept-alive HTTPS
 connections to nginx busy with phones' reads: a catalog revalidation (If-None-Match, 304), a
 procedure, a form version (answered from each process's encoded bodies, api/caching.py) and
-an empty sync pull (one citizen, a few indexed queries). First with node 2 stopped and node 1
-pinned (`taskset`) to core 0 while nginx and wrk run on core 1; then with node 1 on core 0,
+a sync pull after the phone's snapshot (one citizen, nothing new: a few indexed queries).
+First with node 2 stopped and node 1 pinned (`taskset`) to core 0 while nginx and wrk run on
+core 1; then with node 1 on core 0,
 node 2 on core 1 and nginx and wrk wherever the kernel puts them. Each run prints requests/s,
 and the CPU each part used (from /proc: the nodes' masters, workers and reaped workers,
 nginx's worker, wrk, the database's backends), so the ratio is printed with what bounds it:
@@ -179,7 +180,8 @@ init = function(args)
     wrk.format("GET", "/api/v1/procedures", {["If-None-Match"] = '%(etag)s'}),
     wrk.format("GET", "/api/v1/procedures/%(code)s"),
     wrk.format("GET", "/api/v1/procedures/%(code)s/forms/%(version)d"),
-    wrk.format("GET", "/api/v1/sync/pull?client_id=%(client)s", {["Authorization"] = "Bearer %(token)s"}),
+    wrk.format("GET", "/api/v1/sync/pull?client_id=%(client)s&cursor=%(cursor)s",
+               {["Authorization"] = "Bearer %(token)s"}),
   }
 end
 """
@@ -219,17 +221,21 @@ def read_run(cfg: dict[str, str], script_path: str, connections: int, seconds: f
 
 def reads(cfg: dict[str, str], connections: int, seconds: float) -> None:
     import tempfile
+    from urllib.parse import quote
 
     tokens, _, version = seed(cfg, 1)
-    catalog = requests.get(cfg["front"] + "/api/v1/procedures", verify=cfg["cert"], timeout=30)
+    catalog = requests.get(cfg["front"] + "/api/v1/procedures", verify=cfg["cert"], timeout=30,
+                           headers={"Accept-Encoding": "identity"})
+    client = str(uuid.uuid4())
+    # The phone's first pull is a snapshot; the reads are the pulls after it (nothing new).
     pulled = requests.get(cfg["front"] + "/api/v1/sync/pull", verify=cfg["cert"], timeout=30,
-                          params={"client_id": str(uuid.uuid4())},
-                          headers={"Authorization": f"Bearer {tokens[0]}"})
+                          params={"client_id": client}, headers={"Authorization": f"Bearer {tokens[0]}"})
     pulled.raise_for_status()
     script = ["bash", str(ROOT / "scripts" / "production.sh")]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
         lua.write(WRK_SCRIPT % {"etag": catalog.headers["ETag"], "code": PROCEDURE, "version": version,
-                                "client": uuid.uuid4(), "token": tokens[0]})
+                                "client": client, "cursor": quote(pulled.json()["cursor"], safe=""),
+                                "token": tokens[0]})
         lua.flush()
         print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}")
         last = os.cpu_count() - 1

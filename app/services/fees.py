@@ -1,6 +1,6 @@
 """The fee quote and when it is due (docs/payments.md).
 
-One quote rule, applied identically by the PWA (pwa/app/rules.js `quoteFee`; a browser
+One quote rule, applied identically by the PWA (pwa/app/conditions.js `quoteFee`; a browser
 test pins them equal): the first exemption/reduction rule whose condition holds sets the
 amount, else the base amount; filed online, a rule's or the base's `online_amount` (a
 lower fee for online filing) replaces it when set and lower; a `per_item` surcharge (e.g.

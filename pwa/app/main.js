@@ -6,9 +6,9 @@ import { allTexts, initialLang, setLang, t } from './i18n.js';
 import { markCurrent, mountSync, problemText, renderNav, toast } from './ui/shell.js';
 
 // Screens load on first use (the catalog's is preloaded): a first visit on a slow network
-// fetches only what the home screen needs. So do sync (and its outbox), the device banners,
-// the code tables and telemetry: a first visit has nothing to sync, and they follow the first
-// screen (docs/pwa.md "Loading").
+// fetches only what the home screen needs. Sync (and its outbox), the device banners, the
+// code tables, telemetry and the service worker's page side load after the first screen: a
+// first visit has nothing to sync (docs/pwa.md "Loading").
 const loadSync = () => import('./sync.js');
 // The first screens need only the first share of the texts (i18n.js); any other waits for all.
 const FIRST_SCREENS = new Set(['/', '/welcome']);
