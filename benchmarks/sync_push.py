@@ -57,6 +57,9 @@ KEY = "benchmark-secret-key-that-is-long-enough-for-hs256"
 DRAFTS_PER_PHONE = 5
 WARM_UP_SECONDS = 5.0
 PULL_EVERY = int(os.environ.get("BENCH_PULL_EVERY", "10"))  # 0: never pull
+# The phones edit on the procedure's current form version (set by `setup`, read by the client
+# processes): a save on an older version takes the form-drift path, not the common one.
+FORM_VERSION = int(os.environ.get("BENCH_FORM_VERSION", "0"))
 
 
 def _now() -> str:
@@ -82,8 +85,10 @@ def setup(url: str, phones: int) -> list[str]:
     from app import create_app
     from app.extensions import db
     from app.models import Base
+    from app.models.catalog import Procedure
     from app.services import accounts, catalog
 
+    global FORM_VERSION
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": KEY, "JWT_SECRET_KEY": KEY,
                       "JWT_ACCESS_TOKEN_EXPIRES": timedelta(hours=4)})
     with app.app_context():
@@ -92,6 +97,8 @@ def setup(url: str, phones: int) -> list[str]:
         Base.metadata.drop_all(db.engine)
         Base.metadata.create_all(db.engine)
         catalog.load_demo(db.session)
+        FORM_VERSION = db.session.get(Procedure, "birth-registration").current_version
+        os.environ["BENCH_FORM_VERSION"] = str(FORM_VERSION)
         tokens = []
         for i in range(phones):
             user = accounts.register(db.session, password="Mat-khau-dai-42", full_name=f"Bench {i}",
@@ -158,8 +165,8 @@ def _phone_loop(base: str, token: str, batch: int, timing: tuple[Any, ...],
     # Warm-up (not timed): create the phone's drafts (version 1) with a first value (version 2),
     # as the phone did once when the citizen started them; the timed saves edit from version 2.
     warm = [{"id": i + 1, "name": "dossier.save", "captured_at": _now(),
-             "args": {"dossier_id": d, "procedure_code": "birth-registration", "form_version": 2,
-                      "fields": {"child_home_town": "Huế"}}} for i, d in enumerate(drafts)]
+             "args": {"dossier_id": d, "procedure_code": "birth-registration",
+                      "form_version": FORM_VERSION, "fields": {"child_home_town": "Huế"}}} for i, d in enumerate(drafts)]
     conn.request("POST", "/api/v1/sync/push", headers=headers,
                  body=json.dumps({"client_id": cid, "mutations": warm}).encode())
     assert conn.getresponse().read() and next_id == 1
@@ -177,7 +184,7 @@ def _phone_loop(base: str, token: str, batch: int, timing: tuple[Any, ...],
             d = drafts[n % DRAFTS_PER_PHONE]
             muts.append({"id": next_id, "name": "dossier.save", "captured_at": _now(),
                          "args": {"dossier_id": d, "procedure_code": "birth-registration",
-                                  "form_version": 2, "base_version": 2,
+                                  "form_version": FORM_VERSION, "base_version": 2,
                                   "fields": {"child_home_town": f"Thôn {n}"}}})
             next_id, n = next_id + 1, n + 1
         body = json.dumps({"client_id": cid, "mutations": muts}).encode()
@@ -241,7 +248,7 @@ def _peer_phone(base: str, batch: int, timing: tuple[Any, ...], out: list[Any],
     docs = [str(uuid.uuid4()) for _ in range(max(DRAFTS_PER_PHONE, batch))]
     revs: dict[str, str] = {}
     conn.request("POST", f"/{db}/_bulk_docs", headers=headers, body=json.dumps({"docs": [
-        {"_id": d, "procedure_code": "birth-registration", "form_version": 2,
+        {"_id": d, "procedure_code": "birth-registration", "form_version": FORM_VERSION,
          "fields": {"child_home_town": "Huế"}} for d in docs]}).encode())
     revs.update((r["id"], r["rev"]) for r in json.loads(conn.getresponse().read()))
     n, since, errors = 0, "0", 0
@@ -254,7 +261,7 @@ def _peer_phone(base: str, batch: int, timing: tuple[Any, ...], out: list[Any],
     while time.monotonic() < stop_at:
         chosen = [docs[(n + i) % len(docs)] for i in range(batch)]
         body = json.dumps({"docs": [{"_id": d, "_rev": revs[d], "procedure_code": "birth-registration",
-                                     "form_version": 2, "fields": {"child_home_town": f"Thôn {n + i}"}}
+                                     "form_version": FORM_VERSION, "fields": {"child_home_town": f"Thôn {n + i}"}}
                                     for i, d in enumerate(chosen)]}).encode()
         n += batch
         t0 = due if rate else time.monotonic()
@@ -517,7 +524,7 @@ def in_process(url: str, batches: list[int], scale: bool = False) -> None:
         for _ in range(batch):
             n = counter["n"]
             args = {"dossier_id": drafts[n % DRAFTS_PER_PHONE], "procedure_code": "birth-registration",
-                    "form_version": 2, "fields": {"child_home_town": f"Thôn {n}"}}
+                    "form_version": FORM_VERSION, "fields": {"child_home_town": f"Thôn {n}"}}
             if base is not None:
                 args["base_version"] = base
             muts.append({"id": counter["id"], "name": "dossier.save", "captured_at": _now(), "args": args})
