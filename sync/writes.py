@@ -86,7 +86,11 @@ def pipelined(session: Session, user_id: int, client_id: uuid.UUID, *, dossiers:
     with driver(session) as conn, conn.pipeline(), conn.cursor() as cur:
         cur.execute(_WRITE, {"doc": compactjson.dumps(doc), "user_id": user_id, "now": clock.now()})
         if commit:
-            conn.commit()
+            # As a statement: `conn.commit()` would add a Sync of its own, and the pipeline's
+            # exit another (two round trips); this way the exit's Sync carries both. psycopg
+            # reads the transaction's state from the server, so the session's commit that
+            # follows finds nothing left to do.
+            cur.execute("COMMIT")
 
 
 
