@@ -166,7 +166,8 @@ def _phone_loop(base: str, token: str, batch: int, timing: tuple[Any, ...],
     # as the phone did once when the citizen started them; the timed saves edit from version 2.
     warm = [{"id": i + 1, "name": "dossier.save", "captured_at": _now(),
              "args": {"dossier_id": d, "procedure_code": "birth-registration",
-                      "form_version": FORM_VERSION, "fields": {"child_home_town": "Huế"}}} for i, d in enumerate(drafts)]
+                      "form_version": FORM_VERSION, "fields": {"child_home_town": "Huế"}}}
+            for i, d in enumerate(drafts)]
     conn.request("POST", "/api/v1/sync/push", headers=headers,
                  body=json.dumps({"client_id": cid, "mutations": warm}).encode())
     assert conn.getresponse().read() and next_id == 1
@@ -261,7 +262,8 @@ def _peer_phone(base: str, batch: int, timing: tuple[Any, ...], out: list[Any],
     while time.monotonic() < stop_at:
         chosen = [docs[(n + i) % len(docs)] for i in range(batch)]
         body = json.dumps({"docs": [{"_id": d, "_rev": revs[d], "procedure_code": "birth-registration",
-                                     "form_version": FORM_VERSION, "fields": {"child_home_town": f"Thôn {n + i}"}}
+                                     "form_version": FORM_VERSION,
+                                     "fields": {"child_home_town": f"Thôn {n + i}"}}
                                     for i, d in enumerate(chosen)]}).encode()
         n += batch
         t0 = due if rate else time.monotonic()
