@@ -23,10 +23,9 @@ class OwnerOut(Schema):
     email = fields.String(allow_none=True)
 
 
-class MemberOut(Schema):
-    """One linked dossier of a bundle, as the bundle's dossier shows it."""
+class LinkedDossierOut(Schema):
+    """A dossier of a bundle seen from elsewhere: its procedure, agency and where it stands."""
 
-    id = fields.String()
     procedure_code = fields.String()
     procedure_name = fields.Dict()
     agency_code = fields.String()
@@ -34,6 +33,12 @@ class MemberOut(Schema):
     status = fields.String(metadata={"enum": list(lifecycle.STATUSES)})
     status_code = fields.Integer(allow_none=True)
     receipt_code = fields.String(allow_none=True)
+
+
+class MemberOut(LinkedDossierOut):
+    """One linked dossier of a bundle, as the bundle's dossier shows it."""
+
+    id = fields.String()
     appointment_date = fields.String(allow_none=True)
     overdue = fields.Boolean()
     result = fields.Dict(allow_none=True)

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from api.bounded import Day, RowId
-from api.dossiers.schemas import DossierOut, EventOut, PageQuery
+from api.dossiers.schemas import DossierOut, EventOut, LinkedDossierOut, PageQuery
 from app.services import desk, lifecycle
 
 
@@ -82,16 +82,9 @@ class LinkedResultOut(Schema):
     issued_on = fields.String(allow_none=True)
 
 
-class LinkedOut(Schema):
+class LinkedOut(LinkedDossierOut):
     """Another dossier of the same bundle, as a member's desk sees it (no answers, no files)."""
 
-    procedure_code = fields.String()
-    procedure_name = fields.Dict()
-    agency_code = fields.String()
-    agency_name = fields.Dict(allow_none=True)
-    status = fields.String()
-    status_code = fields.Integer(allow_none=True)
-    receipt_code = fields.String(allow_none=True)
     result = fields.Nested(LinkedResultOut, allow_none=True)
 
 

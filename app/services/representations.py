@@ -104,25 +104,26 @@ def dossier_dict(d: Dossier | Any, *, history: bool = True, for_official: bool =
     return data
 
 
+def _where(m: Dossier) -> dict[str, Any]:
+    """A bundle's dossier seen from elsewhere: its procedure, agency and where it stands."""
+    return {"procedure_code": m.procedure_code, "procedure_name": m.procedure.name,
+            "agency_code": m.agency_code, "agency_name": m.agency.name if m.agency else None,
+            "status": m.status, "status_code": lifecycle.STATUS_CODES.get(m.status),
+            "receipt_code": m.receipt_code}
+
+
 def sibling_dict(m: Dossier) -> dict[str, Any]:
     """What the desk of one member shows of another member of its bundle: where it is and,
     once its result is issued, the result's reference (the health-insurance desk needs the
     birth certificate's number); none of its answers or files."""
     issued = m.status in (lifecycle.RESULT_READY, lifecycle.RETURNED) and m.result
-    return {"procedure_code": m.procedure_code, "procedure_name": m.procedure.name,
-            "agency_code": m.agency_code, "agency_name": m.agency.name if m.agency else None,
-            "status": m.status, "status_code": lifecycle.STATUS_CODES.get(m.status),
-            "receipt_code": m.receipt_code,
-            "result": {"number": m.result.get("number"), "issued_on": m.result.get("issued_on")}
-            if issued else None}
+    return {**_where(m), "result": {"number": m.result.get("number"),
+                                    "issued_on": m.result.get("issued_on")} if issued else None}
 
 
 def member_dict(m: Dossier, today: date) -> dict[str, Any]:
     """What a bundle's dossier shows of one linked dossier: where it is and its result."""
-    return {"id": str(m.id), "procedure_code": m.procedure_code, "procedure_name": m.procedure.name,
-            "agency_code": m.agency_code, "agency_name": m.agency.name if m.agency else None,
-            "status": m.status, "status_code": lifecycle.STATUS_CODES.get(m.status),
-            "receipt_code": m.receipt_code, "appointment_date": clock.iso(m.appointment_date),
+    return {**_where(m), "id": str(m.id), "appointment_date": clock.iso(m.appointment_date),
             "overdue": is_overdue(m, today), "result": m.result}
 
 

@@ -18,7 +18,7 @@ from tests.e2e.journey_checks import CATALOG, audit, t
 PHONE_360 = {"width": 360, "height": 740}
 NAME = "Phạm Thu Hà"
 CODES = ["birth-registration", "child-health-insurance", "criminal-record-certificate",
-         "marital-status-confirmation", "permanent-residence-registration"]
+         "marital-status-confirmation", "permanent-residence-registration", "newborn-bundle"]
 RAW_TABLE_CODES = re.compile(r"\b(?:00070|00004|00073|26737|26740|26743)\b")  # commune codes
 
 
