@@ -232,9 +232,12 @@ def transition(
     elif action.name == "supplement":
         data = _apply_supplement(session, dossier, values or {}, lang, today, moment)
         # The answers may name another address: the agency competent for it now (checked
-        # before anything is kept; a ward no agency serves refuses the supplement).
+        # before anything is kept; a ward no agency serves refuses the supplement). A form
+        # version that codes no address keeps the agency it has (a bundle's member was
+        # routed by the bundle's coded fields, not its own).
         form = form_version(session, dossier.procedure_code, dossier.form_version).form
-        competent = directory.route(session, dossier.procedure, form, dossier.fields, lang)
+        if directory.routing_address(dossier.procedure, form, dossier.fields) is not None:
+            competent = directory.route(session, dossier.procedure, form, dossier.fields, lang)
         if dossier.paused_on is not None and dossier.appointment_date is not None:
             paused = working_days_between(dossier.paused_on, today, off)
             dossier.appointment_date = add_working_days(dossier.appointment_date, paused, off)

@@ -13,6 +13,7 @@ from sqlalchemy import delete, event
 from app.errors import ValidationFailed
 from app.models.accounts import Agency
 from app.models.catalog import FormVersion, Procedure
+from app.models.dossiers import Dossier
 from app.services import catalog, clock, directory
 from tests.sync.helpers import Phone
 
@@ -332,3 +333,25 @@ def test_a_supplement_naming_an_unknown_ward_is_refused_and_nothing_moves(
     assert "residence" in answered["error"]["errors"]
     kept = client.get(url, headers=old.headers).get_json()
     assert (kept["status"], kept["agency_code"]) == ("supplement_requested", "UBP-HOANKIEM")
+
+
+def test_a_supplement_on_a_form_that_codes_no_address_keeps_the_agency(
+        client, db, procedure, citizen, make_official):
+    """A dossier routed by coded values its own form version does not code (a member of a
+    bundle filed on the bundle's first form) stays where it is when the citizen answers."""
+    free = {"line": "5 Lý Thái Tổ", "ward": "Phường Cửa Nam", "province": "Hà Nội"}
+    filed = _submit(client, citizen, {"residence": free}, version=1)["entity"]
+    dossier = db.session.get(Dossier, uuid.UUID(filed["id"]))
+    dossier.agency_code = "UBP-CUANAM"  # as the bundle's coded address routed it
+    db.session.commit()
+    ward = make_official(role="leader", agency="UBP-CUANAM")
+    url = f"/api/v1/office/dossiers/{filed['id']}"
+    client.post(f"{url}/payments", json={"method": "cash"}, headers=ward.headers)
+    for body in ({"action": "accept"}, {"action": "start"},
+                 {"action": "request_supplement", "fields": ["residence"], "note": "Ghi rõ"}):
+        assert client.post(f"{url}/transitions", json=body, headers=ward.headers).status_code == 200
+    answered = Phone(client, citizen).one("dossier.supplement", {
+        "dossier_id": filed["id"], "fields": {"residence": {**free, "line": "7 Lý Thái Tổ"}}})
+    assert answered["status"] == "applied", answered
+    assert answered["entity"]["agency_code"] == "UBP-CUANAM"
+    assert "transfer" not in [e["action"] for e in answered["entity"]["history"]]
