@@ -281,7 +281,7 @@ function deskTimeline(history) {
     h('strong', t(`timeline.${e.action}`)),
     e.actor_name ? h('span.actor', ` · ${e.actor_name}`) : null,
     e.data && e.data.to ? h('span', ` → ${e.data.to.name}`) : null,
-    e.data && e.data.to_agency_name ? h('span.agency', ` ${loc(e.data.from_agency_name)} → ${loc(e.data.to_agency_name)}`) : null,
+    e.data && e.data.to_agency_name ? h('span.agency', ` · ${loc(e.data.from_agency_name)} → ${loc(e.data.to_agency_name)}`) : null,
     e.data && e.data.new_date ? h('span', ` · ${t('desk.new_date')}: ${fmtDate(e.data.new_date)}`) : null,
     e.note ? h('p.note', e.note) : null)));
 }
