@@ -38,6 +38,13 @@ class VersionOut(Schema):
     etag = fields.String()
 
 
+class MemberTermsOut(Schema):
+    procedure = fields.String()
+    name = fields.Dict()
+    processing_days = fields.Integer()
+    agency = fields.Dict(metadata={"description": "who handles it, for people"})
+
+
 class ProcedureOut(Schema):
     code = fields.String()
     name = fields.Dict()
@@ -50,6 +57,8 @@ class ProcedureOut(Schema):
     competent = fields.Nested(CompetentOut)
     members = fields.List(fields.String(), metadata={
         "description": "A bundle (liên thông): the procedures one filing makes dossiers of"})
+    member_terms = fields.List(fields.Nested(MemberTermsOut), metadata={
+        "description": "A bundle: each member's agency (label) and processing time"})
     result = fields.Dict()
     legal_basis = fields.List(fields.Nested(LegalBasisOut))
     checked_on = fields.String(allow_none=True)

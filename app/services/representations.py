@@ -38,6 +38,12 @@ def procedure_dict(proc: Procedure, *, brief: bool = False) -> dict[str, Any]:
         "members": [m["procedure"] for m in proc.members or []],
         "result": proc.result,
     }
+    if proc.members and object_session(proc) is not None:
+        # A bundle: who handles each member and in what time (the bundle's own are no one's).
+        found = [object_session(proc).get(Procedure, m["procedure"]) for m in proc.members]
+        data["member_terms"] = [
+            {"procedure": m.code, "name": m.name, "processing_days": m.processing_days,
+             "agency": directory.competent_dict(m)["label"]} for m in found if m is not None]
     if not brief:
         data["legal_basis"] = proc.legal_basis or []
         data["checked_on"] = clock.iso(proc.checked_on)

@@ -153,6 +153,13 @@ def test_the_bundle_comes_first_in_the_catalog_and_is_free(client):
     assert items[0]["fees"]["amount"] == 0
     assert {"birth-registration", "permanent-residence-registration",
             "child-health-insurance"} <= {p["code"] for p in items}
+    # Who handles each linked dossier, and in what time: the members', not the bundle's.
+    terms = client.get(f"/api/v1/procedures/{BUNDLE}").get_json()["member_terms"]
+    assert [(m["procedure"], m["processing_days"], m["agency"]["vi"]) for m in terms] == [
+        ("birth-registration", 1, "UBND xã, phường nơi cư trú"),
+        ("permanent-residence-registration", 7, "Công an xã, phường nơi cư trú"),
+        ("child-health-insurance", 5, "Bảo hiểm xã hội tỉnh, thành phố nơi cư trú")]
+    assert "member_terms" not in next(p for p in items if p["code"] == "birth-registration")
 
 
 def test_the_bundle_asks_once_what_the_current_member_forms_require_and_files_them_there(

@@ -29,7 +29,12 @@ def test_a_parent_files_the_bundle_once_and_three_desks_receive_it(
     first = page.locator("main ul.cards > li.card").first
     expect(first).to_have_class("card bundle")
     expect(first).to_contain_text("Liên thông · khai một lần")
+    expect(first).to_contain_text("Thời hạn theo từng hồ sơ")
     first.locator("a").click()
+    # Each linked dossier's agency and time, not one agency for all.
+    expect(page.locator("#agency li")).to_have_count(3)
+    expect(page.locator("#agency")).to_contain_text("Công an xã, phường nơi cư trú")
+    expect(page.locator("#time")).to_contain_text("Đăng ký thường trú: 7 ngày làm việc")
     page.get_by_role("button", name="Bắt đầu điền hồ sơ").click()
     expect(page.locator("#f-requester_full_name")).to_be_visible()
 

@@ -19,7 +19,7 @@ export async function renderCatalog(main) {
       const bundle = (p.members || []).length > 0;
       list.append(h(bundle ? 'li.card.bundle' : 'li.card', h('a.card-link', { href: `#/p/${p.code}` }, h('strong', loc(p.name)),
         bundle ? h('span.tag', t('catalog.bundle')) : h('span.muted', handledBy(p)),
-        h('span.meta', t('catalog.days', { n: p.processing_days }), ' · ', feeLine(p.fees)))));
+        h('span.meta', bundle ? t('catalog.time_each') : t('catalog.days', { n: p.processing_days }), ' · ', feeLine(p.fees)))));
     }
   };
   q.addEventListener('input', draw);

@@ -24,13 +24,15 @@ export async function renderProcedure(main, { code }) {
   const form = (await getForm(p.code, p.current_version)).form;
   const fees = p.fees || {};
   const docs = form.documents || [];
+  // A bundle: each linked dossier's agency and time, not the bundle's own.
+  const terms = (p.member_terms || []).length ? p.member_terms : null;
   const start = h('button.primary', { type: 'button', onclick: () => startDraft(p) }, t('procedure.start'));
   record('form_opened', { procedure: p.code });
   title(main, loc(p.name),
     h('p', loc(p.summary)),
     h('dl.facts',
-      h('dt', t('procedure.agency')), h('dd', handledBy(p)),
-      h('dt', t('procedure.time')), h('dd', t('catalog.days', { n: p.processing_days })),
+      h('dt', t('procedure.agency')), h('dd', { id: 'agency' }, terms ? h('ul.rules', terms.map((m) => h('li', `${loc(m.name)}: ${loc(m.agency)}`))) : handledBy(p)),
+      h('dt', t('procedure.time')), h('dd', { id: 'time' }, terms ? h('ul.rules', terms.map((m) => h('li', `${loc(m.name)}: ${t('catalog.days', { n: m.processing_days })}`))) : t('catalog.days', { n: p.processing_days })),
       h('dt', feeWord(fees)), h('dd', feeLine(fees),
         fees.note ? h('p.help', loc(fees.note)) : null,
         fees.per_item && fees.per_item.label ? h('p.help', loc(fees.per_item.label)) : null,
