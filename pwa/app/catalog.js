@@ -44,10 +44,11 @@ export function handledBy(p) {
   return loc((p.competent && p.competent.label) || p.agency.name);
 }
 
-// The procedures an official's agency handles: those whose competent kind and level are the agency's.
+// The procedures an official's agency handles: those whose competent kind and level are the
+// agency's; a bundle is no desk's (its members are), as the server's directory.handled_procedures.
 export function handledByAgency(procs, user) {
   const agency = user.agency;
-  return procs.filter((p) => (p.competent && agency
+  return procs.filter((p) => !(p.members || []).length && (p.competent && agency
     ? p.competent.kind === agency.kind && p.competent.level === agency.level
     : p.agency.code === user.agency_code));
 }
