@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from tests.e2e import docs_flows as docs
 from tests.e2e import flows
+from tests.e2e.test_screens import check as axe_check
 
 BUNDLE = "newborn-bundle"
 # The address chosen on the form: the first ward of Hà Nội in the code table (Ba Đình).
@@ -116,6 +117,7 @@ def test_a_parent_files_the_bundle_once_and_three_desks_receive_it(
     expect(police).to_contain_text("Công an phường Ba Đình")
     # The linked dossiers are for reference: no link into another agency's dossier.
     expect(section.locator("a")).to_have_count(0)
+    axe_check(desk, "bundle-desk-linked", "#linked")  # nothing serious for axe-core
 
 
 def _desk(new_context: Any, email: str, password: str) -> Any:
