@@ -155,6 +155,8 @@ class AuditRowOut(Schema):
     dossier_id = fields.String()
     receipt_code = fields.String(allow_none=True)
     procedure_code = fields.String()
+    here = fields.Boolean(metadata={"description": "The dossier is still this agency's (false once "
+                                                   "transferred away: it cannot be opened here)"})
 
 
 class AuditPageOut(Schema):

@@ -31,7 +31,8 @@ def _audit_query(official: User, filters: dict[str, Any]) -> Any:
                    DossierEvent.from_status, DossierEvent.to_status, DossierEvent.note,
                    DossierEvent.actor_id, actor.full_name.label("actor_name"),
                    actor.role.label("actor_role"), Dossier.id.label("dossier_id"),
-                   Dossier.receipt_code, Dossier.procedure_code)
+                   Dossier.receipt_code, Dossier.procedure_code,
+                   (Dossier.agency_code == official.agency_code).label("here"))
             .join(Dossier, Dossier.id == DossierEvent.dossier_id)
             .outerjoin(actor, actor.id == DossierEvent.actor_id)
             .where(or_(Dossier.agency_code == official.agency_code,
@@ -60,7 +61,7 @@ def _row(r: Any) -> dict[str, Any]:
             "actor_id": r.actor_id, "actor_name": r.actor_name, "actor_role": r.actor_role,
             "from_status": r.from_status, "to_status": r.to_status, "note": r.note,
             "dossier_id": str(r.dossier_id), "receipt_code": r.receipt_code,
-            "procedure_code": r.procedure_code}
+            "procedure_code": r.procedure_code, "here": bool(r.here)}
 
 
 def audit(session: Session, official: User, filters: dict[str, Any], *, page: int,

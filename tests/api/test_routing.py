@@ -308,6 +308,8 @@ def test_a_supplement_that_moves_the_address_transfers_the_dossier_to_the_new_wa
     assert {"accept", "start", "request_supplement", "transfer"} <= {e["action"] for e in logs[old]}
     assert "complete" not in {e["action"] for e in logs[old]}
     assert {"transfer", "complete"} <= {e["action"] for e in logs[new]}
+    # The old desk's log says the dossier is no longer openable there (no link to a 404).
+    assert {e["here"] for e in logs[old]} == {False} and {e["here"] for e in logs[new]} == {True}
     only = client.get("/api/v1/office/audit", query_string={"action": "transfer"},
                       headers=old.headers).get_json()["items"]
     assert [e["receipt_code"] for e in only] == [before["receipt_code"]]

@@ -68,7 +68,8 @@ export async function renderOfficeReports(main, params) {
         log.items.map((e) => h('tr', { 'data-event': e.id },
           h('td', fmtDate(e.at)), h('td', e.actor_name || '—', e.actor_role ? ` (${t(`role.${e.actor_role}`)})` : ''),
           h('td', t(`timeline.${e.action}`)), h('td', e.from_status && e.from_status !== e.to_status ? `${statusText(e.from_status)} → ${statusText(e.to_status)}` : statusText(e.to_status)),
-          h('td', h('a', { href: `#/office/${e.dossier_id}` }, e.receipt_code || t('office.no_receipt'))), h('td', e.note || ''))), 'audit'),
+          h('td', e.here === false ? (e.receipt_code || t('office.no_receipt'))
+            : h('a', { href: `#/office/${e.dossier_id}` }, e.receipt_code || t('office.no_receipt'))), h('td', e.note || ''))), 'audit'),
       log.total > log.per_page ? h('nav.pager',
         page > 1 ? h('a.button.secondary', { href: `#/office/reports?${withPage(q, page - 1)}` }, `← ${t('desk.prev')}`) : null,
         h('span', t('desk.log_page_info', { page, pages: Math.ceil(log.total / log.per_page), total: log.total })),
