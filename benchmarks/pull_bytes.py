@@ -193,12 +193,24 @@ class Phone:
                 "changes": len(page["changes"]), "page": page}
 
 
+def current_version(port: int, code: str) -> int:
+    """The procedure's current form version: saves on an older one would take the form-drift
+    path (and carry conflict records), not the day's common one."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", f"/api/v1/procedures/{code}")
+    resp = conn.getresponse()
+    body = json.loads(resp.read())
+    conn.close()
+    return int(body["current_version"])
+
+
 def day(port: int, token: str, link: SlowLink) -> list[tuple[str, dict[str, Any]]]:
     a, b = Phone(port, token, link), Phone(port, token, link)
     d1 = str(uuid.uuid4())
+    version = current_version(port, "birth-registration")
 
     def save(phone: Phone, fields: dict[str, Any], base: int | None, minutes_ago: float) -> dict[str, Any]:
-        args = {"dossier_id": d1, "procedure_code": "birth-registration", "form_version": 2,
+        args = {"dossier_id": d1, "procedure_code": "birth-registration", "form_version": version,
                 "fields": fields, **({"base_version": base} if base is not None else {})}
         return phone.queue("dossier.save", args, minutes_ago)
 
