@@ -96,20 +96,41 @@ class Wire:
         return self.since()
 
 
-def served_shell() -> tuple[int, int]:
+def served_shell(br: bool = False) -> tuple[int, int]:
     """(files, bytes) of the shell as the server sends it: every file of the worker's manifest
-    (gzip where compressible) and the worker scripts, each once."""
+    (brotli over HTTPS when `br`, else gzip, where compressible) and the worker scripts (gzip),
+    each once."""
     from app import create_app
-    from app.pwa import WORKER_FILES, _snapshot, asset_manifest
+    from app.pwa import WORKER_FILES, _brotli, _snapshot, asset_manifest
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 40,
                       "JWT_SECRET_KEY": "x" * 40})
     with app.app_context():
         entries = _snapshot()["entries"]
         files = asset_manifest()["files"]
-        size = sum(len(entries[u]["gzip"] or entries[u]["body"]) for u in files)
+        size = sum(len((_brotli(entries[u]) if br else entries[u]["gzip"]) if entries[u]["gzip"]
+                       else entries[u]["body"]) for u in files)
         size += sum(len(gzip.compress((ROOT / "pwa" / name).read_bytes(), 9)) for name in WORKER_FILES)
     return len(files) + len(WORKER_FILES), size
+
+
+def first_screen(br: bool) -> tuple[int, int]:
+    """(files, bytes) of what the HTML asks for before the first screen, as served (brotli over
+    HTTPS when `br`, else gzip): the HTML, its stylesheet, its `modulepreload`s and `preload`s
+    of shell files (the catalog JSON, an API answer, is not counted) and the header's mark."""
+    from app import create_app
+    from app.pwa import _brotli, _snapshot
+
+    html = (ROOT / "pwa" / "index.html").read_text()
+    linked = re.findall(r'<link rel="(?:stylesheet|modulepreload|preload)" href="([^"]+)"', html)
+    urls = ["/index.html", *linked, *re.findall(r'<img src="([^"]+)"', html)]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 40,
+                      "JWT_SECRET_KEY": "x" * 40})
+    with app.app_context():
+        entries = _snapshot()["entries"]
+        found = [entries[u] for u in urls if u in entries]
+        size = sum(len((_brotli(e) if br else e["gzip"]) if e["gzip"] else e["body"]) for e in found)
+    return len(found), size
 
 
 def _serve(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -269,7 +290,11 @@ def wire_report(sent: list[tuple[str, int, int]], shell: tuple[int, int]) -> str
 
 
 def report(base: str, cert: str | None = None, wire: Wire | None = None) -> None:
-    shell = served_shell()
+    https = base.startswith("https:")  # browsers offer brotli over HTTPS only
+    shell = served_shell(br=https)
+    files, size = first_screen(br=https)
+    print(f"first screen's shell files as served ({'brotli' if https else 'gzip'}): {files} files, "
+          f"{size / 1024:.1f} KiB, plus the catalog JSON")
     load = os.getloadavg()
     print(f"machine load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
     for name, profile in PROFILES.items():
