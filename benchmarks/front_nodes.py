@@ -149,8 +149,9 @@ def _tree_cpu(pid: int) -> float:
     return _cpu(pid) + sum(_cpu(c) for c in _children(pid))
 
 
-def _database_cpu(name: str) -> float:
-    total = 0.0
+def _database_cpu(name: str) -> dict[int, float]:
+    """CPU seconds of each live backend of database `name` (by process id)."""
+    found = {}
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
@@ -158,8 +159,8 @@ def _database_cpu(name: str) -> float:
             except OSError:
                 continue
             if cmd.startswith(b"postgres: ") and f" {name} ".encode() in cmd:
-                total += _cpu(int(proc.name), reaped=False)
-    return total
+                found[int(proc.name)] = _cpu(int(proc.name), reaped=False)
+    return found
 
 
 def _pin(pid: int, cpus: str) -> None:
@@ -198,18 +199,21 @@ def read_run(cfg: dict[str, str], script_path: str, connections: int, seconds: f
     nginx = _pid(cfg, "nginx")
     _pin(nginx, front_cpus or f"0-{os.cpu_count() - 1}")
     database = cfg["database"].rsplit("/", 1)[1]
-    before = {"nodes": sum(_tree_cpu(_pid(cfg, f"node{n}")) for n, _ in nodes),
-              "nginx": _tree_cpu(nginx), "database": _database_cpu(database)}
-    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "-s", script_path, cfg["front"]]
     if front_cpus:
         command = ["taskset", "-c", front_cpus, *command]
+    # Warm up (each process's encoded bodies, its database connections), unmeasured.
+    subprocess.run([*command[:-4], "-d3s", *command[-3:]], check=True, capture_output=True)
+    before = {"nodes": sum(_tree_cpu(_pid(cfg, f"node{n}")) for n, _ in nodes),
+              "nginx": _tree_cpu(nginx), "database": _database_cpu(database)}
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load_before = os.getloadavg()[0]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     used = {"nodes": sum(_tree_cpu(_pid(cfg, f"node{n}")) for n, _ in nodes) - before["nodes"],
             "nginx": _tree_cpu(nginx) - before["nginx"],
-            "database": _database_cpu(database) - before["database"],
+            "database": sum(cpu - before["database"].get(pid, 0.0)
+                            for pid, cpu in _database_cpu(database).items()),
             "wrk": (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_before.ru_utime + wrk_before.ru_stime)}
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -232,6 +236,12 @@ def reads(cfg: dict[str, str], connections: int, seconds: float) -> None:
                           params={"client_id": client}, headers={"Authorization": f"Bearer {tokens[0]}"})
     pulled.raise_for_status()
     script = ["bash", str(ROOT / "scripts" / "production.sh")]
+    # No worker recycling during the runs: at these rates `max_requests` (5000) recycles a
+    # worker every few seconds, which resets the connections queued on its socket
+    # (gunicorn.conf.py) and has nginx skip the node for `fail_timeout` (2 s).
+    steady = {**os.environ, "GUNICORN_MAX_REQUESTS": "0"}
+    for n in (1, 2):
+        subprocess.run([*script, "restart-node", str(n)], check=True, capture_output=True, env=steady)
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
         lua.write(WRK_SCRIPT % {"etag": catalog.headers["ETag"], "code": PROCEDURE, "version": version,
                                 "client": client, "cursor": quote(pulled.json()["cursor"], safe=""),
@@ -245,11 +255,11 @@ def reads(cfg: dict[str, str], connections: int, seconds: float) -> None:
             results["one node (core 0; nginx, wrk on core 1)"] = read_run(
                 cfg, lua.name, connections, seconds, [(1, "0")], str(last))
         finally:
-            subprocess.run([*script, "restart-node", "2"], check=True, capture_output=True)
+            subprocess.run([*script, "restart-node", "2"], check=True, capture_output=True, env=steady)
         results["two nodes (cores 0, 1; nginx, wrk anywhere)"] = read_run(
             cfg, lua.name, connections, seconds, [(1, "0"), (2, str(last))], None)
-        _pin(_pid(cfg, "node1"), f"0-{last}")
-        _pin(_pid(cfg, "node2"), f"0-{last}")
+    for n in (1, 2):  # back to the shape's own settings, on every core
+        subprocess.run([*script, "restart-node", str(n)], check=True, capture_output=True)
     for name, r in results.items():
         c = r["cores"]
         print(f"{name}: {r['rate']:.0f} requests/s; cores used: nodes {c['nodes']:.2f}, nginx "
