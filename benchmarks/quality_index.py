@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -35,8 +34,14 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Base, Dossier, DossierEvent  # noqa: E402
-from app.models.quality import QualityFact  # noqa: E402
-from app.services import catalog, quality_demo, quality_facts, quality_index  # noqa: E402
+from app.models.quality import LIVE_FACTS, QualityFact, QualityRollup  # noqa: E402
+from app.services import (  # noqa: E402
+    catalog,
+    quality_demo,
+    quality_facts,
+    quality_index,
+    quality_rollup,
+)
 from app.services.quality_demo import Kind, moment  # noqa: E402
 
 PROTECTED = ("/test", "/hoso_test", "/hoso_dev", "/postgres")
@@ -50,7 +55,11 @@ PERIODS = {
     "quarter 2026-Q3": (date(2026, 7, 1), date(2026, 9, 30)),
     "year 2025": (date(2025, 1, 1), date(2025, 12, 31)),
     "three years": (FIRST, LAST),
+    # Partial months: the edges are read from the facts.
+    "2026 to 17 Nov": (date(2026, 1, 1), date(2026, 11, 17)),
+    "15 Mar-14 Sep 2025": (date(2025, 3, 15), date(2025, 9, 14)),
 }
+PATHS = {"direct": True, "roll-up": False}
 
 
 def seed(engine, n: int, agency_count: int, chunk: int = 20000) -> list[str]:
@@ -138,6 +147,10 @@ def main() -> None:
     parser.add_argument("--database-url",
                         default="postgresql://postgres@127.0.0.1:5432/hoso_bench_quality")
     parser.add_argument("--keep", action="store_true", help="reuse an already seeded database")
+    parser.add_argument("--seed-only", action="store_true",
+                        help="seed (and build the roll-up), then stop: no timing")
+    parser.add_argument("--rebuild-rollup", action="store_true",
+                        help="rebuild the monthly roll-up even if it holds rows")
     args = parser.parse_args()
     url = args.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
     if url.rstrip("/").endswith(PROTECTED):
@@ -159,6 +172,19 @@ def main() -> None:
             print(f"seeding {args.dossiers:,} dossiers over {args.agencies} agencies …")
             seed(db.engine, args.dossiers, args.agencies)
             print(f"  seeded in {time.perf_counter() - began:.0f} s")
+        for index in QualityFact.__table__.indexes:  # with --keep: indexes added since
+            index.create(db.engine, checkfirst=True)
+        if args.rebuild_rollup or not args.keep or not db.session.scalar(
+                select(func.count()).select_from(QualityRollup)):
+            began = time.perf_counter()
+            months = quality_rollup.rebuild(db.session)
+            db.session.commit()
+            db.session.execute(text("ANALYZE quality_rollup"))
+            db.session.commit()
+            print(f"  monthly roll-up rebuilt from the facts: {months:,} rows in "
+                  f"{time.perf_counter() - began:.0f} s")
+        if args.seed_only:
+            return
         session = db.session
         counts = session.execute(text(
             "SELECT (SELECT count(*) FROM dossiers), (SELECT count(*) FROM dossier_events), "
@@ -167,21 +193,53 @@ def main() -> None:
         print(f"dossiers {counts[0]:,}, events {counts[1]:,}, quality facts {counts[2]:,} "
               f"({counts[3]}; events {counts[4]})")
         check_sample(session)
-        print(f"load average before timing: {os.getloadavg()}")
+        rows = session.execute(text(
+            "SELECT (SELECT count(*) FROM quality_rollup), pg_size_pretty(pg_total_relation_size("
+            "'quality_rollup')), (SELECT count(*) FROM quality_facts WHERE " + LIVE_FACTS + ")"
+        )).one()
+        print(f"roll-up rows {rows[0]:,} ({rows[1]}); live facts rows {rows[2]:,}")
+        print(f"load average before timing: {loadavg()}")
         for label, (start, end) in PERIODS.items():
-            report = quality_index.all_agencies(session, start, end)
-            received = sum(r["progress"]["received"] for r in report["agencies"])
-            times = timed(lambda s=start, e=end: quality_index.all_agencies(session, s, e),
-                          args.runs)
-            print(f"all agencies, {label:<16} ({len(report['agencies'])} agencies, "
-                  f"{received:>9,} received): median {statistics.median(times) * 1000:6.0f} ms, "
-                  f"max {max(times) * 1000:6.0f} ms")
-        agency = report["agencies"][0]["agency"]["code"]
-        times = timed(lambda: quality_index.agency_report(session, agency, *PERIODS["year 2025"]),
-                      args.runs)
-        print(f"one agency with its procedures, year 2025: median "
-              f"{statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms")
-        print(f"load average after timing: {os.getloadavg()}")
+            reports = {}
+            for path, direct in PATHS.items():
+                reports[path] = quality_index.all_agencies(session, start, end, direct=direct)
+                session.commit()
+                times = timed(lambda s=start, e=end, d=direct: all_agencies(session, s, e, d),
+                              args.runs)
+                received = sum(r["progress"]["received"] for r in reports[path]["agencies"])
+                print(f"all agencies, {label:<19} {path:<8} ({len(reports[path]['agencies'])} "
+                      f"agencies, {received:>9,} received): median "
+                      f"{statistics.median(times) * 1000:6.0f} ms, max {max(times) * 1000:6.0f} ms"
+                      f"   load {loadavg()}", flush=True)
+            assert reports["direct"] == reports["roll-up"], f"{label}: the two paths differ"
+            print(f"  {label}: the two paths give identical reports")
+        agency = reports["direct"]["agencies"][0]["agency"]["code"]
+        reports = {}
+        for path, direct in PATHS.items():
+            reports[path] = quality_index.agency_report(session, agency, *PERIODS["year 2025"],
+                                                        direct=direct)
+            session.commit()
+
+            def one(d: bool = direct) -> None:
+                quality_index.agency_report(session, agency, *PERIODS["year 2025"], direct=d)
+                session.commit()
+            times = timed(one, args.runs)
+            print(f"one agency with its procedures, year 2025, {path:<8}: median "
+                  f"{statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
+                  f"   load {loadavg()}", flush=True)
+        assert reports["direct"] == reports["roll-up"], "one agency: the two paths differ"
+        print("  one agency: the two paths give identical reports")
+        print(f"load average after timing: {loadavg()}")
+
+
+def loadavg() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def all_agencies(session, start: date, end: date, direct: bool) -> None:
+    quality_index.all_agencies(session, start, end, direct=direct)
+    session.commit()  # each reading in its own transaction, as a request's
 
 
 if __name__ == "__main__":

@@ -8,7 +8,14 @@ from app.models.faults import MutationFault
 from app.models.notifications import Notification
 from app.models.payments import FeeReceipt, Payment, PaymentNotice, Refund
 from app.models.push import PushAttempt, PushDelivery, PushSubscription
-from app.models.quality import QualityFact, Rating, TelemetryDevice, TelemetryDrop, TelemetryEvent
+from app.models.quality import (
+    QualityFact,
+    QualityRollup,
+    Rating,
+    TelemetryDevice,
+    TelemetryDrop,
+    TelemetryEvent,
+)
 from app.models.signed import DeviceKey, IssuedDocument, ShareLink, SubmissionSignature
 from app.models.sync import Change, ClientState, ClientWrite, ConflictRecord, MutationResult
 from app.models.throttle import ThrottleCounter
@@ -48,6 +55,7 @@ __all__ = [
     "PushDelivery",
     "PushSubscription",
     "QualityFact",
+    "QualityRollup",
     "Rating",
     "ReceiptCounter",
     "RefreshToken",

@@ -13,10 +13,14 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, SmallInteger, String, Text, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, SmallInteger, String, Text, Uuid, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, JsonType, UtcDateTime
+
+# The facts rows the monthly roll-up does not hold, read live by the index
+# (app/services/quality_rollup.py).
+LIVE_FACTS = "NOT rolled_up"
 
 
 class QualityFact(Base):
@@ -25,6 +29,9 @@ class QualityFact(Base):
         # The index reads a period by acceptance date, per agency (and procedure).
         Index("ix_quality_facts_agency_received", "agency_code", "received_on"),
         Index("ix_quality_facts_agency_procedure", "agency_code", "procedure_code"),
+        # The rows the roll-up does not hold (a few in a hundred): read live.
+        Index("ix_quality_facts_live", "agency_code", "procedure_code",
+              postgresql_where=text(LIVE_FACTS), sqlite_where=text(LIVE_FACTS)),
     )
 
     dossier_id: Mapped[uuid.UUID] = mapped_column(
@@ -51,6 +58,55 @@ class QualityFact(Base):
     reused: Mapped[bool] = mapped_column(Boolean, default=False)  # warehouse data or records used
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rated_on: Mapped[date | None]
+    # Its sums are in the monthly roll-up (quality_rollup.is_live says which rows can be);
+    # false: the index reads the row itself.
+    rolled_up: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class QualityRollup(Base):
+    """Per agency, procedure and month, the sums the index needs of the dossiers whose facts
+    the roll-up holds (app/services/quality_rollup.py, docs/quality.md): what happened in the
+    month (filed, received, finished early/on time/late, results, ratings…) and where the
+    dossiers received by then and finished later stood on its last day. Kept current with the
+    facts, in the same flush; `flask quality rebuild` recomputes it."""
+
+    __tablename__ = "quality_rollup"
+
+    agency_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    # In the month (by the day of the step).
+    filed: Mapped[int] = mapped_column(default=0)
+    filed_online: Mapped[int] = mapped_column(default=0)
+    fee_filed: Mapped[int] = mapped_column(default=0)
+    fee_paid_online: Mapped[int] = mapped_column(default=0)
+    refused: Mapped[int] = mapped_column(default=0)
+    results: Mapped[int] = mapped_column(default=0)
+    results_electronic: Mapped[int] = mapped_column(default=0)
+    ratings: Mapped[int] = mapped_column(default=0)
+    rating_sum: Mapped[int] = mapped_column(default=0)
+    rated_1: Mapped[int] = mapped_column(default=0)
+    rated_2: Mapped[int] = mapped_column(default=0)
+    rated_3: Mapped[int] = mapped_column(default=0)
+    rated_4: Mapped[int] = mapped_column(default=0)
+    rated_5: Mapped[int] = mapped_column(default=0)
+    new: Mapped[int] = mapped_column(default=0)  # received
+    new_digitised: Mapped[int] = mapped_column(default=0)
+    new_reused: Mapped[int] = mapped_column(default=0)
+    early: Mapped[int] = mapped_column(default=0)  # finished in the month, received
+    finished_on_time: Mapped[int] = mapped_column(default=0)
+    finished_late: Mapped[int] = mapped_column(default=0)
+    stopped: Mapped[int] = mapped_column(default=0)
+    withdrawn: Mapped[int] = mapped_column(default=0)
+    finished_unsatisfied: Mapped[int] = mapped_column(default=0)  # and rated 1 or 2 that month
+    finished_on_time_unsatisfied: Mapped[int] = mapped_column(default=0)
+    # On the month's last day: received, not finished yet (and how they stood).
+    open: Mapped[int] = mapped_column(default=0)
+    open_on_time: Mapped[int] = mapped_column(default=0)
+    open_late: Mapped[int] = mapped_column(default=0)
+    paused: Mapped[int] = mapped_column(default=0)
+    open_unsatisfied: Mapped[int] = mapped_column(default=0)  # rated 1 or 2 by then
+    open_on_time_unsatisfied: Mapped[int] = mapped_column(default=0)
 
 
 class Rating(Base):

@@ -22,7 +22,7 @@ from app.models.accounts import User
 from app.models.catalog import Procedure
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.quality import QualityFact, Rating, TelemetryEvent
-from app.services import accounts, directory, forms, quality_facts, satisfaction
+from app.services import accounts, directory, forms, quality_facts, quality_rollup, satisfaction
 from app.services.desk_search import fold
 from app.services.dossiers import form_version
 from app.services.receipts import next_receipt_code
@@ -151,10 +151,13 @@ def seed_demo(session: Session, today: date, per_procedure: int = 60, seed: int 
         for code in sorted(codes):
             proc = procedures[code]
             kind = Kind(code, proc.processing_days, int((proc.fees or {}).get("amount") or 0))
+            rows = []
             for _ in range(per_procedure):
                 d, events = plan(kind, agency, citizen.id, leaders.get(agency), first, last, rng)
-                _write(session, d, events, proc.current_version, rng)
+                rows.append(_write(session, d, events, proc.current_version, rng))
                 made += 1
+            # Written without the session hook: their sums join the monthly roll-up here.
+            quality_rollup.add_rows(session, [r for r in rows if r is not None])
         session.flush()
     _telemetry(session, procedures.values(), first, last, rng)
     session.flush()
@@ -162,7 +165,7 @@ def seed_demo(session: Session, today: date, per_procedure: int = 60, seed: int 
 
 
 def _write(session: Session, d: dict[str, Any], events: list[tuple], version: int,
-           rng: random.Random) -> None:
+           rng: random.Random) -> dict[str, Any] | None:
     # An accepted dossier has its receipt code, from the agency's own daily counter (so the
     # desk's next real acceptance that day takes the next number), and the desk finds it.
     accepted = d["accepted_at"]
@@ -194,6 +197,7 @@ def _write(session: Session, d: dict[str, Any], events: list[tuple], version: in
                            procedure_code=d["procedure_code"], level=d["rating"],
                            criteria=criteria, reasons=reasons, comment=comment,
                            rated_at=moment(rated)))
+    return row
 
 
 # The rules a field of each type most often breaks (what the phones would say).

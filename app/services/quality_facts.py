@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.quality import QualityFact
 from app.models.warehouse import SubmissionStats
-from app.services import clock, lifecycle
+from app.services import clock, lifecycle, quality_rollup
 
 REUSED_SOURCES = ("warehouse", "dossier")
 DIGITAL_SOURCES = ("upload", *REUSED_SOURCES)
@@ -40,6 +40,7 @@ def facts_of(dossier: Dossier, events: Iterable[DossierEvent],
         "finished_on": None, "outcome": None, "result_on": None, "result_electronic": None,
         "returned_on": None, "supplements": 0, "fee_due": False, "paid_online": False,
         "digitised": False, "reused": False, "rating": None, "rated_on": None,
+        "rolled_up": False,
     }
     for ev in sorted(events, key=lambda e: (e.at, e.id or 0)):
         day, data = clock.local_date(ev.at), ev.data or {}
@@ -74,11 +75,16 @@ def facts_of(dossier: Dossier, events: Iterable[DossierEvent],
     row["digitised"] = all(s in DIGITAL_SOURCES for s in sources)
     row["reused"] = any(s in REUSED_SOURCES for s in sources) or bool(
         stats is not None and stats.fields_prefilled)
+    row["rolled_up"] = not quality_rollup.is_live(row)
     return row
 
 
 def _store(session: Session, dossier: Dossier, row: dict[str, Any] | None) -> None:
-    fact = session.get(QualityFact, dossier.id)
+    """Write the dossier's row, and move its sums in the monthly roll-up from what the row
+    was (as the database holds it: the dossier is locked by the writer) to what it is."""
+    fact = session.get(QualityFact, dossier.id, populate_existing=True)
+    before = None if fact is None else {c: getattr(fact, c) for c in FACT_COLUMNS}
+    quality_rollup.apply(session, before, row)
     if row is None:
         if fact is not None:
             session.delete(fact)
@@ -109,7 +115,8 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def rebuild(session: Session, chunk: int = 2000) -> int:
-    """Recompute every row from the event log (only flushes; the caller commits)."""
+    """Recompute every row from the event log, then the monthly roll-up from the rows (only
+    flushes; the caller commits)."""
     session.execute(delete(QualityFact))
     count, last = 0, None
     while True:
@@ -119,6 +126,7 @@ def rebuild(session: Session, chunk: int = 2000) -> int:
             stmt = stmt.where(Dossier.id > last)
         batch = list(session.scalars(stmt))
         if not batch:
+            quality_rollup.rebuild(session)
             return count
         ids = [d.id for d in batch]
         events: dict[Any, list[DossierEvent]] = {}

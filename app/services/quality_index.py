@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.models.accounts import Agency, User
 from app.models.quality import QualityFact
-from app.services import directory, lifecycle, satisfaction
+from app.services import directory, lifecycle, quality_rollup, satisfaction
 from app.services import quality_facts as _facts  # noqa: F401  (keeps the facts with the log)
 
 SOURCE = ("Quyết định 766/QĐ-TTg (23/6/2022): Bộ chỉ số chỉ đạo, điều hành và đánh giá chất "
@@ -117,6 +117,11 @@ def _day(value: date) -> Any:
     return literal(value, Date())
 
 
+# A (agency, procedure) is in the aggregate's answer when one of its rows is received, filed,
+# refused, decided or rated in the period: when one of these counts is not zero.
+PRESENT = ("received", "filed", "refused", "results", "ratings")
+
+
 def _counts_statement(start: date, end: date, by_procedure: bool) -> Any:
     """One pass over the facts: every count the indicators need, per agency (and procedure)."""
     f = QualityFact
@@ -176,8 +181,13 @@ def _counts_statement(start: date, end: date, by_procedure: bool) -> Any:
 
 
 def counts(session: Session, start: date, end: date, *, agency: str | None = None,
-           procedure: str | None = None, by_procedure: bool = False) -> dict[tuple, dict[str, int]]:
-    """{(agency,) or (agency, procedure): {count name: value}} for the period [start, end]."""
+           procedure: str | None = None, by_procedure: bool = False,
+           direct: bool = False) -> dict[tuple, dict[str, int]]:
+    """{(agency,) or (agency, procedure): {count name: value}} for the period [start, end].
+
+    The facts rows the monthly roll-up holds are read from it (app/services/quality_rollup.py),
+    the others (`LIVE_FACTS`) by the one aggregate; `direct` reads every row by the aggregate
+    (the reference the roll-up is tested against: the two give the same numbers)."""
     stmt, names = _counts_statement(start, end, by_procedure)
     if session.get_bind().dialect.name == "postgresql":
         # Compiling this one scan to machine code cost PostgreSQL more than the scan itself
@@ -187,11 +197,24 @@ def counts(session: Session, start: date, end: date, *, agency: str | None = Non
         stmt = stmt.where(QualityFact.agency_code == agency)
     if procedure is not None:
         stmt = stmt.where(QualityFact.procedure_code == procedure)
-    out: dict[tuple, dict[str, int]] = {}
+    if not direct:
+        stmt = stmt.where(quality_rollup.live_rows_clause())
+    groups: dict[tuple[str, str], dict[str, int]] = {}
     for row in session.execute(stmt):
-        found = {k: int(v or 0) for k, v in zip(names, row[2:], strict=True)}
+        groups[(row[0], row[1])] = {k: int(v or 0) for k, v in zip(names, row[2:], strict=True)}
+    if not direct:
+        rolled = quality_rollup.rolled_counts(session, start, end, agency=agency,
+                                              procedure=procedure)
+        for key, values in rolled.items():
+            into = groups.setdefault(key, dict.fromkeys(names, 0))
+            for name in names:
+                into[name] += values[name]
+        # The aggregate yields a group only when one of its rows counts in the period.
+        groups = {k: v for k, v in groups.items() if any(v[n] for n in PRESENT)}
+    out: dict[tuple, dict[str, int]] = {}
+    for (owner, code), found in groups.items():
         found["procedures_with_dossiers"] = 1 if found["filed"] else 0
-        key = tuple(row[:2]) if (by_procedure or procedure is not None) else (row[0],)
+        key = (owner, code) if (by_procedure or procedure is not None) else (owner,)
         into = out.setdefault(key, dict.fromkeys(found, 0))
         for name, value in found.items():
             into[name] += value
@@ -281,20 +304,21 @@ def require_leader(user: User) -> None:
 
 
 def agency_report(session: Session, agency_code: str, start: date, end: date,
-                  procedure: str | None = None) -> dict[str, Any]:
-    """The index of one agency (or one of its procedures), with each procedure's own."""
+                  procedure: str | None = None, *, direct: bool = False) -> dict[str, Any]:
+    """The index of one agency (or one of its procedures), with each procedure's own
+    (`direct`: without the roll-up, see `counts`)."""
     agency = session.get(Agency, agency_code)
     if agency is None:
         raise NotFound("No such agency.")
     menu = offered(session, agency_code).get(agency_code, set())
     if procedure is not None and procedure not in menu:
         raise NotFound("This agency offers no such procedure.")
-    whole = counts(session, start, end, agency=agency_code, procedure=procedure)
+    whole = counts(session, start, end, agency=agency_code, procedure=procedure, direct=direct)
     found = next(iter(whole.values()), {})
     report = _scope(agency, procedure, start, end) | score(found, 1 if procedure else len(menu))
     report["ratings"] |= satisfaction.criteria_summary(session, agency_code, start, end, procedure)
     if procedure is None:
-        per = counts(session, start, end, agency=agency_code, by_procedure=True)
+        per = counts(session, start, end, agency=agency_code, by_procedure=True, direct=direct)
         report["procedures"] = [
             {"procedure_code": code} | score(per.get((agency_code, code), {}), 1)
             for code in sorted(menu)]
@@ -322,10 +346,11 @@ def trend(session: Session, agency_code: str, today: date, months: int = 12) -> 
     return out
 
 
-def all_agencies(session: Session, start: date, end: date) -> dict[str, Any]:
+def all_agencies(session: Session, start: date, end: date, *, direct: bool = False
+                 ) -> dict[str, Any]:
     """Every agency's index for the period, from one aggregate, best first. The procedures an
     agency offers are those it handles and those it received dossiers of in the period."""
-    per = counts(session, start, end, by_procedure=True)
+    per = counts(session, start, end, by_procedure=True, direct=direct)
     menu = directory.handled_procedures(session)
     found: dict[tuple, dict[str, int]] = {}
     for (owner, code), values in per.items():
