@@ -5,7 +5,8 @@ Every facts row whose counts for a period depend only on which months the period
 summed per (agency, procedure, month) in `quality_rollup`:
 - what happened in the month, by the day of the step: filed (online, with a fee, paid
   online), refused, results (electronic), ratings (by level), received (digitised, reusing
-  data), and finished, for a received dossier: early, on time, late, stopped, withdrawn;
+  data), and finished, for a received dossier: early, on time, late, stopped, withdrawn,
+  rated 1 or 2 (that month);
 - where a dossier received by the month's last day and finished later stood on that day:
   open, open on time, open late, paused.
 
@@ -14,15 +15,16 @@ A period [from, to] then counts such a dossier as received when it was open the 
 by `to`, else by where it stood on `to`: the index's definitions (app/services/quality_index.py),
 taken apart by month.
 
-The rest stays live, read from the facts by the index itself (`LIVE_FACTS`): a dossier still
-open (its class moves with the day the period ends), one rated 1 or 2 (it is unsatisfied only
-in periods ending on or after its rating, which can come months after its finish), and one
+The rest stays live, read from the facts by the index itself (`is_live`; the row's
+`rolled_up` column stores the answer, `LIVE_FACTS` selects the others): a dossier not
+finished (its class moves with the day the period ends), one rated 1 or 2 in a later month
+than its finish (it is unsatisfied only in periods ending on or after the rating), and one
 received after it finished (no such history is made by the state machine; it would be
 counted wrong by months).
 
 `apply` moves one row's sums from what it was to what it is, in the flush that rewrites the
-facts row (quality_facts' session hook): a rating arriving after the return, a resume, a new
-appointment date all move them, and each (agency, procedure, month) is added to in one
+facts row (quality_facts' session hook): a rating arriving after the return, a resume, a
+dossier that moves to another agency all move them, and each (agency, procedure, month) is added to in one
 statement (`n = n + delta`), so concurrent writers do not lose updates. `rebuild` recomputes
 the table from the facts (`flask quality rebuild`).
 
