@@ -15,8 +15,8 @@ from sqlalchemy import delete, select
 
 from app.models.catalog import Procedure
 from app.models.quality import QualityFact, QualityRollup
+from app.services import code_tables, quality_facts, quality_index, quality_rollup
 from app.services import dossiers as svc
-from app.services import quality_facts, quality_index, quality_rollup
 from app.services.catalog import get_form
 from tests.factories import ready_documents, sample_values
 from tests.quality.hand_history import CHILD, DEC, NOV, at
@@ -147,9 +147,48 @@ def test_a_rating_after_the_return_and_a_resume_move_the_sums(db, history, make_
         assert_same(session, start, end)
 
 
+def test_a_dossier_transferred_to_another_ward_moves_its_sums(db, make_citizen, make_official):
+    """A supplement moves the applicant's residence to another ward: the dossier goes to that
+    ward's committee (a `transfer` step), and its sums, finished later, are that agency's."""
+    session = db.session
+    citizen = make_citizen().user
+    old, new = (make_official(agency=a).user.id for a in ("UBP-HOANKIEM", "UBP-CUANAM"))
+    dossier = _draft(session, citizen, MARITAL, "2026-10-28")
+    session.commit()
+    steps = [(citizen.id, "submit", "2026-10-28", {}), (old, "accept", "2026-10-28", {}),
+             (old, "start", "2026-10-28", {}),
+             (old, "request_supplement", "2026-10-29",
+              {"fields": ["applicant_residence"], "note": "Nơi cư trú hiện nay"}),
+             (citizen.id, "supplement", "2026-11-03", {"values": {"applicant_residence": {
+                 "line": "1 Hàng Bông", "ward": "00073",
+                 "province": code_tables.item("admin_units", "00073")["parent"]}}}),
+             (new, "complete", "2026-11-20", {}),
+             (new, "return_result", "2026-12-01", {"result": {"number": "3/2026",
+                                                              "method": "electronic"}}),
+             (citizen.id, "rate", "2026-12-02", {"rating": 4})]
+    for who, action, day, kwargs in steps:
+        session.add(dossier)
+        svc.transition(session, dossier, session.get(type(citizen), who), action,
+                       moment=at(day), **kwargs)
+        session.commit()
+    assert [e.action for e in dossier.events if e.action == "transfer"] == ["transfer"]
+    fact = session.get(QualityFact, dossier.id)
+    assert (fact.agency_code, fact.rolled_up) == ("UBP-CUANAM", True)
+    rows = rollup_rows(session)
+    assert {k[0] for k in rows} == {"UBP-CUANAM"}
+    assert_kept_equals_rebuilt(session)
+    for start, end in [(date(2026, 10, 1), date(2026, 10, 31)), NOV, DEC,
+                       (date(2026, 10, 1), date(2026, 12, 31)), (date(2026, 10, 29), date(2026, 11, 19))]:
+        assert_same(session, start, end)
+        for agency in ("UBP-HOANKIEM", "UBP-CUANAM"):
+            assert_same(session, start, end, agency=agency)
+    october = quality_index.counts(session, date(2026, 10, 1), date(2026, 10, 31))
+    assert october[("UBP-CUANAM",)]["open_on_time"] == 1 and ("UBP-HOANKIEM",) not in october
+
+
 def test_a_dossier_moved_to_another_agency_moves_its_sums(db, history):
-    """No step of the state machine moves a filed dossier to another agency; the roll-up
-    still follows its facts row wherever it goes (as `apply` is called with the two rows)."""
+    """The roll-up follows a facts row to any agency and procedure, finished or not (as
+    `apply` is called with the two rows)."""
     session = db.session
     a = history["dossiers"]["A"]
     fact = session.get(QualityFact, a.id)
