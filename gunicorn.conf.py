@@ -27,7 +27,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # across them. With one shared socket, a burst of kept-alive connections (phones, or a
 # proxy's upstream pool) can all land on the first worker to wake: measured here, one
 # worker held 50 of 50 connections while three idled. Cost: connections still queued on a
-# worker's socket when it is recycled (max_requests) are reset; phones retry.
+# worker's socket when it is recycled (max_requests, off by default) are reset; phones retry.
 reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") == "1"
 # With gthread, `timeout` is the worker's heartbeat, not a per-request limit: a phone on 2G
 # trickling an upload keeps a thread busy, not the worker's main loop. The reverse proxy
@@ -36,8 +36,13 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # On SIGTERM a worker stops accepting and finishes what is in flight for up to this long.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "15"))
-# Recycle workers now and then (with jitter so they don't all restart together).
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+# Workers are not recycled by default (0). A recycled worker closes its kept-alive
+# connections: the front's request racing that close fails, nginx counts it against the node
+# (`max_fails`) and skips the node for `fail_timeout`; with the other node down (a roll, a lost
+# node) every phone got 502s for 2 s at each recycle, which at a few hundred requests/s a node
+# was every 10-20 s (docs/benchmarks.md, "Each node on a core of its own"). Set it (with the
+# jitter) only to contain a memory leak, and then with more than one node up.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "500"))
 # Headers are small in this API; refuse abusive ones early.
 limit_request_line = 8190
