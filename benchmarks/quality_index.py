@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/quality_index.py [--dossiers 1000000] [--agencies 300]
         [--database-url postgresql://postgres@127.0.0.1:5432/hoso_bench_quality] [--keep]
+        [--seed-only] [--rebuild-rollup]
 
 Seeds a province's three years (2024-01-01 to 2026-11-30): agencies, citizens, and
 `--dossiers` dossiers with their event logs (create, submit, accept, start, supplements,
@@ -9,9 +10,12 @@ fee payments, decision, return, rating; refusals, withdrawals, stops, open ones)
 the demo history's generator (`app/services/quality_demo.py`), written with COPY. Each
 dossier's quality facts are computed by the product's own projection
 (`quality_facts.facts_of`) from the events generated for it. A sample is then read back
-and projected again from the stored log, which must give the stored rows. Then every
-period's index for all agencies (`quality_index.all_agencies`, one aggregate) is timed, and
-one agency's report with its procedures. The database is DROPPED and recreated unless
+and projected again from the stored log, which must give the stored rows. The monthly
+roll-up is rebuilt from the facts (on a fresh seed, when empty, or with `--rebuild-rollup`).
+Then every period's index for all agencies (`quality_index.all_agencies`) is timed by both
+paths, the one aggregate over every facts row (`direct`) and the roll-up with the live rows,
+which must give identical reports; and one agency's report with its procedures. The load
+average is printed next to every figure. The database is DROPPED and recreated unless
 `--keep` reuses a seeded one: give a throw-away one.
 """
 
