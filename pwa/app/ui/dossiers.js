@@ -124,6 +124,10 @@ export async function renderDossier(main, { id }) {
   const watched = [id, ...((d && d.members) || []).map((m) => m.id)];
   const onData = (e) => { if ((e.detail.dossiers || []).some((x) => watched.includes(x)) || e.detail.results) window.dispatchEvent(new CustomEvent('hoso:rerender')); };
   window.addEventListener('hoso:data', onData);
+  // A sync that brought this dossier while the page was being drawn told no one (the listener
+  // was not there yet): a bundle's linked dossiers, say, would never show. Look once more.
+  const now = await s.get('dossiers', id);
+  if (now && (!d || now.version !== d.version)) window.dispatchEvent(new CustomEvent('hoso:rerender'));
   return () => window.removeEventListener('hoso:data', onData);
 }
 
