@@ -32,10 +32,10 @@ $PY -m ruff check .
 .venv/bin/lint-imports   # the layer contracts in .importlinter
 status=0
 echo "== SQLite =="
-HOSO_TEST_DATABASE_URL="" $PY -m pytest -q "$@" || status=$?
+HOSO_TEST_DATABASE_URL="" $PY -m pytest -q --durations=15 "$@" || status=$?
 echo "== PostgreSQL =="
 psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE IF EXISTS hoso_test WITH (FORCE)" >/dev/null
 psql -h 127.0.0.1 -U postgres -d test -qc "CREATE DATABASE hoso_test" >/dev/null
 HOSO_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:5432/hoso_test" \
-  $PY -m pytest -q "$@" || status=$?
+  $PY -m pytest -q --durations=15 "$@" || status=$?
 exit $status
