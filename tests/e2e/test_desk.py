@@ -223,7 +223,11 @@ def test_a_ward_day_with_four_roles(new_context: Any, live_server: Any, db: Any,
     expect(boss.locator("article.slip[data-slip=apology]")).to_contain_text("PHIẾU XIN LỖI")
 
     # Reception takes the fee and returns the result; the number and day stay on the dossier.
+    # Its page still shows the dossier as it assigned it (the same address: going there again
+    # redraws nothing until the desk's poll notices the change); it opens the dossier afresh.
     desk.goto(f"/#/office/{target}")
+    desk.reload()
+    expect(desk.locator(".status").first).to_have_text("Đã có kết quả")
     fee = live_server.api("GET", f"/api/v1/office/dossiers/{target}", reception.access).json()
     if fee["fee_status"] == "unpaid":  # the fee, when the catalog gives an amount, shown and taken
         expect(desk.locator("#desk-fee")).to_contain_text(f"{fee['fee_amount']:,}".replace(",", "."))
