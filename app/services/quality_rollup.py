@@ -298,27 +298,10 @@ def rolled_counts(session: Session, start: date, end: date, *, agency: str | Non
     stmt = (select(r.agency_code, r.procedure_code, *columns)
             .where(or_(inside, r.month.in_([_day(carried_month), _day(end_month)])))
             .group_by(r.agency_code, r.procedure_code))
-    if agency is not None:
-        stmt = stmt.where(r.agency_code == agency)
-    if procedure is not None:
-        stmt = stmt.where(r.procedure_code == procedure)
-    for row in session.execute(stmt).mappings():
-        into = got.setdefault((row["agency_code"], row["procedure_code"]), Counter())
-        for name, value in row.items():
-            if name not in ("agency_code", "procedure_code"):
-                into[name] += int(value or 0)
-
+    _sum_into(got, session, stmt, r, agency, procedure)
     edge = _edge_statement(how["edges"], carried_diff, end_diff, end)
     if edge is not None:
-        if agency is not None:
-            edge = edge.where(QualityFact.agency_code == agency)
-        if procedure is not None:
-            edge = edge.where(QualityFact.procedure_code == procedure)
-        for row in session.execute(edge).mappings():
-            into = got.setdefault((row["agency_code"], row["procedure_code"]), Counter())
-            for name, value in row.items():
-                if name not in ("agency_code", "procedure_code"):
-                    into[name] += int(value or 0)
+        _sum_into(got, session, edge, QualityFact, agency, procedure)
 
     out: dict[tuple[str, str], dict[str, int]] = {}
     for key, c in got.items():
@@ -341,6 +324,21 @@ def rolled_counts(session: Session, start: date, end: date, *, agency: str | Non
             **{f"rated_{lv}": c[f"rated_{lv}"] for lv in range(1, 6)},
         }
     return out
+
+
+def _sum_into(got: dict[tuple[str, str], Counter[str]], session: Session, stmt: Any, model: Any,
+              agency: str | None, procedure: str | None) -> None:
+    """Run a per-(agency, procedure) statement over `model`, narrowed to the scope asked, and
+    add its counts into `got`."""
+    if agency is not None:
+        stmt = stmt.where(model.agency_code == agency)
+    if procedure is not None:
+        stmt = stmt.where(model.procedure_code == procedure)
+    for row in session.execute(stmt).mappings():
+        into = got.setdefault((row["agency_code"], row["procedure_code"]), Counter())
+        for name, value in row.items():
+            if name not in ("agency_code", "procedure_code"):
+                into[name] += int(value or 0)
 
 
 def _edge_statement(edges: list[tuple[date, date]], carried: tuple[date, date] | None,
