@@ -11,7 +11,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFailed
-from app.models.accounts import User
+from app.models.accounts import Agency, User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion
 from app.services import change_feed, clock, desk_search, directory, fees, forms, handoffs, lifecycle
@@ -297,11 +297,8 @@ def _transfer(session: Session, dossier: Dossier, agency_code: str, moment: date
     `transfer` step in its history (the citizen's, and both agencies' audit logs), the inbox
     told, nobody of the old agency holding it. The receipt code and the appointment date
     stay: the citizen does not wait again for the administration's move."""
-    before = dossier.agency
-    dossier.agency_code = agency_code
-    session.flush()
-    session.expire(dossier, ["agency"])
-    after = dossier.agency
+    before, after = dossier.agency, session.get(Agency, agency_code)
+    dossier.agency, dossier.agency_code = after, agency_code
     dossier.assignee = None
     dossier.draft_result = None
     data = {"from_agency": before.code, "from_agency_name": before.name,
