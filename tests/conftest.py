@@ -7,6 +7,7 @@ temporary folder. The catalog is loaded once; everything else is wiped after eac
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.extensions import db as _db
@@ -32,6 +34,13 @@ STATIC_TABLES = {"agencies", "procedures", "form_versions", "holidays"}
 # loaded 2-core machine a screen can miss its wait in one run of a long suite and not the
 # next. A rerun shows as "R" and "N rerun" in the summary; one that fails twice fails the suite.
 BROWSER_TESTS = ("tests/e2e/", "tests/webkit/")
+
+# Cheap password hashes (argon2 still) for every app the tests start, here or in a server's
+# process: some tests sign up hundreds of people. The process has one hasher and each app
+# made sets its cost, so an app a test makes with a config of its own would otherwise put
+# argon2's production cost back for every later test (one test went from 19 s to 190 s).
+for _key, _value in (("TIME_COST", "1"), ("MEMORY_COST", "1024"), ("PARALLELISM", "1")):
+    os.environ.setdefault(f"PASSWORD_HASH_{_key}", _value)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -60,9 +69,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         "PAYOS_SANDBOX": True,
         "PAYOS_SANDBOX_DB": str(tmp / "payos-sandbox.sqlite3"),
         "REFRESH_REUSE_GRACE_SECONDS": 0,
-        # Cheap password hashes: some tests sign up hundreds of people (argon2 still).
-        "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_COST": 1024,
-        "PASSWORD_HASH_PARALLELISM": 1,
         # Every test signs up from 127.0.0.1; tests/app/test_limits.py lowers these.
         "RATELIMIT_REGISTER_IP": "100000/hour",
         "RATELIMIT_LOGIN_IP": "100000/minute",
@@ -88,13 +94,22 @@ def wipe(app: Any) -> None:
         limiter.reset()  # the abuse limits' counters (kept beside a SQLite database)
         _db.session.remove()
         tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in STATIC_TABLES]
-        with _db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for t in tables:
-                    conn.execute(t.delete())
+        for attempt in range(5):
+            try:
+                with _db.engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        names = ", ".join(f'"{t.name}"' for t in tables)
+                        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                    else:
+                        for t in tables:
+                            conn.execute(t.delete())
+                return
+            except OperationalError:
+                # A live server's last request (a browser closing, a push delivery) can still
+                # hold a table the wipe needs: PostgreSQL picks the wipe as a deadlock's victim.
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture()
