@@ -45,7 +45,10 @@ function drawUnpaid(area, d) {
     try {
       const payment = await api.post(`/api/v1/dossiers/${d.id}/payment`);
       requested.set(d.id, payment);
-      showRequest(area, d, payment);
+      // A pull or a push may have redrawn the page while the request was out: the code goes
+      // where the person is looking, not into the box the tap came from.
+      const live = area.isConnected ? area : document.querySelector('#fee .pay-area');
+      if (live) showRequest(live, d, payment);
     } catch (err) {
       pay.disabled = false;
       paymentFailed(err);
