@@ -175,12 +175,27 @@ self.addEventListener('fetch', (event) => {
 });
 
 // Background Sync: an open page sends its own queue, so wake it; with no page open, the module
-// worker (sw-sync.js) sends the queue itself. Rejecting makes the browser try again later.
+// worker (sw-sync.js) sends the queue itself. A page that was just closed can still be listed
+// while it goes away, so a page must answer that it took the sync; if none does within a few
+// seconds, the worker sends (the server applies each mutation once either way). Rejecting makes
+// the browser try again later.
+function pageTakesSync(clients) {
+  if (!clients.length) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), 3000);
+    for (const c of clients) {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => { clearTimeout(timer); resolve(true); };
+      c.postMessage({ type: 'sync' }, [channel.port2]);
+    }
+  });
+}
+
 self.addEventListener('sync', (event) => {
   if (event.tag !== 'hoso-sync') return;
   event.waitUntil((async () => {
     const clients = await self.clients.matchAll({ type: 'window' });
-    for (const c of clients) c.postMessage({ type: 'sync' });
-    if (!clients.length && self.hosoSendQueue) await self.hosoSendQueue();
+    if (await pageTakesSync(clients)) return;
+    if (self.hosoSendQueue) await self.hosoSendQueue();
   })());
 });

@@ -205,7 +205,11 @@ export function start() {
   window.addEventListener('focus', () => syncNow('focus'));
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') syncNow('visible'); });
   if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.addEventListener('message', (e) => { if (e.data && e.data.type === 'sync') syncNow('background-sync'); });
+    navigator.serviceWorker.addEventListener('message', (e) => {
+      if (!e.data || e.data.type !== 'sync') return;
+      if (e.ports && e.ports[0]) e.ports[0].postMessage({ type: 'sync-taken' }); // the worker need not send
+      syncNow('background-sync');
+    });
   }
   refreshCount();
   return syncNow('start');
