@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.models.accounts import RefreshToken
@@ -50,9 +51,18 @@ def _poll() -> None:
         return
     lifetime = config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()
     since = max(_state["polled"] - SLACK, now - lifetime - SLACK)
-    rows = db.session.execute(
-        select(RefreshToken.family_id).where(
-            RefreshToken.revoked_at >= datetime.fromtimestamp(since, UTC)).distinct()).scalars()
+    query = select(RefreshToken.family_id).where(
+        RefreshToken.revoked_at >= datetime.fromtimestamp(since, UTC)).distinct()
+    try:
+        rows = list(db.session.execute(query).scalars())
+    except DBAPIError as exc:
+        # The request's first statement found its pooled connection dead (the database
+        # restarted, a proxy cut it): nothing was done on it yet, so ask again on a fresh one
+        # rather than answer 503 for a connection the pool has already replaced.
+        if not exc.connection_invalidated:
+            raise
+        db.session.rollback()
+        rows = list(db.session.execute(query).scalars())
     with _lock:
         for family in rows:
             _revoked.setdefault(family, now)
@@ -68,5 +78,11 @@ def forget() -> None:
     with _lock:
         _revoked.clear()
         _state["polled"] = 0.0
+
+
+def mark_polled() -> None:
+    """Tests: the list was just read (the next request does not read it)."""
+    with _lock:
+        _state["polled"] = time.time()
 
 
