@@ -87,6 +87,30 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     yield application
 
 
+# Each table's own sequences (serial and identity columns), to start them again from 1.
+OWNED_SEQUENCES = text("""SELECT t.relname, s.relname FROM pg_class s
+    JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')
+    JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S'""")
+
+
+def _empty_postgresql(conn: Any, tables: list[Any]) -> None:
+    """What TRUNCATE … RESTART IDENTITY would leave, at a fraction of its cost: a TRUNCATE of
+    every table took ≈ 0.1 s per test, and most tables are empty after a test. One statement
+    finds the tables with rows; those are emptied with the foreign keys' triggers off (so the
+    order does not matter) and their sequences start again."""
+    probe = " UNION ALL ".join(f"(SELECT '{t.name}' FROM \"{t.name}\" LIMIT 1)" for t in tables)
+    dirty = {row[0] for row in conn.execute(text(probe))}
+    if not dirty:
+        return
+    conn.execute(text("SET LOCAL session_replication_role = replica"))
+    for t in tables:
+        if t.name in dirty:
+            conn.execute(t.delete())
+    for table, sequence in conn.execute(OWNED_SEQUENCES):
+        if table in dirty:
+            conn.execute(text("SELECT setval(:s, 1, false)"), {"s": f'"{sequence}"'})
+
+
 def wipe(app: Any) -> None:
     with app.app_context():
         from app.limits import limiter
@@ -98,8 +122,7 @@ def wipe(app: Any) -> None:
             try:
                 with _db.engine.begin() as conn:
                     if conn.dialect.name == "postgresql":
-                        names = ", ".join(f'"{t.name}"' for t in tables)
-                        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                        _empty_postgresql(conn, tables)
                     else:
                         for t in tables:
                             conn.execute(t.delete())
