@@ -122,7 +122,7 @@ class DossierEvent(Base):
 
 
 class ReceiptCounter(Base):
-    """Per-agency daily counter behind receipt codes; its row serialises concurrent accepts."""
+    """Per-agency daily counter behind receipt codes (services/receipts.py)."""
 
     __tablename__ = "receipt_counters"
 

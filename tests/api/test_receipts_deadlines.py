@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from datetime import UTC, date, datetime
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
 from app.models.accounts import Agency
 from app.services import lifecycle as lc
 from app.services.dossiers import is_overdue, transition
+from app.services.receipts import next_receipt_code
 from tests.factories import make_dossier
 
 
@@ -41,6 +47,26 @@ def test_twenty_officials_accepting_at_once_get_twenty_codes(app, client, db, ma
     pattern = re.compile(rf"^{re.escape(agency)}-\d{{6}}-(\d{{4}})$")
     numbers = sorted(int(pattern.match(c).group(1)) for c in codes)
     assert numbers == list(range(1, 21))
+
+
+@pytest.mark.skipif(not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="SQLite has one writer at a time: accepts queue there anyway")
+def test_an_accept_still_open_does_not_hold_up_the_next_one(app, db):
+    """One official's accept has its number and is still making its documents; another
+    official of the agency gets the next number at once, not after the first one commits."""
+    first = db.session
+    day = date(2026, 12, 1)
+    code_one = next_receipt_code(first, "UBP-HOANKIEM", day)  # its transaction stays open
+    other = Session(db.engine)
+    try:
+        other.execute(text("SET lock_timeout = '2s'"))  # a held counter would fail, not hang
+        code_two = next_receipt_code(other, "UBP-HOANKIEM", day)
+    finally:
+        other.rollback()
+        other.close()
+    first.rollback()  # the first accept fails: its number is not given again
+    code_three = next_receipt_code(first, "UBP-HOANKIEM", day)
+    assert [c[-4:] for c in (code_one, code_two, code_three)] == ["0001", "0002", "0003"]
 
 
 def at(day: date, hour: int = 3) -> datetime:
