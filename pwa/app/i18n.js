@@ -78,11 +78,12 @@ export function loadMessages() {
   return loadingMessages;
 }
 
-// A localised {"vi": …, "en": …} object from the catalog.
-export function loc(text) {
+// A localised {"vi": …, "en": …} object from the catalog, in the app's language or `language`
+// (i18n.localise on the server).
+export function loc(text, language = lang) {
   if (text == null) return '';
   if (typeof text === 'string') return text;
-  return text[lang] || text.vi || Object.values(text)[0] || '';
+  return text[language] || text.vi || Object.values(text)[0] || '';
 }
 
 export function fmtDate(iso) {

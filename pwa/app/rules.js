@@ -1,6 +1,6 @@
 // Form schema rules (docs/form-schema.md), a line-by-line mirror of app/services/forms.py:
 // same checks, same order, same message keys and texts (from /i18n/messages.json).
-import { currentLang, message } from './i18n.js';
+import { loc, message } from './i18n.js';
 import { displayDate, parseDate, resolveDate, todayDays } from './form_dates.js';
 import { evaluate, filled, pyEq, valueOf } from './conditions.js';
 
@@ -190,13 +190,6 @@ export function validate(form, values, lang, { complete = true, today = todayDay
   return errors;
 }
 
-// A localised text in `lang` (i18n.localise on the server).
-function localise(text, lang = currentLang()) {
-  if (text == null) return '';
-  if (typeof text === 'string') return text;
-  return text[lang] || text.vi || Object.values(text)[0] || '';
-}
-
 // The form's cross-field `rules` (forms.rule_errors): when one's refuse_if holds, each listed
 // field that is shown gets its message; judged on the shown fields' values only.
 export function ruleErrors(form, values, lang, today, fields = fieldMap(form)) {
@@ -209,7 +202,7 @@ export function ruleErrors(form, values, lang, today, fields = fieldMap(form)) {
     if (!evaluate(rule.refuse_if, shown, today)) continue;
     for (const name of rule.fields) {
       if (fields.has(name) && evaluate(fields.get(name).visible_if, values, today)) {
-        (errors[name] ||= []).push(localise(rule.message, lang));
+        (errors[name] ||= []).push(loc(rule.message, lang));
       }
     }
   }
