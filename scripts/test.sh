@@ -32,7 +32,7 @@ $PY -m ruff check .
 .venv/bin/lint-imports   # the layer contracts in .importlinter
 status=0
 echo "== SQLite =="
-HOSO_TEST_DATABASE_URL="" $PY -m pytest -q --durations=15 "$@" || status=$?
+HOSO_TEST_DATABASE_URL="" $PY -m pytest -q -rfER --durations=15 "$@" || status=$?
 echo "== PostgreSQL =="
 psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE IF EXISTS hoso_test WITH (FORCE)" >/dev/null
 psql -h 127.0.0.1 -U postgres -d test -qc "CREATE DATABASE hoso_test" >/dev/null
@@ -41,5 +41,5 @@ psql -h 127.0.0.1 -U postgres -d test -qc "CREATE DATABASE hoso_test" >/dev/null
 # as the suite's SQLite pass instead of waiting on the disk. Production keeps the default (on).
 psql -h 127.0.0.1 -U postgres -d test -qc "ALTER DATABASE hoso_test SET synchronous_commit = off" >/dev/null
 HOSO_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:5432/hoso_test" \
-  $PY -m pytest -q --durations=15 "$@" || status=$?
+  $PY -m pytest -q -rfER --durations=15 "$@" || status=$?
 exit $status
