@@ -51,7 +51,12 @@ def _definition(session: Session, dossier: Dossier, code: str) -> dict[str, Any]
 
 
 def _upload_item(ctx: Context, dossier: Dossier, code: str, upload_id: Any) -> dict[str, Any]:
-    upload = uploads.get_owned(ctx.session, ctx.user, upload_id)
+    # Locked: the request that receives the last bytes holds the upload's row while it marks
+    # the items linked to it ready. Read without the lock, an upload finishing at this moment
+    # was seen still uploading, and the link made here was not yet there for that request to
+    # find: the item stayed "uploading" for ever and the phone's signed submission, which
+    # names the file's hash, was refused.
+    upload = uploads.get_owned(ctx.session, ctx.user, upload_id, lock=True)
     if upload.status == EXPIRED:
         raise Gone("This upload expired; upload the file again.")
     if upload.procedure_code != dossier.procedure_code or upload.document_code != code:

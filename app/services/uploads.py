@@ -93,9 +93,10 @@ def _doc_limits(doc: dict[str, Any], settings: Settings) -> tuple[int, list[str]
 # ---- Lookups -----------------------------------------------------------------------------
 
 
-def get_owned(session: Session, user: User, upload_id: Any) -> Upload:
-    """The caller's own upload; another user's id is answered exactly like a missing one."""
-    return get_owned_row(session, Upload, user, upload_id, "No such upload.")
+def get_owned(session: Session, user: User, upload_id: Any, *, lock: bool = False) -> Upload:
+    """The caller's own upload; another user's id is answered exactly like a missing one.
+    `lock`: wait for a request finishing it (tus.locked) and see what it committed."""
+    return get_owned_row(session, Upload, user, upload_id, "No such upload.", lock=lock)
 
 
 # ---- Creation ----------------------------------------------------------------------------

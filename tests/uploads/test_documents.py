@@ -3,9 +3,16 @@ unfinished documents, completion flipping items to ready, who may download."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import threading
 import uuid
 from typing import Any
 
+import psycopg
+import pytest
+
+from app.models.uploads import COMPLETE
 from app.services import dossiers as svc
 from app.services import lifecycle as lc
 from tests.factories import make_dossier
@@ -128,3 +135,34 @@ def test_documents_change_only_on_drafts_and_requested_supplements(
     not_named = _attach(phone, did, "authorization", upload_id=upload_id)
     assert not_named["status"] == "rejected"
     assert not_named["error"]["requested_documents"] == ["birth_notice"]
+
+
+@pytest.mark.skipif(not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="two transactions at once need PostgreSQL; SQLite has one writer")
+def test_an_attach_while_the_last_bytes_arrive_sees_the_file_finished(
+        app: Any, client: Any, db: Any, citizen: Any, upload_root: Any) -> None:
+    """The phone's `dossier.attach` reaches the server while another request is storing the
+    upload's last bytes: the item ends ready, with the file's hash, not stuck uploading."""
+    phone, did = _draft(client, db, citizen)
+    data = jpeg(60_000, seed=9)
+    location = create(client, citizen, len(data)).headers["Location"]
+    upload_id = location.rsplit("/", 1)[-1]
+    patch(client, citizen, location, 0, data[:10_000])
+    sha = hashlib.sha256(data).hexdigest()
+    dsn = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    finishing = psycopg.connect(dsn)  # what the last PATCH's transaction does, held open
+    finishing.execute("SELECT id FROM uploads WHERE id = %s FOR UPDATE", (upload_id,))
+    finishing.execute("UPDATE uploads SET status = %s, sha256 = %s, \"offset\" = length, "
+                      "completed_at = now() WHERE id = %s", (COMPLETE, sha, upload_id))
+    answer: dict[str, Any] = {}
+    attach = threading.Thread(target=lambda: answer.update(
+        _attach(phone, did, upload_id=upload_id)))  # the main thread waits meanwhile
+    attach.start()
+    attach.join(0.5)
+    assert attach.is_alive()  # it waits for the upload's row
+    finishing.commit()
+    finishing.close()
+    attach.join(30)
+    assert answer["status"] == "applied", answer
+    item = answer["entity"]["documents"]["birth_notice"]
+    assert item["status"] == "ready" and item["sha256"] == sha
