@@ -37,8 +37,8 @@ echo "== PostgreSQL =="
 psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE IF EXISTS hoso_test WITH (FORCE)" >/dev/null
 psql -h 127.0.0.1 -U postgres -d test -qc "CREATE DATABASE hoso_test" >/dev/null
 # The test database does not wait for each commit's WAL flush (a crash of the server could lose
-# the last commits; the suite never crashes it, and a clean restart keeps them): about as fast
-# as the suite's SQLite pass instead of waiting on the disk. Production keeps the default (on).
+# the last commits; the suite never crashes it, and a clean restart keeps them), so the suite
+# does not wait on the disk at every commit. Production keeps the default (on).
 psql -h 127.0.0.1 -U postgres -d test -qc "ALTER DATABASE hoso_test SET synchronous_commit = off" >/dev/null
 HOSO_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:5432/hoso_test" \
   $PY -m pytest -q -rfER --durations=15 "$@" || status=$?
