@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
@@ -68,3 +68,19 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             raise DisconnectionError(str(exc)) from exc
         if not alive:
             raise DisconnectionError("ping failed")
+
+
+_SIDE_ENGINES: dict[str, Engine] = {}
+
+
+def side_engine(url: str) -> Engine:
+    """A small engine of the process's own on the PostgreSQL database at `url`, beside the
+    application's, for work committed at once in a transaction of its own, one statement
+    long (the limits' counters, receipt numbers). It never joins a request's transaction, and
+    it has its own pool: taking a second connection from the application's pool, requests
+    that each hold their first could wait on one another for ever. One engine per URL."""
+    engine = _SIDE_ENGINES.get(url)
+    if engine is None:
+        engine = _SIDE_ENGINES.setdefault(url, create_engine(
+            url, pool_size=2, max_overflow=4, pool_pre_ping=True))
+    return engine

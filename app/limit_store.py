@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.database import side_engine
 from app.models.throttle import ThrottleCounter
 
 _TABLE = ThrottleCounter.__table__
@@ -37,21 +38,20 @@ def limits_url(database_url: str) -> str:
 
 
 def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return side_engine(url)
     engine = _ENGINES.get(url)
     if engine is None:
-        if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": 15})
 
-            @event.listens_for(engine, "connect")
-            def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA busy_timeout=15000")
-                cur.close()
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=15000")
+            cur.close()
 
-            _TABLE.create(engine, checkfirst=True)
-        else:
-            engine = create_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=True)
+        _TABLE.create(engine, checkfirst=True)
         engine = _ENGINES.setdefault(url, engine)
     return engine
 
