@@ -91,6 +91,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 OWNED_SEQUENCES = text("""SELECT t.relname, s.relname FROM pg_class s
     JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')
     JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S'""")
+_SEQUENCES: list[tuple[str, str]] = []
 
 
 def _empty_postgresql(conn: Any, tables: list[Any]) -> None:
@@ -106,7 +107,9 @@ def _empty_postgresql(conn: Any, tables: list[Any]) -> None:
     for t in tables:
         if t.name in dirty:
             conn.execute(t.delete())
-    for table, sequence in conn.execute(OWNED_SEQUENCES):
+    if not _SEQUENCES:  # the schema does not change during the run: read once
+        _SEQUENCES.extend(conn.execute(OWNED_SEQUENCES).tuples())
+    for table, sequence in _SEQUENCES:
         if table in dirty:
             conn.execute(text("SELECT setval(:s, 1, false)"), {"s": f'"{sequence}"'})
 
