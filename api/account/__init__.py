@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from api.security import BEARER, user_required
 from api.transactions import commits
+from app import revocations
 from app.extensions import db
 from app.services import account_settings
 
@@ -48,8 +49,10 @@ def _family(token: str | None) -> str | None:
 @commits
 def change_password(body: dict[str, Any]) -> None:
     """Change my password; my other sessions end."""
-    account_settings.change_password(db.session, current_user, body["current_password"],
-                                     body["new_password"], _family(body.get("refresh_token")))
+    for family in account_settings.change_password(db.session, current_user,
+                                                   body["current_password"], body["new_password"],
+                                                   _family(body.get("refresh_token"))):
+        revocations.revoked_now(family)
 
 
 @blp.post("/sign-out-everywhere")
@@ -60,4 +63,6 @@ def change_password(body: dict[str, Any]) -> None:
 @commits
 def sign_out_everywhere(body: dict[str, Any]) -> None:
     """End my sessions on every device (all but this one when its refresh token is given)."""
-    account_settings.sign_out_everywhere(db.session, current_user, _family(body.get("refresh_token")))
+    for family in account_settings.sign_out_everywhere(db.session, current_user,
+                                                       _family(body.get("refresh_token"))):
+        revocations.revoked_now(family)

@@ -30,6 +30,7 @@ from api.auth.schemas import (
 )
 from api.security import request_language
 from api.transactions import commits
+from app import revocations
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.limits import code_limits
@@ -146,8 +147,10 @@ def password_reset(body: dict[str, Any]) -> dict[str, Any]:
 def password_reset_confirm(body: dict[str, Any]) -> dict[str, Any]:
     """A new password with the reset code; every other session ends, this one signs in."""
     lang = request_language()
-    user = verification.finish_reset(_codes(), _recipient(body["login"]), body["code"],
-                                     body["password"], lang)  # a refused try still counts
+    user, ended = verification.finish_reset(_codes(), _recipient(body["login"]), body["code"],
+                                            body["password"], lang)  # a refused try still counts
+    for family in ended:
+        revocations.revoked_now(family)
     result = _tokens(accounts.issue_tokens(db.session, user))
     result["device_token"] = Guard(body["login"], None).device_token()
     return result

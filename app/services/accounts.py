@@ -210,6 +210,19 @@ def revoke_family(session: Session, family_id: str, moment: datetime | None = No
     )
 
 
+def revoke_all(session: Session, user_id: int, keep_family: str | None = None) -> list[str]:
+    """End every live session of a user (all but `keep_family`, when given); returns the
+    families ended, for the process to refuse their access tokens at once
+    (app/revocations.py; other processes see them at their next poll)."""
+    query = update(RefreshToken).where(RefreshToken.user_id == user_id,
+                                       RefreshToken.revoked_at.is_(None))
+    if keep_family:
+        query = query.where(RefreshToken.family_id != keep_family)
+    ended = session.execute(query.values(revoked_at=clock.now())
+                            .returning(RefreshToken.family_id)).scalars()
+    return sorted(set(ended))
+
+
 def logout(session: Session, user: User, refresh_token: str | None,
            access_family: str | None = None) -> list[str]:
     """End the session the request came from (its access token's family) and the one the

@@ -22,9 +22,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
-from app.models.accounts import CITIZEN, RefreshToken, User
+from app.models.accounts import CITIZEN, User
 from app.models.verification import PhoneCode
-from app.services import clock, passwords
+from app.services import accounts, clock, passwords
 from app.services.sms import SmsProvider
 
 hasher = passwords.hasher
@@ -143,8 +143,10 @@ def start_reset(codes: Codes, recipient: str, lang: str) -> None:
         codes.send(recipient, RESET, user, lang)
 
 
-def finish_reset(codes: Codes, recipient: str, code: str, new_password: str, lang: str) -> User:
-    """Set a new password with a reset code; every session of the account ends. A weak
+def finish_reset(codes: Codes, recipient: str, code: str, new_password: str, lang: str
+                 ) -> tuple[User, list[str]]:
+    """Set a new password with a reset code; every session of the account ends (the user and
+    the sessions' families are returned). A weak
     password is refused before the code is tried, so the code stays usable."""
     owner = _find(codes.session, recipient if "@" not in recipient else None,
                   recipient if "@" in recipient else None)
@@ -156,8 +158,6 @@ def finish_reset(codes: Codes, recipient: str, code: str, new_password: str, lan
     if user.phone == recipient:
         user.phone_verified_at = user.phone_verified_at or clock.now()  # the code proves it
     user.password_hash = hasher.hash(new_password)
-    codes.session.execute(update(RefreshToken).where(
-        RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=clock.now()))
+    ended = accounts.revoke_all(codes.session, user.id)
     codes.session.flush()
-    return user
+    return user, ended

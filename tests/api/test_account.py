@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app import revocations
+
 NEW = "Mat-khau-moi-rat-kho-7"
 
 
@@ -13,6 +15,14 @@ def _login(client: Any, phone: str, password: str) -> Any:
 
 def _refresh(client: Any, token: str) -> int:
     return int(client.post("/api/v1/auth/refresh", json={"refresh_token": token}).status_code)
+
+
+def _me(client: Any, access_token: str) -> int:
+    """An access token's answer at once, before the process's next read of the revoked
+    sessions (it knows what it revoked itself)."""
+    revocations.mark_polled()
+    return int(client.get("/api/v1/auth/me",
+                          headers={"Authorization": f"Bearer {access_token}"}).status_code)
 
 
 def test_change_password_checks_the_old_one_and_ends_the_other_sessions(client: Any,
@@ -34,6 +44,8 @@ def test_change_password_checks_the_old_one_and_ends_the_other_sessions(client: 
     ok = client.post("/api/v1/account/password", headers=auth, json={
         "current_password": citizen.password, "new_password": NEW, "refresh_token": here["refresh_token"]})
     assert ok.status_code == 204
+    assert _me(client, other["access_token"]) == 401
+    assert _me(client, here["access_token"]) == 200
     assert _login(client, phone, citizen.password).status_code == 401
     assert _login(client, phone, NEW).status_code == 200
     assert _refresh(client, other["refresh_token"]) == 401  # the other phone is signed out
@@ -48,6 +60,7 @@ def test_sign_out_everywhere_ends_every_session(client: Any, make_citizen: Any) 
     resp = client.post("/api/v1/account/sign-out-everywhere", json={},
                        headers={"Authorization": f"Bearer {second['access_token']}"})
     assert resp.status_code == 204
+    assert _me(client, first["access_token"]) == 401
     assert _refresh(client, first["refresh_token"]) == 401
     assert _refresh(client, second["refresh_token"]) == 401
 
