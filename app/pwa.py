@@ -7,6 +7,7 @@ downloads only the files whose hash changed.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -19,6 +20,8 @@ import brotli
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import NotFound
 
+from app import minify
+from app.headers import CSP
 from app.services.i18n import MESSAGES
 
 bp = Blueprint("pwa", __name__)
@@ -51,6 +54,53 @@ GENERATED = {
 COMPRESSIBLE = (".html", ".css", ".js", ".json", ".webmanifest")
 mimetypes.add_type("application/manifest+json", ".webmanifest")
 mimetypes.add_type("text/javascript", ".js")
+# What the first screen needs that is the same for everyone is sent inside the page, not
+# beside it: on a 2G line the page's bytes arrive while the browser waits for the modules the
+# page preloads (a round trip), instead of sharing the line with them afterwards
+# (docs/pwa.md "Loading"). `_inline` does it to index.html as sent:
+# - the stylesheet's link becomes a `<style>` (the page's CSP allows it by its hash, no
+#   'unsafe-inline'); styles.css is then not a shell file of its own;
+# - the empty `<script type="application/json" id="first-texts" data-lang="vi">` is filled with
+#   /i18n/vi.first.json (the first visit's language); i18n.js reads it instead of fetching;
+# - the header's mark becomes a data: URL.
+STYLESHEET = b'<link rel="stylesheet" href="/styles.css">'
+FIRST_TEXTS_BLOCK = b'<script type="application/json" id="first-texts" data-lang="vi"></script>'
+MARK = b'src="/icons/brand-56.png"'
+_minified: dict[tuple[str, str], bytes] = {}
+
+
+def _as_sent(url: str, body: bytes) -> bytes:
+    """A shell file as it is sent: scripts and the stylesheet minified (app/minify.py), each
+    file once per process and content."""
+    kind = url.rsplit(".", 1)[-1]
+    if kind not in ("js", "css"):
+        return body
+    key = (kind, hashlib.sha256(body).hexdigest())
+    found = _minified.get(key)
+    if found is None:
+        if len(_minified) > 512:  # files edited again and again (development)
+            _minified.clear()
+        found = _minified[key] = minify.js(body) if kind == "js" else minify.css(body)
+    return found
+
+
+def _inline(page: bytes, entries: dict[str, dict[str, Any]]) -> tuple[bytes, str]:
+    """index.html as sent (see FIRST_TEXTS_BLOCK above) and its Content-Security-Policy."""
+    csp = CSP
+    if STYLESHEET in page and "/styles.css" in entries:
+        styles = entries.pop("/styles.css")
+        digest = base64.b64encode(hashlib.sha256(styles["body"]).digest()).decode()
+        page = page.replace(STYLESHEET, b"<style>" + styles["body"] + b"</style>")
+        csp = CSP.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'")
+    texts = entries.get("/i18n/vi.first.json")
+    if texts is not None:
+        data = texts["body"].replace(b"</", b"<\\/")  # no "</script>" inside the block
+        page = page.replace(FIRST_TEXTS_BLOCK, FIRST_TEXTS_BLOCK.replace(b"></", b">" + data + b"</"))
+    mark = entries.get("/icons/brand-56.png")
+    if mark is not None:
+        page = page.replace(MARK, b'src="data:image/png;base64,' + base64.b64encode(mark["body"]) + b'"')
+    return page, csp
+
 
 _lock = Lock()
 _cache: dict[str, Any] = {"key": None}
@@ -78,9 +128,13 @@ def _snapshot() -> dict[str, Any]:
             return _cache
         entries: dict[str, dict[str, Any]] = {}
         for path in files:
-            entries["/" + path.relative_to(root).as_posix()] = {"body": path.read_bytes()}
+            url = "/" + path.relative_to(root).as_posix()
+            entries[url] = {"body": _as_sent(url, path.read_bytes())}
         for url, make in GENERATED.items():
             entries[url] = {"body": make(root)}
+        if "/index.html" in entries:
+            page = entries["/index.html"]
+            page["body"], page["csp"] = _inline(page["body"], entries)
         for url, entry in entries.items():
             entry["sha256"] = hashlib.sha256(entry["body"]).hexdigest()
             entry["gzip"] = (gzip.compress(entry["body"], 9, mtime=0)
@@ -138,8 +192,11 @@ def _shell_response(url: str) -> Response | None:
     mimetype = mimetypes.guess_type(url)[0] or "application/octet-stream"
     if mimetype.startswith("text/") or mimetype.endswith("json"):
         mimetype += "; charset=utf-8"
-    return _send(entry["body"], mimetype, entry["sha256"][:32], gz=entry["gzip"],
+    resp = _send(entry["body"], mimetype, entry["sha256"][:32], gz=entry["gzip"],
                  entry=entry if entry["gzip"] is not None else None)
+    if "csp" in entry:
+        resp.headers["Content-Security-Policy"] = entry["csp"]
+    return resp
 
 
 @bp.get("/")
