@@ -41,11 +41,12 @@ const LOADED_AS = { '/index.html': '/' };
 
 // One file of the shell, checked against its hash. On a first visit the page has just fetched
 // most of them, so the browser's HTTP cache is asked first without going to the server
-// ('force-cache'); a copy whose hash does not match (an older file) is fetched again.
+// ('only-if-cached': a file not held there is not fetched by this step, so it is fetched once,
+// below, and counted); a copy whose hash does not match (an older file) is fetched again.
 async function download(url, hash) {
   for (const source of [LOADED_AS[url], url]) {
     if (!source) continue;
-    const held = await fetch(source, { cache: 'force-cache' }).catch(() => null);
+    const held = await fetch(source, { cache: 'only-if-cached', mode: 'same-origin' }).catch(() => null);
     if (held && held.ok && held.status === 200) {
       const body = await held.clone().arrayBuffer();
       if ((await sha256(body)) === hash) return { response: held, fetched: false };

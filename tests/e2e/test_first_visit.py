@@ -53,7 +53,28 @@ def test_a_first_visit_downloads_each_file_once(live_server: LiveServer, page: A
     assert "/index.html" not in bodies  # the page, loaded as /, is the same file
     assert set(manifest) - {"/index.html"} <= set(bodies)  # and the worker holds every one
     # The service worker asked for no file a second time: what is asked again is what the
-    # module worker imports (the browser revalidates a worker's imports, 304 without a body).
+    # module worker imports (the browser revalidates a worker's imports, 304 without a body),
+    # and the module the page imports late (device.js), when the precache fetched it first.
     again = Counter(path for path, status in sent if status == 304 and not path.startswith("/api/"))
     assert set(again) <= {"/app/api.js", "/app/sync.js", "/app/db.js", "/app/i18n.js",
-                          "/app/outbox.js", "/app/reconcile.js", "/icons/icon-192.png"}, again
+                          "/app/outbox.js", "/app/reconcile.js", "/app/device.js",
+                          "/icons/icon-192.png"}, again
+
+
+def test_the_page_is_styled_and_worded_from_its_own_bytes(live_server: LiveServer, page: Any) -> None:
+    """The stylesheet and the first texts come inside the page (app/pwa.py `_inline`): the
+    browser applies the style its policy allows by hash, and the catalog is drawn in Vietnamese
+    without asking for the stylesheet or the first texts."""
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    offset = live_server.log.stat().st_size
+    flows.open_app(page)
+    header = page.locator("header.top")
+    assert header.evaluate("(e) => getComputedStyle(e).display") == "flex"
+    assert header.evaluate("(e) => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+    assert page.locator("a.skip").text_content() == "Bỏ qua, đến nội dung chính"
+    assert page.locator("#q").get_attribute("placeholder")  # a first-screen text, not its key
+    assert refused == []
+    asked = {path for path, _status in _requests_since(live_server, offset)}
+    assert "/" in asked
+    assert not {"/styles.css", "/i18n/vi.first.json", "/icons/brand-56.png"} & asked
