@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import brotli
 from flask import Response, current_app, json, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -30,9 +31,34 @@ def cached_json(body: Any, *, cache_control: str, etag: str | None = None) -> Re
     return encoded_json(json.dumps(body), etag or canonical_etag(body), cache_control)
 
 
+# Bodies at least this long go in brotli to a browser that accepts it (over HTTPS): the catalog
+# is 21 KiB of JSON, 4.4 KiB in brotli against 5.2 KiB in the front's gzip.
+BROTLI_MIN_BYTES = 1024
+_brotli_bodies: dict[str, bytes] = {}
+
+
+def _brotli(etag: str, body: bytes) -> bytes:
+    """`body` in brotli (quality 11), made once per process and ETag: a catalog answer is rebuilt
+    every second with the same ETag, and a form version never changes."""
+    found = _brotli_bodies.get(etag)
+    if found is None:
+        if len(_brotli_bodies) >= CatalogBodies.MAX_ENTRIES:
+            _brotli_bodies.clear()
+        found = _brotli_bodies[etag] = brotli.compress(body, quality=11)
+    return found
+
+
 def encoded_json(text: str | bytes, etag: str, cache_control: str) -> Response:
-    resp = Response(text, mimetype="application/json")
-    resp.set_etag(etag)
+    body = text.encode() if isinstance(text, str) else text
+    if len(body) >= BROTLI_MIN_BYTES and request.accept_encodings["br"]:
+        # The same content in another coding: the ETag is weak (If-None-Match compares weakly,
+        # so a copy revalidated with the plain ETag still gets its 304).
+        resp = Response(_brotli(etag, body), mimetype="application/json")
+        resp.headers["Content-Encoding"] = "br"
+        resp.set_etag(etag, weak=True)
+    else:
+        resp = Response(body, mimetype="application/json")
+        resp.set_etag(etag)
     resp.headers["Cache-Control"] = cache_control
     resp.vary.add("Accept-Encoding")
     return resp.make_conditional(request)
