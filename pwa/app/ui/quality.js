@@ -19,7 +19,9 @@ function svg(tag, attrs = {}, ...children) {
 const num = (x, digits = 1) => (x === null || x === undefined ? '—'
   : Number(x).toLocaleString(currentLang() === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits }));
 const pct = (x) => (x === null || x === undefined ? '—' : `${num(x * 100, 1)} %`);
-const iso = (d) => d.toISOString().slice(0, 10);
+// The local calendar day of `d` (toISOString alone gives the UTC day: until 07:00 in Viet Nam,
+// yesterday).
+const iso = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
 
 function presets() {
   const today = new Date();
@@ -27,7 +29,7 @@ function presets() {
   const m = today.getMonth();
   const q = Math.floor(m / 3) * 3;
   return [['month', new Date(y, m, 1)], ['quarter', new Date(y, q, 1)], ['year', new Date(y, 0, 1)],
-    ['half', new Date(y, m - 5, 1)]].map(([k, from]) => [k, iso(new Date(from.getTime() - from.getTimezoneOffset() * 60000)), iso(today)]);
+    ['half', new Date(y, m - 5, 1)]].map(([k, from]) => [k, iso(from), iso(today)]);
 }
 
 // Five groups as horizontal bars: each bar is the group's points out of its 766 maximum;
