@@ -31,8 +31,9 @@ def cached_json(body: Any, *, cache_control: str, etag: str | None = None) -> Re
     return encoded_json(json.dumps(body), etag or canonical_etag(body), cache_control)
 
 
-# Bodies at least this long go in brotli to a browser that accepts it (over HTTPS): the catalog
-# is 21 KiB of JSON, 4.4 KiB in brotli against 5.2 KiB in the front's gzip.
+# Bodies at least this long go in brotli to a browser that accepts it over HTTPS (through the
+# front; browsers offer `br` only there, and over plain HTTP the body stays as it is for any
+# client): the catalog is 21 KiB of JSON, 4.4 KiB in brotli against 5.2 KiB in the front's gzip.
 BROTLI_MIN_BYTES = 1024
 _brotli_bodies: dict[str, bytes] = {}
 
@@ -50,7 +51,7 @@ def _brotli(etag: str, body: bytes) -> bytes:
 
 def encoded_json(text: str | bytes, etag: str, cache_control: str) -> Response:
     body = text.encode() if isinstance(text, str) else text
-    if len(body) >= BROTLI_MIN_BYTES and request.accept_encodings["br"]:
+    if len(body) >= BROTLI_MIN_BYTES and request.is_secure and request.accept_encodings["br"]:
         # The same content in another coding: the ETag is weak (If-None-Match compares weakly,
         # so a copy revalidated with the plain ETag still gets its 304).
         resp = Response(_brotli(etag, body), mimetype="application/json")
