@@ -4,6 +4,7 @@ read mix the database does not limit, each node on a core of its own.
     bash scripts/production.sh start
     .venv/bin/python benchmarks/front_nodes.py [--phones 40] [--seconds 20] [--batch 10]
     .venv/bin/python benchmarks/front_nodes.py --reads [--connections 32] [--seconds 15]
+    .venv/bin/python benchmarks/front_nodes.py --reads --node-cpu 0.4
 
 Reads the shape's settings from the same environment as scripts/production.sh
 (HOSO_SHAPE_DIR, HTTPS_PORT, NODE_PORTS, DATABASE_URL). Each phone is a thread with one
@@ -24,6 +25,14 @@ and the CPU each part used (from /proc: the nodes' masters, workers and reaped w
 nginx's worker, wrk, the database's backends), so the ratio is printed with what bounds it:
 two nodes can only double one node's rate when each gets a whole core besides nginx's and
 the load generator's.
+
+--reads --node-cpu F: each node as if on a machine of its own with F of a core: the node's
+processes (master, workers, threads) go into a cgroup of their own (the cpu controller,
+`cpu.cfs_quota_us` = F × the period) and run on any core, as do nginx, wrk and PostgreSQL,
+which keep the rest of the machine. One node with F of a core, then two nodes with F each:
+with F small enough that the front, the load generator and the database are not the limit,
+this is the ratio a province gets from a second node machine. Needs a writable cgroup v1
+cpu controller (/sys/fs/cgroup/cpu, root).
 """
 
 from __future__ import annotations
@@ -163,6 +172,32 @@ def _database_cpu(name: str) -> dict[int, float]:
     return found
 
 
+CGROUP_CPU = Path("/sys/fs/cgroup/cpu")
+
+
+def _cap(pid: int, group: str, fraction: float) -> None:
+    """Puts process `pid` and its children (every thread, and processes they fork later) in cgroup
+    `group`, which may use `fraction` of one core."""
+    path = CGROUP_CPU / group
+    path.mkdir(exist_ok=True)
+    period = int((path / "cpu.cfs_period_us").read_text())
+    (path / "cpu.cfs_quota_us").write_text(str(int(period * fraction)))
+    for p in (pid, *_children(pid)):
+        (path / "cgroup.procs").write_text(str(p))
+
+
+def _uncap(pid: int, group: str) -> None:
+    for p in (pid, *_children(pid)):
+        try:
+            (CGROUP_CPU / "cgroup.procs").write_text(str(p))
+        except OSError:
+            pass  # gone
+    try:
+        (CGROUP_CPU / group).rmdir()
+    except OSError:
+        pass
+
+
 def _pin(pid: int, cpus: str) -> None:
     for p in (pid, *_children(pid)):
         subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(p)], check=True, capture_output=True)
@@ -189,13 +224,17 @@ end
 
 
 def read_run(cfg: dict[str, str], script_path: str, connections: int, seconds: float,
-             nodes: list[tuple[int, str]], front_cpus: str | None) -> dict[str, Any]:
-    """One wrk run; `nodes`: (node number, its core); `front_cpus`: where nginx and wrk run."""
+             nodes: list[tuple[int, str]], front_cpus: str | None,
+             node_cpu: float | None = None) -> dict[str, Any]:
+    """One wrk run; `nodes`: (node number, its cores); `front_cpus`: where nginx and wrk run;
+    `node_cpu`: each node's share of a core (a cgroup each), if capped."""
     import re
     import resource
 
     for n, cpus in nodes:
         _pin(_pid(cfg, f"node{n}"), cpus)
+        if node_cpu:
+            _cap(_pid(cfg, f"node{n}"), f"hoso-node{n}", node_cpu)
     nginx = _pid(cfg, "nginx")
     _pin(nginx, front_cpus or f"0-{os.cpu_count() - 1}")
     database = cfg["database"].rsplit("/", 1)[1]
@@ -223,7 +262,7 @@ def read_run(cfg: dict[str, str], script_path: str, connections: int, seconds: f
             "load": (load_before, os.getloadavg()[0])}
 
 
-def reads(cfg: dict[str, str], connections: int, seconds: float) -> None:
+def reads(cfg: dict[str, str], connections: int, seconds: float, node_cpu: float | None = None) -> None:
     import tempfile
     from urllib.parse import quote
 
@@ -250,14 +289,25 @@ def reads(cfg: dict[str, str], connections: int, seconds: float) -> None:
         print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}")
         last = os.cpu_count() - 1
         results = {}
+        every = f"0-{last}"
         subprocess.run([*script, "kill-node", "2"], check=True)
         try:
-            results["one node (core 0; nginx, wrk on core 1)"] = read_run(
-                cfg, lua.name, connections, seconds, [(1, "0")], str(last))
+            if node_cpu:
+                results[f"one node ({node_cpu:g} of a core; nginx, wrk, database the rest)"] = read_run(
+                    cfg, lua.name, connections, seconds, [(1, every)], None, node_cpu)
+            else:
+                results["one node (core 0; nginx, wrk on core 1)"] = read_run(
+                    cfg, lua.name, connections, seconds, [(1, "0")], str(last))
         finally:
             subprocess.run([*script, "restart-node", "2"], check=True, capture_output=True, env=steady)
-        results["two nodes (cores 0, 1; nginx, wrk anywhere)"] = read_run(
-            cfg, lua.name, connections, seconds, [(1, "0"), (2, str(last))], None)
+        if node_cpu:
+            results[f"two nodes ({node_cpu:g} of a core each)"] = read_run(
+                cfg, lua.name, connections, seconds, [(1, every), (2, every)], None, node_cpu)
+            for n in (1, 2):
+                _uncap(_pid(cfg, f"node{n}"), f"hoso-node{n}")
+        else:
+            results["two nodes (cores 0, 1; nginx, wrk anywhere)"] = read_run(
+                cfg, lua.name, connections, seconds, [(1, "0"), (2, str(last))], None)
     for n in (1, 2):  # back to the shape's own settings, on every core
         subprocess.run([*script, "restart-node", str(n)], check=True, capture_output=True)
     for name, r in results.items():
@@ -282,10 +332,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--reads", action="store_true", help="the read mix, each node on a core")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--node-cpu", type=float, help="with --reads: each node capped at this share "
+                        "of a core (a cgroup each), as if on a machine of its own")
     options = parser.parse_args()
     cfg = settings()
     if options.reads:
-        reads(cfg, options.connections, options.seconds)
+        reads(cfg, options.connections, options.seconds, options.node_cpu)
         return
     script = ["bash", str(ROOT / "scripts" / "production.sh")]
     print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}")

@@ -206,6 +206,7 @@ http {
     uwsgi_temp_path $STATE/nginx/tmp-uwsgi;
     scgi_temp_path $STATE/nginx/tmp-scgi;
     upstream hoso {
+        least_conn;
 $upstream        keepalive 32;
     }
     server {
