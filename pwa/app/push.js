@@ -75,13 +75,18 @@ function ask() {
     box.querySelector('.push-offer-body').textContent = text.body;
     box.querySelector('[data-push="yes"]').textContent = text.yes;
     box.querySelector('[data-push="no"]').textContent = text.no;
+    // While the card is up, the page gets room below it: what the card covers (the fee box's
+    // bank button after a submission, say) can still be scrolled above it and tapped.
+    const padding = document.body.style.paddingBottom;
     box.addEventListener('click', (e) => {
       const answer = e.target.closest('[data-push]');
       if (!answer) return;
       box.remove();
+      document.body.style.paddingBottom = padding;
       resolve(answer.dataset.push === 'yes' ? Notification.requestPermission() : false);
     });
     document.body.appendChild(box);
+    document.body.style.paddingBottom = `${box.offsetHeight + 16}px`;
     box.querySelector('[data-push="yes"]').focus();
   });
 }

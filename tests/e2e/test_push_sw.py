@@ -89,7 +89,14 @@ def test_offer_push_explains_first_and_never_nags(live_server: Any, new_context:
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Nhận thông báo về hồ sơ?")
     shot(page, "push-offer")
+    # The card covers the bottom of the screen, but the page's end scrolls above it.
+    ends = ("() => { window.scrollTo(0, document.documentElement.scrollHeight);"
+            " return [document.querySelector('footer').getBoundingClientRect().bottom,"
+            " document.querySelector('.push-offer').getBoundingClientRect().top]; }")
+    page_end, card_top = page.evaluate(ends)
+    assert page_end <= card_top
     dialog.get_by_role("button", name="Để sau").click()
+    assert page.evaluate("document.body.style.paddingBottom") == ""  # the room goes with the card
     assert page.evaluate("window.__offer") == "dismissed"
     assert json.loads(page.evaluate("localStorage.getItem('hoso.push')"))["outcome"] == "dismissed"
     # Asked once: the next call answers from memory and shows nothing.
