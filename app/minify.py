@@ -50,37 +50,47 @@ def _needs_space(before: str, after: str) -> bool:
     return before[-1] in _JOINING and after[0] in _JOINING or (before[-1].isdigit() and after[0] == ".")
 
 
-def _parse(source: bytes) -> list[tuple[str, bytes]] | None:
+def _tokens(source: bytes) -> list[Node] | None:
+    """The source's tokens without comments, or None when it does not parse."""
     tree = Parser(_JS).parse(source)
     if tree.root_node.has_error:
         return None
-    return [(n.type, n.text or b"") for n in _atoms(tree.root_node) if n.type not in _COMMENTS]
+    return [n for n in _atoms(tree.root_node) if n.type not in _COMMENTS]
+
+
+def _signature(tokens: list[Node]) -> list[tuple[str, bytes]]:
+    return [(n.type, n.text or b"") for n in tokens]
+
+
+def _parse(source: bytes) -> list[tuple[str, bytes]] | None:
+    """What two versions of a script must share to be the same program: their tokens."""
+    tokens = _tokens(source)
+    return None if tokens is None else _signature(tokens)
 
 
 def js(source: bytes) -> bytes:
     """`source` minified, or unchanged when it does not parse or the result would differ."""
-    tree = Parser(_JS).parse(source)
-    if tree.root_node.has_error:
+    tokens = _tokens(source)
+    if tokens is None:
         return source
     out: list[bytes] = []
     end = 0
     previous = ""
-    for node in _atoms(tree.root_node):
-        if node.type in _COMMENTS:
-            continue
+    for node in tokens:
         text = node.text or b""
+        word = text.decode()
         gap = source[end:node.start_byte]
         lines = gap.count(b"\n")
         if lines:
             out.append(b"\n" * lines)
-        elif gap and previous and _needs_space(previous, text.decode()[:1] or " "):
+        elif gap and previous and _needs_space(previous, word[:1] or " "):
             out.append(b" ")
         out.append(text)
-        previous = text.decode()
+        previous = word
         end = node.end_byte
     out.append(b"\n" * source[end:].count(b"\n"))
     result = b"".join(out)
-    return result if _parse(result) == _parse(source) else source
+    return result if _parse(result) == _signature(tokens) else source
 
 
 def css(source: bytes) -> bytes:
