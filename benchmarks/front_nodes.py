@@ -288,26 +288,25 @@ def reads(cfg: dict[str, str], connections: int, seconds: float, node_cpu: float
         lua.flush()
         print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}")
         last = os.cpu_count() - 1
-        results = {}
         every = f"0-{last}"
+        if node_cpu:  # each node capped in a cgroup, everything on every core
+            one = (f"one node ({node_cpu:g} of a core; nginx, wrk, database the rest)", [(1, every)], None)
+            two = (f"two nodes ({node_cpu:g} of a core each)", [(1, every), (2, every)], None)
+        else:  # each node pinned to a core of its own
+            one = ("one node (core 0; nginx, wrk on core 1)", [(1, "0")], str(last))
+            two = ("two nodes (cores 0, 1; nginx, wrk anywhere)", [(1, "0"), (2, str(last))], None)
+        results = {}
         subprocess.run([*script, "kill-node", "2"], check=True)
         try:
-            if node_cpu:
-                results[f"one node ({node_cpu:g} of a core; nginx, wrk, database the rest)"] = read_run(
-                    cfg, lua.name, connections, seconds, [(1, every)], None, node_cpu)
-            else:
-                results["one node (core 0; nginx, wrk on core 1)"] = read_run(
-                    cfg, lua.name, connections, seconds, [(1, "0")], str(last))
+            results[one[0]] = read_run(cfg, lua.name, connections, seconds, one[1], one[2], node_cpu)
         finally:
             subprocess.run([*script, "restart-node", "2"], check=True, capture_output=True, env=steady)
-        if node_cpu:
-            results[f"two nodes ({node_cpu:g} of a core each)"] = read_run(
-                cfg, lua.name, connections, seconds, [(1, every), (2, every)], None, node_cpu)
-            for n in (1, 2):
-                _uncap(_pid(cfg, f"node{n}"), f"hoso-node{n}")
-        else:
-            results["two nodes (cores 0, 1; nginx, wrk anywhere)"] = read_run(
-                cfg, lua.name, connections, seconds, [(1, "0"), (2, str(last))], None)
+        try:
+            results[two[0]] = read_run(cfg, lua.name, connections, seconds, two[1], two[2], node_cpu)
+        finally:
+            if node_cpu:
+                for n in (1, 2):
+                    _uncap(_pid(cfg, f"node{n}"), f"hoso-node{n}")
     for n in (1, 2):  # back to the shape's own settings, on every core
         subprocess.run([*script, "restart-node", str(n)], check=True, capture_output=True)
     for name, r in results.items():
