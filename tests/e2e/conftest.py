@@ -34,6 +34,11 @@ class LiveServer(Gunicorn):
     def __init__(self, app: Any, tmp: Path, **env: str) -> None:
         super().__init__(app.config["SQLALCHEMY_DATABASE_URI"], tmp,
                          env={"LOGIN_FREE_ATTEMPTS": "50", "GUNICORN_GRACEFUL_TIMEOUT": "2",
+                              # It lives for the whole session over the test database, so its
+                              # periodic sweep would claim (and, its push hosts not allowing the
+                              # test's push service, fail) deliveries made by later in-process
+                              # tests. Deliveries it makes itself are dispatched at once anyway.
+                              "PUSH_SWEEP_SECONDS": "86400",
                               "PAYOS_SANDBOX": "1",
                               "PAYOS_SANDBOX_DB": str(tmp / "payos-sandbox.sqlite3"), **env})
 
