@@ -80,7 +80,9 @@ def run_load(host: str, seeded: dict[str, Any], users: int, seconds: int) -> Any
     from datetime import UTC, datetime
 
     import gevent
-    from locust import HttpUser, between, task
+    # geventhttpclient's client: the load generator shares the 2 cores with the server, and
+    # this client spends a fraction of the CPU per request of the requests-based HttpUser.
+    from locust import FastHttpUser, between, task
     from locust.env import Environment
     from locust.stats import stats_history
 
@@ -89,7 +91,7 @@ def run_load(host: str, seeded: dict[str, Any], users: int, seconds: int) -> Any
     values, version = seeded["values"], seeded["form_version"]
     jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(48 * 1024)
 
-    class Citizen(HttpUser):
+    class Citizen(FastHttpUser):
         weight = 9
         wait_time = between(1, 3)  # a person reading and typing on a phone
 
@@ -155,7 +157,7 @@ def run_load(host: str, seeded: dict[str, Any], users: int, seconds: int) -> Any
         def my_dossiers(self) -> None:
             self.client.get("/api/v1/dossiers", headers=self.auth, name="GET /dossiers")
 
-    class Official(HttpUser):
+    class Official(FastHttpUser):
         weight = 1
         wait_time = between(1, 3)
 
@@ -240,9 +242,11 @@ def main() -> None:
             _wait_ready(f"http://127.0.0.1:{port}/readyz", server)
             seeded = json.loads(seeded_path.read_text())
             print(f"machine load before: {_load()}")
+            cpu = _Cpu(server.pid)
             load_env = run_load(f"http://127.0.0.1:{port}", seeded, args.users, args.seconds)
             print(f"machine load after: {_load()} (2 cores shared with other work)")
             report(load_env, args.seconds)
+            print(cpu.report())
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(60)
@@ -251,6 +255,37 @@ def main() -> None:
             errors = [line for line in tail if '"level": "ERROR"' in line]
             print(f"gunicorn logged {len(errors)} errors" + (f"; first: {errors[0][:300]}"
                                                             if errors else ""))
+
+
+class _Cpu:
+    """CPU used from now on by the server (gunicorn and its workers), by PostgreSQL (every
+    postgres process) and by this load generator, in cores (seconds of CPU per second)."""
+
+    def __init__(self, server_pid: int) -> None:
+        import psutil
+
+        self.psutil, self.server = psutil, psutil.Process(server_pid)
+        self.started, self.before = time.monotonic(), self._sample()
+
+    def _sample(self) -> dict[str, float]:
+        def used(procs: list[Any]) -> float:
+            total = 0.0
+            for proc in procs:
+                try:
+                    t = proc.cpu_times()
+                    total += t.user + t.system
+                except self.psutil.Error:
+                    pass
+            return total
+
+        postgres = [p for p in self.psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+        return {"server": used([self.server, *self.server.children(recursive=True)]),
+                "postgres": used(postgres), "load generator": used([self.psutil.Process()])}
+
+    def report(self) -> str:
+        after, seconds = self._sample(), time.monotonic() - self.started
+        return "CPU in cores over the run (2 in all): " + ", ".join(
+            f"{name} {(after[name] - self.before[name]) / seconds:.2f}" for name in after)
 
 
 def _load() -> str:
