@@ -80,6 +80,7 @@ def run_load(host: str, seeded: dict[str, Any], users: int, seconds: int) -> Any
     from datetime import UTC, datetime
 
     import gevent
+
     # geventhttpclient's client: the load generator shares the 2 cores with the server, and
     # this client spends a fraction of the CPU per request of the requests-based HttpUser.
     from locust import FastHttpUser, between, task
