@@ -503,8 +503,9 @@ def pad(url: str, citizens: int, dossiers: int) -> None:
 
 
 def in_process(url: str, batches: list[int], scale: bool = False) -> None:
-    """CPU per mutation in-process (Flask test client, one thread, `time.process_time`): the
-    figure that is stable enough to compare two versions of the code on a busy machine. One
+    """CPU per mutation in-process (Flask test client, one thread, `time.process_time`), and
+    the postgres processes' CPU in the same run (of the best run by the first figure): the
+    figures that are stable enough to compare two versions of the code on a busy machine. One
     phone with 5 drafts; 20 untimed pushes first, then the best of 3 runs of 50 pushes at
     batch 20 and of 200 pushes at batch 1."""
     import logging
@@ -533,12 +534,15 @@ def in_process(url: str, batches: list[int], scale: bool = False) -> None:
             counter["id"], counter["n"] = counter["id"] + 1, n + 1
         return json.dumps({"client_id": cid, "mutations": muts}).encode()
 
-    def run(batch: int, pushes: int) -> float:
+    def run(batch: int, pushes: int) -> tuple[float, float]:
+        """(this process's CPU, every postgres process's CPU) per mutation, in seconds."""
         bodies = [body(batch, 2) for _ in range(pushes)]
-        start = time.process_time()
+        pids = _postgres_pids()
+        start, pg = time.process_time(), _cpu_ticks(pids)
         for data in bodies:
             assert client.post("/api/v1/sync/push", data=data, headers=headers).status_code == 200
-        return (time.process_time() - start) / (pushes * batch)
+        used, pg_used = time.process_time() - start, _cpu_delta(pg, _cpu_ticks(pids))
+        return used / (pushes * batch), pg_used / (pushes * batch)
 
     assert client.post("/api/v1/sync/push", data=body(DRAFTS_PER_PHONE, None),
                        headers=headers).status_code == 200
@@ -550,8 +554,9 @@ def in_process(url: str, batches: list[int], scale: bool = False) -> None:
                   f"(made in {time.monotonic() - started:.0f} s)")
         run(20, 20)
         for b in batches:
-            best = min(run(b, 50 if b > 1 else 200) for _ in range(3))
-            print(f"in-process push batch {b:>3}: {best * 1e6:6.0f} µs of CPU per mutation  [{_load()}]")
+            best, pg = min(run(b, 50 if b > 1 else 200) for _ in range(3))
+            print(f"in-process push batch {b:>3}: {best * 1e6:6.0f} µs of CPU per mutation, "
+                  f"postgres {pg * 1e6:4.0f} µs  [{_load()}]")
 
 
 PEER_VERSION = "4.2.0"

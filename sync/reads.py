@@ -64,8 +64,8 @@ def driver(session: Session) -> Iterator[Any]:
 def begin(session: Session, client_id: uuid.UUID, user_id: int, now: Any, ids: list[uuid.UUID],
           wanted: set[tuple[uuid.UUID, int]]) -> tuple[SimpleNamespace | None, Loaded]:
     """PostgreSQL, one statement (with the transaction's BEGIN, one round trip): the
-    client's row, created on first sight (bound to the user, if the user exists) or locked
-    by a no-op update, and the batch's dossiers, each row carrying the client's columns.
+    client's row, created on first sight (bound to the user, if the user exists) or locked,
+    and the batch's dossiers, each row carrying the client's columns.
 
     The client row is None when neither it nor the user exists."""
     with driver(session) as conn, conn.cursor() as cur:
@@ -77,9 +77,12 @@ def begin(session: Session, client_id: uuid.UUID, user_id: int, now: Any, ids: l
             # several, the custom plans ran faster (measured: docs/benchmarks.md).
             if len(ids) == 1:
                 cur.execute(_GENERIC_PLANS)  # for this transaction only
-            cur.execute(_BEGIN, {**_params(client_id, ids, wanted), "now": now,
-                                 "user_id": user_id})
+            params = {**_params(client_id, ids, wanted), "now": now, "user_id": user_id}
+            cur.execute(_BEGIN, params)
         found = cur.fetchall()
+        if not found:  # a first sight raced by another push from the same client, or no user
+            cur.execute(_BEGIN_AGAIN, params)
+            found = cur.fetchall()
     if not found:
         return None, ({}, {}, {})
     first = found[0]
@@ -131,15 +134,28 @@ _DOSSIERS = (
     "FOR UPDATE OF d")
 
 
-# The client's row: inserted, or locked by a no-op update; either way returned.
-_CLIENT = (
-    "INSERT INTO client_states AS c (client_id, user_id, last_mutation_id, created_at, "
+# The client's row: inserted on first sight, or else read and locked (FOR UPDATE, which
+# writes no new row version: the no-op update this replaced cost a row version and made the
+# write statement's update of the row re-check its foreign key). Either way returned.
+_INSERT_CLIENT = (
+    "INSERT INTO client_states (client_id, user_id, last_mutation_id, created_at, "
     "updated_at) SELECT %(client_id)s, u.id, 0, %(now)s, %(now)s FROM users u "
-    "WHERE u.id = %(user_id)s ON CONFLICT (client_id) DO UPDATE SET updated_at = c.updated_at "
+    "WHERE u.id = %(user_id)s ON CONFLICT (client_id) DO {} "
     "RETURNING user_id, last_mutation_id, last_captured_at, updated_at")
+_CLIENT = (
+    f"i AS ({_INSERT_CLIENT.format('NOTHING')}), "
+    "l AS (SELECT user_id, last_mutation_id, last_captured_at, updated_at FROM client_states "
+    "WHERE client_id = %(client_id)s FOR UPDATE), "
+    "c AS (SELECT * FROM i UNION ALL SELECT * FROM l)")
+# When another transaction inserted the row after this statement's snapshot was taken, the
+# insert did nothing and the read did not see it: this statement, run next (with a snapshot
+# of its own), inserts the row or locks it by a no-op update.
+_CLIENT_AGAIN = "WITH c AS ({}) ".format(_INSERT_CLIENT.format(
+    "UPDATE SET updated_at = client_states.updated_at"))
 _GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
-_BEGIN = (f"WITH c AS ({_CLIENT}) SELECT c.*, d.* FROM c "
-          f"LEFT JOIN LATERAL ({_DOSSIERS}) AS d ON true")
+_JOIN_DOSSIERS = f"SELECT c.*, d.* FROM c LEFT JOIN LATERAL ({_DOSSIERS}) AS d ON true"
+_BEGIN = f"WITH {_CLIENT} {_JOIN_DOSSIERS}"
+_BEGIN_AGAIN = _CLIENT_AGAIN + _JOIN_DOSSIERS
 
 
 def on_sqlite(session: Session, client_id: uuid.UUID, ids: list[uuid.UUID],

@@ -6,15 +6,19 @@ Meant for PostgreSQL (READ COMMITTED, real row locks); on SQLite writers are ser
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
 from collections import Counter
+from typing import Any
 
+import psycopg
+import pytest
 from sqlalchemy import select
 
 from app.models.dossiers import Dossier
-from app.models.sync import Change
+from app.models.sync import Change, ClientState
 from app.services import lifecycle as lc
 from sync.cursor import decode_cursor
 from tests.factories import make_dossier
@@ -107,3 +111,36 @@ def test_concurrent_writers_and_a_puller_miss_nothing(app, db, citizen, official
     statuses = {d.status for d in db.session.scalars(
         select(Dossier).where(Dossier.id.in_(ids)))}
     assert statuses == {lc.RETURNED}
+
+
+@pytest.mark.skipif(not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="PostgreSQL's row locks; SQLite serialises writers")
+def test_a_first_push_raced_by_another_from_the_same_phone_is_applied_once(app, db, citizen):
+    """A phone's first push meets its client row being created by another transaction (a
+    retry of the same push on a second connection): it waits for it, then is applied on
+    that row, not refused as an unknown account."""
+    phone = Phone(app.test_client(), citizen)
+    did = uuid.uuid4()
+    dsn = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    other = psycopg.connect(dsn)  # a transaction: the row stays uncommitted until told
+    other.execute("INSERT INTO client_states (client_id, user_id, last_mutation_id, created_at, "
+                  "updated_at) VALUES (%s, %s, 0, now(), now())", (phone.client_id, citizen.id))
+    answers: list[Any] = []
+    pushing = threading.Thread(target=lambda: answers.append(phone.send(
+        [phone.mutation("dossier.save", save_args(did, {"child_home_town": "Xã Tân Lập"}))])))
+    pushing.start()
+    with psycopg.connect(dsn, autocommit=True) as watch:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not watch.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE %s", ("%client_states%",)).fetchone():
+            time.sleep(0.02)
+    other.commit()  # the push was waiting on this row: it goes on now
+    other.close()
+    pushing.join(timeout=30)
+    assert answers and answers[0].status_code == 200, answers and answers[0].get_json()
+    assert answers[0].get_json()["results"][0]["status"] == "applied"
+    db.session.expire_all()
+    state = db.session.get(ClientState, phone.client_id)
+    assert (state.user_id, state.last_mutation_id) == (citizen.id, 1)
+    assert db.session.get(Dossier, did).fields["child_home_town"] == "Xã Tân Lập"
