@@ -232,9 +232,13 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis_url, "SECRET_KEY": KEY,
                "JWT_SECRET_KEY": KEY, "UPLOAD_DIR": str(Path(tmp) / "uploads"),
                "GUNICORN_BIND": f"127.0.0.1:{port}", "PROMETHEUS_MULTIPROC_DIR": str(Path(tmp) / "m"),
-               "LOG_LEVEL": "WARNING", "RATELIMIT_UPLOADS_USER": "600/minute"}
+               "LOG_LEVEL": "WARNING", "RATELIMIT_UPLOADS_USER": "600/minute",
+               "PKI_DIR": str(Path(tmp) / "pki")}
         if args.workers:
             env["WEB_CONCURRENCY"] = str(args.workers)
+        # Each accept signs its receipt as in production: a signing key for every agency.
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:app", "pki", "init"],
+                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         log = open(Path(tmp) / "gunicorn.log", "wb")  # noqa: SIM115
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                                    "wsgi:app"], cwd=ROOT, env=env, stdout=log,
