@@ -25,6 +25,11 @@ from app.services.workdays import add_working_days, holidays, working_days_betwe
 # Called after each transition is applied (session, dossier, event): e.g. the data
 # warehouse stores a returned result.
 transition_listeners: list[Callable[[Session, Dossier, DossierEvent], None]] = []
+# Called once the step is decided (status, receipt code and dates set, the event made) and
+# before the citizen's change feed grows: slow work goes here (rendering and signing a
+# document, ≈ 0.1 s of CPU), so the citizen's user row, which the feed locks until commit
+# and every push of their phones needs, is not held while it runs.
+listeners_before_feed: list[Callable[[Session, Dossier, DossierEvent], None]] = []
 
 
 def get_owned(session: Session, user: User, dossier_id: Any, *, lock: bool = False) -> Dossier:
@@ -279,6 +284,8 @@ def transition(
                          actor_kind=action.actor, action=action.name, from_status=before,
                          to_status=dossier.status, note=note, data=data)
     dossier.events.append(event)
+    for listener in listeners_before_feed:
+        listener(session, dossier, event)
     bump(session, dossier, moment)
     if action.actor == lifecycle.OFFICIAL and (dossier.status != before or action.name == "apologise"):
         # A hand-off inside the agency is not news for the citizen; an apology is.

@@ -26,7 +26,7 @@ from app.models.accounts import Agency, User
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.signed import IssuedDocument
 from app.services import clock, forms, pdf_render, pki
-from app.services.dossiers import form_version, transition_listeners
+from app.services.dossiers import form_version, listeners_before_feed
 from app.services.ids import as_uuid
 
 log = logging.getLogger(__name__)
@@ -273,7 +273,7 @@ def _on_transition(session: Session, dossier: Dossier, event: DossierEvent) -> N
         issue_result(session, dossier, event.at)
 
 
-transition_listeners.append(_on_transition)
+listeners_before_feed.append(_on_transition)
 
 
 def documents_of(session: Session, dossier_id: uuid.UUID) -> list[IssuedDocument]:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import uuid
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from app.models.dossiers import Dossier
@@ -12,6 +17,7 @@ from app.services import clock, pdf_render, signed_documents
 from app.services import dossiers as svc
 from app.services import lifecycle as lc
 from tests.factories import make_dossier
+from tests.sync.helpers import Phone, save_args
 
 
 def _issued(db, dossier_id, kind):
@@ -159,3 +165,46 @@ def test_without_keys_actions_still_work_and_issue_nothing(db, citizen, official
     dossier = make_dossier(db.session, citizen.user, status=lc.RESULT_READY, official=official.user)
     assert db.session.get(Dossier, dossier.id).status == lc.RESULT_READY
     assert not db.session.scalars(select(IssuedDocument)).all()
+
+
+@pytest.mark.skipif(not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="PostgreSQL's row locks; SQLite serialises every writer")
+def test_a_citizens_push_goes_through_while_their_receipt_is_being_signed(
+        app, db, citizen, official, signing, monkeypatch):
+    """An official accepts a citizen's dossier; while the receipt is being laid out and
+    signed (held here until the push is done), the citizen's phone pushes a draft: the
+    push does not wait for the accept, whose lock on the citizen's feed comes after."""
+    did = make_dossier(db.session, citizen.user, status=lc.SUBMITTED, official=official.user).id
+    rendering, release = threading.Event(), threading.Event()
+    real = pdf_render.render_document
+
+    def held(doc):
+        rendering.set()
+        release.wait(30)
+        return real(doc)
+
+    monkeypatch.setattr(pdf_render, "render_document", held)
+    answers: dict[str, Any] = {}
+    desk = app.test_client()
+    accepting = threading.Thread(target=lambda: answers.update(accept=desk.post(
+        f"/api/v1/office/dossiers/{did}/transitions", json={"action": "accept"},
+        headers=official.headers)))
+    accepting.start()
+    try:
+        assert rendering.wait(30), "the accept never reached its receipt"
+        phone = Phone(app.test_client(), citizen)
+        pushing = threading.Thread(target=lambda: answers.update(push=phone.send([phone.mutation(
+            "dossier.save", save_args(uuid.uuid4(), {"child_home_town": "Xã Tân Lập"}))])))
+        pushing.start()
+        pushing.join(timeout=15)
+        waited = pushing.is_alive()
+    finally:
+        release.set()
+        accepting.join(timeout=30)
+    pushing.join(timeout=30)
+    assert not waited, "the phone's push waited for the official's accept"
+    assert answers["push"].status_code == 200
+    assert answers["push"].get_json()["results"][0]["status"] == "applied"
+    assert answers["accept"].status_code == 200, answers["accept"].get_json()
+    db.session.expire_all()
+    assert _issued(db, did, "receipt").number == db.session.get(Dossier, did).receipt_code
