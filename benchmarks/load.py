@@ -29,6 +29,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks import proc_cpu  # noqa: E402
+
 KEY = "benchmark-secret-key-that-is-long-enough-for-hs256"
 PROCEDURE = "marital-status-confirmation"
 AGENCY_OFFICIALS = 8
@@ -267,30 +269,19 @@ class _Cpu:
     postgres process) and by this load generator, in cores (seconds of CPU per second)."""
 
     def __init__(self, server_pid: int) -> None:
-        import psutil
-
-        self.psutil, self.server = psutil, psutil.Process(server_pid)
+        self.server = server_pid
         self.started, self.before = time.monotonic(), self._sample()
 
-    def _sample(self) -> dict[str, float]:
-        def used(procs: list[Any]) -> float:
-            total = 0.0
-            for proc in procs:
-                try:
-                    t = proc.cpu_times()
-                    total += t.user + t.system
-                except self.psutil.Error:
-                    pass
-            return total
-
-        postgres = [p for p in self.psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
-        return {"server": used([self.server, *self.server.children(recursive=True)]),
-                "postgres": used(postgres), "load generator": used([self.psutil.Process()])}
+    def _sample(self) -> dict[str, dict[str, int]]:
+        return {"server": proc_cpu.ticks([str(self.server), *proc_cpu.descendants(self.server)]),
+                "postgres": proc_cpu.ticks(proc_cpu.postgres_pids()),
+                "load generator": proc_cpu.ticks([str(os.getpid())])}
 
     def report(self) -> str:
         after, seconds = self._sample(), time.monotonic() - self.started
         return "CPU in cores over the run (2 in all): " + ", ".join(
-            f"{name} {(after[name] - self.before[name]) / seconds:.2f}" for name in after)
+            f"{name} {proc_cpu.delta(self.before[name], after[name]) / seconds:.2f}"
+            for name in after)
 
 
 def _load() -> str:

@@ -53,6 +53,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks import proc_cpu  # noqa: E402
+
 KEY = "benchmark-secret-key-that-is-long-enough-for-hs256"
 DRAFTS_PER_PHONE = 5
 WARM_UP_SECONDS = 5.0
@@ -299,28 +301,6 @@ def _worker(base: str, tokens: list[str], batch: int, timing: tuple[Any, ...],
     q.put((out, cpu.user + cpu.system))
 
 
-def _cpu_ticks(pids: list[str]) -> dict[str, int]:
-    """utime + stime (clock ticks) of each process still alive, from /proc."""
-    ticks = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks[pid] = int(fields[11]) + int(fields[12])
-    return ticks
-
-
-def _cpu_delta(before: dict[str, int], after: dict[str, int]) -> float:
-    """CPU seconds used between two snapshots (processes started meanwhile count whole)."""
-    return sum(t - before.get(pid, 0) for pid, t in after.items()) / os.sysconf("SC_CLK_TCK")
-
-
-def _postgres_pids() -> list[str]:
-    return subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True,
-                          check=False).stdout.split()
-
-
 def run_hoso(base: str, tokens: list[str], batch: int, seconds: float, procs: int,
              server: list[str] | None = None, rate: float = 0.0) -> dict[str, Any]:
     """The phones against `base` (Hoso, the floor, or `peer:<url>`); closed loop, or `rate`
@@ -339,9 +319,9 @@ def run_hoso(base: str, tokens: list[str], batch: int, seconds: float, procs: in
     timing[1].set()
     time.sleep(max(0.0, timing[2].value - time.monotonic()))
     server = server or []
-    cpu0 = (_cpu_ticks(server), _cpu_ticks(_postgres_pids()))
+    cpu0 = (proc_cpu.ticks(server), proc_cpu.ticks(proc_cpu.postgres_pids()))
     reports = [q.get() for _ in workers]
-    cpu1 = (_cpu_ticks(server), _cpu_ticks(_postgres_pids()))
+    cpu1 = (proc_cpu.ticks(server), proc_cpu.ticks(proc_cpu.postgres_pids()))
     results = [r for r, _ in reports]
     for w in workers:
         w.join()
@@ -353,8 +333,8 @@ def run_hoso(base: str, tokens: list[str], batch: int, seconds: float, procs: in
             "pushes": len(lat), "errors": errors, "pull_p50_ms": _pct(pulls)["p50_ms"],
             "pull_p99_ms": _pct(pulls)["p99_ms"],
             # CPU seconds per second of the timed run (the load generator's includes warm-up).
-            "cpu_gunicorn": _cpu_delta(cpu0[0], cpu1[0]) / seconds,
-            "cpu_postgres": _cpu_delta(cpu0[1], cpu1[1]) / seconds,
+            "cpu_gunicorn": proc_cpu.delta(cpu0[0], cpu1[0]) / seconds,
+            "cpu_postgres": proc_cpu.delta(cpu0[1], cpu1[1]) / seconds,
             "cpu_loadgen": sum(c for _, c in reports) / seconds}  # warm-up included
 
 
@@ -440,14 +420,14 @@ def run_raw(dsn: str, phones: int, batch: int, seconds: float, procs: int) -> di
     stop_at = time.monotonic() + seconds
     started = time.monotonic()
     # PostgreSQL's CPU: its connection processes start after this and are counted whole.
-    cpu0 = _cpu_ticks(_postgres_pids())
+    cpu0 = proc_cpu.ticks(proc_cpu.postgres_pids())
     users = list(range(1, phones + 1))
     workers = [mp.Process(target=_raw_worker, args=(dsn, users[i::procs], batch, stop_at, q, hold))
                for i in range(procs)]
     for w in workers:
         w.start()
     time.sleep(max(0.0, stop_at - time.monotonic()) + 1.0)  # the last transactions end
-    cpu1 = _cpu_ticks(_postgres_pids())
+    cpu1 = proc_cpu.ticks(proc_cpu.postgres_pids())
     hold.set()
     out = [ls for _ in workers for ls in q.get()]
     for w in workers:
@@ -456,8 +436,8 @@ def run_raw(dsn: str, phones: int, batch: int, seconds: float, procs: int) -> di
     lat = [x for ls in out for x in ls]
     rate = len(lat) * batch / elapsed
     return {"batch": batch, "mutations_per_s": rate, **_pct(lat),
-            "cpu_postgres": _cpu_delta(cpu0, cpu1) / elapsed,
-            "pg_us_per_mutation": _cpu_delta(cpu0, cpu1) / max(1, len(lat) * batch) * 1e6}
+            "cpu_postgres": proc_cpu.delta(cpu0, cpu1) / elapsed,
+            "pg_us_per_mutation": proc_cpu.delta(cpu0, cpu1) / max(1, len(lat) * batch) * 1e6}
 
 
 def _spy(master: int, out: str, batch: int, seconds: float) -> list[subprocess.Popen]:
@@ -537,11 +517,11 @@ def in_process(url: str, batches: list[int], scale: bool = False) -> None:
     def run(batch: int, pushes: int) -> tuple[float, float]:
         """(this process's CPU, every postgres process's CPU) per mutation, in seconds."""
         bodies = [body(batch, 2) for _ in range(pushes)]
-        pids = _postgres_pids()
-        start, pg = time.process_time(), _cpu_ticks(pids)
+        pids = proc_cpu.postgres_pids()
+        start, pg = time.process_time(), proc_cpu.ticks(pids)
         for data in bodies:
             assert client.post("/api/v1/sync/push", data=data, headers=headers).status_code == 200
-        used, pg_used = time.process_time() - start, _cpu_delta(pg, _cpu_ticks(pids))
+        used, pg_used = time.process_time() - start, proc_cpu.delta(pg, proc_cpu.ticks(pids))
         return used / (pushes * batch), pg_used / (pushes * batch)
 
     assert client.post("/api/v1/sync/push", data=body(DRAFTS_PER_PHONE, None),
@@ -603,12 +583,6 @@ def start_peer(folder: Path, log: Path) -> tuple[subprocess.Popen, str] | None:
     print(f"# peer skipped: pouchdb-server did not start: {log.read_text()[-500:]}")
     os.killpg(proc.pid, signal.SIGTERM)
     return None
-
-
-def _descendants(pid: int) -> list[str]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True,
-                           check=False).stdout.split()
-    return found + [d for c in found for d in _descendants(int(c))]
 
 
 def _line(name: str, r: dict[str, Any], server: str) -> str:
@@ -699,14 +673,14 @@ def main() -> None:
                     continue
                 proc, base = servers[name]
                 spies = _spy(proc.pid, args.py_spy, b, args.seconds) if args.py_spy and name == "hoso" else []
-                pids = [str(proc.pid), *_descendants(proc.pid)]
+                pids = [str(proc.pid), *proc_cpu.descendants(proc.pid)]
                 r = rates[name][b] = run_hoso(base, tokens, b, args.seconds, args.client_procs, pids)
                 for spy in spies:
                     spy.wait(60 + WARM_UP_SECONDS)
                 print(_line(name, r, "node" if name == "peer" else "gunicorn") + f"  [{_load()}]", flush=True)
         if args.offered_rate:
             proc, base = servers["hoso"]
-            pids = [str(proc.pid), *_descendants(proc.pid)]
+            pids = [str(proc.pid), *proc_cpu.descendants(proc.pid)]
             r = run_hoso(base, tokens, 1, max(args.seconds, 20), args.client_procs, pids,
                          rate=args.offered_rate)
             print(f"hoso open loop: {args.phones} phones x {args.offered_rate:g} push/s, batch 1: "
