@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from datetime import UTC, date, datetime
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -15,6 +13,7 @@ from app.models.accounts import Agency
 from app.services import lifecycle as lc
 from app.services.dossiers import is_overdue, transition
 from app.services.receipts import next_receipt_code
+from tests.databases import postgresql_only
 from tests.factories import make_dossier
 
 
@@ -49,8 +48,7 @@ def test_twenty_officials_accepting_at_once_get_twenty_codes(app, client, db, ma
     assert numbers == list(range(1, 21))
 
 
-@pytest.mark.skipif(not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
-                    reason="SQLite has one writer at a time: accepts queue there anyway")
+@postgresql_only("SQLite has one writer at a time: accepts queue there anyway")
 def test_an_accept_still_open_does_not_hold_up_the_next_one(app, db):
     """One official's accept has its number and is still making its documents; another
     official of the agency gets the next number at once, not after the first one commits."""

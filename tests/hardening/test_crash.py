@@ -8,7 +8,6 @@ recovery as after a crash); the operating system keeps its page cache, so fsync 
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -27,6 +26,7 @@ from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.sync import ClientState
 from app.services import accounts, catalog
+from tests.databases import postgresql_only
 from tests.factories import sample_values
 from tests.hardening.phones import PROCEDURE, OfflinePhone
 from tests.hardening.servers import PrivatePostgres, postgres_bin, private_postgres
@@ -39,8 +39,7 @@ pytestmark = [
                        reason="no PostgreSQL server binaries (/usr/lib/postgresql/*/bin)"),
     # It brings its own cluster whatever the suite's database: run it once, in the
     # PostgreSQL pass of the suite.
-    pytest.mark.skipif(not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
-                       reason="runs in the PostgreSQL pass (it starts its own PostgreSQL)"),
+    postgresql_only("runs in the PostgreSQL pass (it starts its own PostgreSQL)"),
 ]
 
 

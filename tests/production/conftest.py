@@ -4,12 +4,12 @@ are never touched). It runs in the PostgreSQL pass of the suite, like the crash 
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 
 import pytest
 
+from tests.databases import ON_POSTGRESQL
 from tests.hardening.servers import PrivatePostgres, postgres_bin, private_postgres
 from tests.production.shape import PrivateRedis, Shape
 from tests.push.pushservice import PushService
@@ -19,7 +19,7 @@ if postgres_bin() is None:
     SKIP = "no PostgreSQL server binaries (/usr/lib/postgresql/*/bin)"
 elif shutil.which("nginx") is None:
     SKIP = "no nginx (scripts/test.sh installs Debian's nginx-light)"
-elif not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"):
+elif not ON_POSTGRESQL:
     SKIP = "runs in the PostgreSQL pass (it starts its own PostgreSQL, Redis and nginx)"
 
 

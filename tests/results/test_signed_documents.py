@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from app.models.dossiers import Dossier
@@ -16,6 +14,7 @@ from app.models.signed import IssuedDocument, ShareLink
 from app.services import clock, pdf_render, signed_documents
 from app.services import dossiers as svc
 from app.services import lifecycle as lc
+from tests.databases import postgresql_only
 from tests.factories import make_dossier
 from tests.sync.helpers import Phone, save_args
 
@@ -167,8 +166,7 @@ def test_without_keys_actions_still_work_and_issue_nothing(db, citizen, official
     assert not db.session.scalars(select(IssuedDocument)).all()
 
 
-@pytest.mark.skipif(not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
-                    reason="PostgreSQL's row locks; SQLite serialises every writer")
+@postgresql_only("PostgreSQL's row locks; SQLite serialises every writer")
 def test_a_citizens_push_goes_through_while_their_receipt_is_being_signed(
         app, db, citizen, official, signing, monkeypatch):
     """An official accepts a citizen's dossier; while the receipt is being laid out and

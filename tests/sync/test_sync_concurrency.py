@@ -6,7 +6,6 @@ Meant for PostgreSQL (READ COMMITTED, real row locks); on SQLite writers are ser
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -14,13 +13,13 @@ from collections import Counter
 from typing import Any
 
 import psycopg
-import pytest
 from sqlalchemy import select
 
 from app.models.dossiers import Dossier
 from app.models.sync import Change, ClientState
 from app.services import lifecycle as lc
 from sync.cursor import decode_cursor
+from tests.databases import libpq_dsn, postgresql_only
 from tests.factories import make_dossier
 from tests.sync.helpers import Phone, save_args
 
@@ -113,15 +112,14 @@ def test_concurrent_writers_and_a_puller_miss_nothing(app, db, citizen, official
     assert statuses == {lc.RETURNED}
 
 
-@pytest.mark.skipif(not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
-                    reason="PostgreSQL's row locks; SQLite serialises writers")
+@postgresql_only("PostgreSQL's row locks; SQLite serialises writers")
 def test_a_first_push_raced_by_another_from_the_same_phone_is_applied_once(app, db, citizen):
     """A phone's first push meets its client row being created by another transaction (a
     retry of the same push on a second connection): it waits for it, then is applied on
     that row, not refused as an unknown account."""
     phone = Phone(app.test_client(), citizen)
     did = uuid.uuid4()
-    dsn = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    dsn = libpq_dsn(app)
     other = psycopg.connect(dsn)  # a transaction: the row stays uncommitted until told
     other.execute("INSERT INTO client_states (client_id, user_id, last_mutation_id, created_at, "
                   "updated_at) VALUES (%s, %s, 0, now(), now())", (phone.client_id, citizen.id))

@@ -3,7 +3,6 @@ gets its answer, never a 500, and nothing is applied twice."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Any
 
@@ -14,11 +13,10 @@ from sqlalchemy import event, func, select
 
 from app import create_app, revocations
 from app.models.sync import ClientState, MutationResult
+from tests.databases import libpq_dsn, postgresql_only
 from tests.sync.helpers import Phone, save_args
 
-pg_only = pytest.mark.skipif(
-    not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
-    reason="PostgreSQL's server processes are cut; SQLite has no connection to lose")
+pg_only = postgresql_only("PostgreSQL's server processes are cut; SQLite has no connection to lose")
 
 
 def _own_app(app: Any, name: str, idle_ping_seconds: float) -> Any:
@@ -31,7 +29,7 @@ def _own_app(app: Any, name: str, idle_ping_seconds: float) -> Any:
 
 def _cut(app: Any, name: str) -> int:
     """Terminate every server process serving the app's connections; how many there were."""
-    dsn = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    dsn = libpq_dsn(app)
     with psycopg.connect(dsn, autocommit=True) as conn:
         rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                             "WHERE application_name = %s", (name,)).fetchall()

@@ -4,17 +4,16 @@ unfinished documents, completion flipping items to ready, who may download."""
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import uuid
 from typing import Any
 
 import psycopg
-import pytest
 
 from app.models.uploads import COMPLETE
 from app.services import dossiers as svc
 from app.services import lifecycle as lc
+from tests.databases import libpq_dsn, postgresql_only
 from tests.factories import make_dossier
 from tests.sync.helpers import Phone, full_values, save_args
 from tests.uploads.helpers import TUS, create, doc_meta, jpeg, patch, problem, upload
@@ -137,8 +136,7 @@ def test_documents_change_only_on_drafts_and_requested_supplements(
     assert not_named["error"]["requested_documents"] == ["birth_notice"]
 
 
-@pytest.mark.skipif(not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
-                    reason="two transactions at once need PostgreSQL; SQLite has one writer")
+@postgresql_only("two transactions at once need PostgreSQL; SQLite has one writer")
 def test_an_attach_while_the_last_bytes_arrive_sees_the_file_finished(
         app: Any, client: Any, db: Any, citizen: Any, upload_root: Any) -> None:
     """The phone's `dossier.attach` reaches the server while another request is storing the
@@ -149,7 +147,7 @@ def test_an_attach_while_the_last_bytes_arrive_sees_the_file_finished(
     upload_id = location.rsplit("/", 1)[-1]
     patch(client, citizen, location, 0, data[:10_000])
     sha = hashlib.sha256(data).hexdigest()
-    dsn = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    dsn = libpq_dsn(app)
     finishing = psycopg.connect(dsn)  # what the last PATCH's transaction does, held open
     finishing.execute("SELECT id FROM uploads WHERE id = %s FOR UPDATE", (upload_id,))
     finishing.execute("UPDATE uploads SET status = %s, sha256 = %s, \"offset\" = length, "

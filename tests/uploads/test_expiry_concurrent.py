@@ -5,22 +5,19 @@ abandoned partial file goes, and an upload still in progress is never touched.""
 from __future__ import annotations
 
 import multiprocessing
-import os
 import uuid
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from app.models.uploads import EXPIRED, UPLOADING, Upload
 from app.services import clock
+from tests.databases import postgresql_only
 from tests.uploads.helpers import TUS, create, doc_meta, jpeg, patch, stored_files, sweep_in_new_process
 
 SWEEPERS = 4
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("HOSO_TEST_DATABASE_URL", "").startswith("postgres"),
-    reason="concurrent sweepers need PostgreSQL's row locks (SKIP LOCKED); SQLite serialises writers")
+pytestmark = postgresql_only(
+    "concurrent sweepers need PostgreSQL's row locks (SKIP LOCKED); SQLite serialises writers")
 
 
 def test_sweepers_racing_expire_each_upload_once(app: Any, client: Any, citizen: Any, db: Any,
