@@ -15,8 +15,10 @@ and sets `PKI_PASSPHRASE` (or `PKI_PASSPHRASE_<CODE>` per agency). No Flask here
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -151,13 +153,31 @@ def init_demo(keys: AgencyKeys, agencies: Iterable[tuple[str, str]]) -> list[str
 
 
 def load_signer(keys: AgencyKeys, agency_code: str) -> object:
-    """The pyHanko signer for an agency, from its PKCS#12."""
+    """The pyHanko signer for an agency, from its PKCS#12. Kept per process while the file
+    (path, size, modification time) and its passphrase stay the same, so a replaced key
+    is read on its next use."""
     from pyhanko.sign import signers
 
     path = keys.pkcs12_path(agency_code)
-    if not path.exists():
-        raise SignerUnavailable(f"no signing key for agency {agency_code}: run `flask pki init`")
-    signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=keys.passphrase_for(agency_code))
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise SignerUnavailable(
+            f"no signing key for agency {agency_code}: run `flask pki init`") from None
+    passphrase = keys.passphrase_for(agency_code)
+    version = (stat.st_mtime_ns, stat.st_size, hashlib.sha256(passphrase).digest())
+    with _signers_lock:
+        kept = _signers.get(str(path))
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
     if signer is None:
         raise SignerUnavailable(f"could not read {path}")
+    with _signers_lock:
+        _signers[str(path)] = (version, signer)
     return signer
+
+
+# PKCS#12 path -> ((mtime, size, passphrase hash), its loaded signer).
+_signers: dict[str, tuple[tuple[int, int, bytes], object]] = {}
+_signers_lock = threading.Lock()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import os
+import re
 from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from app.services import pdf_render, pki
 
@@ -42,6 +46,60 @@ def test_a_rendered_document_is_a_pdf_with_its_title_and_font() -> None:
     data = pdf_render.render_document(_document())
     assert data.startswith(b"%PDF-")
     assert pdf_render.find_font()[0].stem.split("-")[0].encode() in data  # the font is embedded
+
+
+def _characters_in(data: bytes) -> set[str]:
+    """Every character the PDF's fonts can show (their ToUnicode maps, all pages)."""
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    shown: set[str] = set()
+    for page in reader.root["/Pages"]["/Kids"]:
+        fonts = page.get_object()["/Resources"]["/Font"]
+        for name in fonts:
+            text = fonts[name]["/ToUnicode"].data.decode("ascii")
+            shown.update(chr(int(code, 16)) for code in re.findall(r"<[0-9A-F]{4}> <([0-9A-F]{4})>", text))
+    return shown
+
+
+def test_a_vietnamese_document_is_set_from_the_cut_font_with_every_letter() -> None:
+    doc = _document()
+    regular, bold = pdf_render.fonts_for(doc)
+    whole = [str(path) for path in pdf_render.find_font()]
+    assert regular not in whole and bold not in whole  # the cut made once per process
+    assert os.path.getsize(regular) < os.path.getsize(whole[0]) / 3
+    assert set(VIETNAMESE) <= _characters_in(pdf_render.render_document(doc))
+
+
+def test_a_name_outside_latin_is_set_from_the_whole_font_and_kept() -> None:
+    name = "Жанна Ωμέγα"  # Cyrillic and Greek: outside the cut, inside Noto Sans and DejaVu
+    doc = pdf_render.Document(title="Giấy tiếp nhận", sections=[
+        pdf_render.Section("Người nộp", rows=[("Họ và tên", name)])])
+    assert pdf_render.fonts_for(doc) == tuple(str(path) for path in pdf_render.find_font())
+    shown = _characters_in(pdf_render.render_document(doc))
+    assert set(name.replace(" ", "")) <= shown and set("Giấy tiếp nhận") <= shown
+
+
+def test_a_replaced_key_is_read_again(tmp_path: Path) -> None:
+    store = pki.AgencyKeys(tmp_path / "pki")
+    pki.init_demo(store, [("UBND-Z", "UBND xã Z")])
+    first = pki.load_signer(store, "UBND-Z")
+    assert pki.load_signer(store, "UBND-Z") is first  # kept while the file is unchanged
+    store.pkcs12_path("UBND-Z").unlink()
+    pki.init_demo(store, [("UBND-Z", "UBND xã Z")])  # a new key in the same place
+    second = pki.load_signer(store, "UBND-Z")
+    assert second is not first
+    assert second.signing_cert.sha256 != first.signing_cert.sha256  # type: ignore[attr-defined]
+    signed = pdf_render.sign_pdf(pdf_render.render_document(_document()), second)
+    assert pdf_render.check_signature(signed, store.trust_roots()).valid
+
+
+def test_every_signature_of_a_key_validates_with_its_room_reused(keys: pki.AgencyKeys) -> None:
+    signer = pki.load_signer(keys, "UBND-X")
+    pdf = pdf_render.render_document(_document())
+    signed = [pdf_render.sign_pdf(pdf, signer, reason=reason) for reason in ("a", "b" * 200)]
+    for data in signed:
+        assert pdf_render.check_signature(data, keys.trust_roots()).valid
+    room = {pdf_render._signature_room(data) for data in signed}
+    assert len(room) == 1  # the second signature reused the first one's reserved size
 
 
 def test_a_signed_document_validates_against_the_agency_chain(keys: pki.AgencyKeys) -> None:
