@@ -108,7 +108,7 @@ def _empty_postgresql(conn: Any, tables: list[Any]) -> None:
         if t.name in dirty:
             conn.execute(t.delete())
     if not _SEQUENCES:  # the schema does not change during the run: read once
-        _SEQUENCES.extend(conn.execute(OWNED_SEQUENCES).tuples())
+        _SEQUENCES.extend(tuple(row) for row in conn.execute(OWNED_SEQUENCES))
     for table, sequence in _SEQUENCES:
         if table in dirty:
             conn.execute(text("SELECT setval(:s, 1, false)"), {"s": f'"{sequence}"'})

@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import and_, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.models.accounts import User
 from app.models.dossiers import Dossier
@@ -107,7 +107,8 @@ def list_for_agency(session: Session, official: User, filters: dict[str, Any], *
     soon = add_working_days(today, SOON_DAYS, off_days(session))
     view = filters.get("view") or "all"
     stmt = _filtered(session, official, filters, today).where(
-        view_clause(view, official, today, soon))
+        view_clause(view, official, today, soon)).options(
+        selectinload(Dossier.owner), selectinload(Dossier.assignee))  # one query each per page
     order = SORTS.get(filters.get("sort") or "") or (
         SORTS["due"] if view in ("due_today", "due_soon", "overdue") else SORTS["-submitted"])
     found = page_of(session, stmt, *order, Dossier.id, page=page, per_page=per_page)

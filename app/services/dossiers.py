@@ -66,13 +66,19 @@ def _get(session: Session, dossier_id: Any, lock: bool) -> Dossier | None:
     return session.scalars(stmt).first()
 
 
-def form_version(session: Session, procedure_code: str, version: int) -> FormVersion:
-    # The session's identity map holds objects weakly, so a form read for one mutation was
-    # loaded (and its JSON parsed) again for the next; the session keeps them for its life.
+def find_form_version(session: Session, procedure_code: str, version: int) -> FormVersion | None:
+    """The form version, or None. The session's identity map holds objects weakly, so a
+    form read for one dossier (or mutation) was loaded, and its JSON parsed, again for the
+    next; the session keeps the ones it read for its life."""
     held = session.info.setdefault("form_versions", {})
     found = held.get((procedure_code, version)) or session.get(FormVersion, (procedure_code, version))
     if found is not None:
         held[(procedure_code, version)] = found
+    return found
+
+
+def form_version(session: Session, procedure_code: str, version: int) -> FormVersion:
+    found = find_form_version(session, procedure_code, version)
     if found is None:
         raise NotFound(f"Procedure {procedure_code!r} has no form version {version}.")
     return found

@@ -12,7 +12,7 @@ from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.notifications import Notification
 from app.services import bundles, clock, directory, forms, lifecycle, links, notifications
-from app.services.dossiers import is_overdue
+from app.services.dossiers import find_form_version, is_overdue
 
 # Hand-offs inside the agency (services/handoffs.py): the desk's history, not the citizen's.
 INTERNAL_ACTIONS = frozenset({"assign", "propose", "send_back"})
@@ -139,7 +139,7 @@ def official_fields(d: Dossier, today: date) -> tuple[dict[str, Any], dict[str, 
     after choosing Kinh, father details after unticking "father known") stays on the
     citizen's own copy, which may show it again, but never reaches the desk."""
     session = object_session(d)
-    fv = session.get(FormVersion, (d.procedure_code, d.form_version)) if session else None
+    fv = find_form_version(session, d.procedure_code, d.form_version) if session else None
     values = d.fields or {}
     if fv is None:
         return values, d.field_stamps or {}

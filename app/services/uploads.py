@@ -19,7 +19,7 @@ from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier
 from app.models.uploads import COMPLETE, UPLOADING, DocumentLink, Upload
 from app.services import clock, lifecycle
-from app.services.dossiers import not_a_bundle
+from app.services.dossiers import find_form_version, not_a_bundle
 from app.services.i18n import localise, message
 from app.services.ids import as_uuid
 from app.services.owned import get_owned_row
@@ -73,7 +73,7 @@ def document_definition(
     proc = session.get(Procedure, procedure_code or "")
     if proc is None:
         raise ValidationFailed("Unknown procedure.", errors={"procedure_code": ["Unknown."]})
-    fv = session.get(FormVersion, (proc.code, version or proc.current_version))
+    fv = find_form_version(session, proc.code, version or proc.current_version)
     if fv is None:
         raise ValidationFailed("Unknown form version.", errors={"form_version": ["Unknown."]})
     for doc in fv.form.get("documents", []):

@@ -251,3 +251,40 @@ def test_slips_for_the_desk_and_the_citizens_pdf(client, db, citizen, make_citiz
     # Another citizen's dossier: 404 like a missing one.
     assert client.get(f"/api/v1/dossiers/{dossier.id}/slips/receipt/pdf",
                       headers=make_citizen().headers).status_code == 404
+
+
+def test_a_page_of_the_desk_costs_the_same_queries_for_two_dossiers_or_twelve(
+        client, db, make_citizen, official, make_official):
+    """Each row's citizen, holder and form come with the page, not one query per row."""
+    from sqlalchemy import event
+
+    def statements() -> int:
+        seen: list[str] = []
+
+        def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+            if statement.lstrip().upper().startswith("SELECT"):
+                seen.append(statement)
+
+        db.session.expire_all()  # a new request starts with an empty identity map
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert listing(client, official, per_page=20)["total"] == made
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    holder = make_official(role="specialist")
+    made = 0
+    for n in range(2):
+        make_dossier(db.session, make_citizen(f"Người nộp {n}").user, status=lc.ACCEPTED,
+                     official=official.user).assignee_id = holder.user.id
+        made += 1
+    db.session.commit()
+    statements()  # the first request also reads what the session keeps (the holidays, …)
+    few = statements()
+    for n in range(2, 12):
+        make_dossier(db.session, make_citizen(f"Người nộp {n}").user, status=lc.ACCEPTED,
+                     official=official.user).assignee_id = holder.user.id
+        made += 1
+    db.session.commit()
+    assert statements() == few
