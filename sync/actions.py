@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.errors import DomainError, NotFound, TransitionNotAllowed, ValidationFailed
+from app.models.dossiers import Dossier
 from app.models.notifications import Notification
 from app.models.sync import ConflictRecord
 from app.services import change_feed, clock, device_signatures, dossiers, lifecycle, satisfaction
@@ -35,9 +36,11 @@ def _note(args: dict[str, Any], name: str = "note") -> str | None:
 
 
 def _citizen_transition(ctx: Context, name: str, args: dict[str, Any], action: str,
-                        typed: dict[str, Any] | None = None, **kwargs: Any) -> Outcome:
-    """Run one citizen action through the state machine, in its own savepoint."""
-    dossier = own_dossier(ctx, args)
+                        typed: dict[str, Any] | None = None, *, dossier: Dossier | None = None,
+                        **kwargs: Any) -> Outcome:
+    """Run one citizen action through the state machine, in its own savepoint. `dossier`:
+    the caller already read and locked it in this mutation."""
+    dossier = dossier if dossier is not None else own_dossier(ctx, args)
     try:
         with ctx.session.begin_nested():
             dossiers.transition(ctx.session, dossier, ctx.user, action, lang=ctx.lang,
@@ -68,7 +71,7 @@ def submit(ctx: Context, args: dict[str, Any]) -> Outcome:
                 ctx.session, ctx.user, dossier, args.get("device_signature"), ctx.lang)
         except DomainError as exc:
             return Outcome(REJECTED, entity=dossier_dict(dossier), error=exc.to_problem())
-    outcome = _citizen_transition(ctx, "dossier.submit", args, "submit")
+    outcome = _citizen_transition(ctx, "dossier.submit", args, "submit", dossier=dossier)
     if signature is not None and outcome.status == APPLIED:
         device_signatures.store(ctx.session, signature)
     return outcome

@@ -39,6 +39,9 @@ def account(session: Session, user: User | TokenUser) -> User:
     found = session.get(User, user.id)
     if found is None:
         raise UnknownUser("The account no longer exists.")
+    # The identity map holds objects weakly: without this the row was read again for every
+    # mutation of a batch. Held, `get` answers from the map until a commit expires it.
+    session.info.setdefault("accounts", {})[user.id] = found
     return found
 
 

@@ -231,3 +231,40 @@ def test_captured_at_in_the_future_is_clamped_to_receive_time(client, citizen):
                        captured_at="2001-01-01T00:00:00+00:00")
     assert result["entity"]["field_stamps"]["copies"] >= stamp
     assert minutes_ago(0) >= result["entity"]["field_stamps"]["copies"]
+
+
+def test_two_offline_submissions_read_the_account_and_each_dossier_once(client, db, citizen):
+    """A phone's queue of two dossiers, each saved then submitted, in one batch: the account
+    is read once for the batch (it was read again for every mutation) and each submit reads
+    and locks its dossier once (it was read twice)."""
+    from sqlalchemy import event
+
+    from tests.sync.helpers import full_values
+
+    procedure = "marital-status-confirmation"
+    values = full_values(db.session, procedure)
+    phone = Phone(client, citizen)
+    ids = [uuid.uuid4(), uuid.uuid4()]
+    mutations = []
+    for dossier_id in ids:
+        mutations.append(phone.mutation("dossier.save", save_args(dossier_id, values,
+                                                                  procedure=procedure)))
+        mutations.append(phone.mutation("dossier.submit", {"dossier_id": str(dossier_id)}))
+    reads: list[str] = []
+
+    def read(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        head = " ".join(statement.split()).upper()
+        if head.startswith("SELECT") and (" FROM USERS" in head or " FROM DOSSIERS " in head):
+            reads.append("users" if " FROM USERS" in head else "dossiers")
+
+    db.session.expire_all()
+    event.listen(db.engine, "before_cursor_execute", read)
+    try:
+        results = phone.push(*mutations)["results"]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", read)
+    assert [r["status"] for r in results] == ["applied"] * 4, results
+    assert [r["entity"]["status"] for r in results[1::2]] == ["submitted", "submitted"]
+    assert reads.count("users") <= 1, reads
+    # Per save: the batch's look for existing rows and the new draft's; per submit: its lock.
+    assert reads.count("dossiers") <= 6, reads
