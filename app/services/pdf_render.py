@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import io
+import logging
 import shutil
 import tempfile
 import threading
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Font families in order of preference, each as (regular, bold) file names.
 FONT_CANDIDATES: tuple[tuple[str, str], ...] = (
@@ -110,9 +112,16 @@ class _ScriptFonts:
         self._made: tuple[tuple[str, str], frozenset[str]] | None = None
 
     def get(self) -> tuple[tuple[str, str], frozenset[str]]:
+        """The cut's files and characters; none (every document in the whole font) when the
+        process cannot write a temporary folder."""
         with self._lock:
             if self._made is None:
-                self._made = self._make()
+                try:
+                    self._made = self._make()
+                except OSError:
+                    log.warning("could not write the cut fonts: documents use the whole font",
+                                exc_info=True)
+                    self._made = (("", ""), frozenset())
             return self._made
 
     @staticmethod
@@ -160,7 +169,7 @@ def fonts_for(doc: Document) -> tuple[str, str]:
     character of the document's text, else the whole font."""
     (regular, bold), covered = _script_fonts.get()
     used = {char for text in _texts(doc) for char in text if char >= " "}
-    if used <= covered:
+    if covered and used <= covered:
         return regular, bold
     whole = find_font()
     return str(whole[0]), str(whole[1])

@@ -140,3 +140,14 @@ def test_init_keeps_existing_keys(keys: pki.AgencyKeys) -> None:
     assert pki.init_demo(keys, [("UBND-X", "UBND xã Tân Phú"), ("UBND-Y", "UBND xã Y")]) == ["UBND-Y"]
     assert keys.pkcs12_path("UBND-X").read_bytes() == before
     assert oct(keys.pkcs12_path("UBND-Y").stat().st_mode & 0o777) == "0o600"
+
+
+def test_without_a_writable_temporary_folder_documents_use_the_whole_font(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    monkeypatch.setattr(pdf_render, "_script_fonts", pdf_render._ScriptFonts())
+    monkeypatch.setattr(pdf_render.tempfile, "tempdir", str(a_file / "below"))  # cannot exist
+    doc = _document()
+    assert pdf_render.fonts_for(doc) == tuple(str(path) for path in pdf_render.find_font())
+    assert set(VIETNAMESE) <= _characters_in(pdf_render.render_document(doc))
