@@ -10,7 +10,7 @@ Text is set in a TrueType font with every Vietnamese glyph (Noto Sans, else Deja
 found at run time; Debian's fonts-noto-core or fonts-dejavu-core, installed by
 scripts/run.sh and scripts/test.sh). fpdf2 parses and subsets the font files for every
 document, so a document whose text stays within Latin and Vietnamese is set from a cut of
-those files made once per process (`WRITTEN_SCRIPTS`: ≈ 70 KB instead of ≈ 500 KB, about
+those files made once per process (`WRITTEN_SCRIPTS`: ≈ 115 KB instead of ≈ 500 KB, about
 half the rendering's time); any other text is set from the whole files, so no character is
 dropped. No Flask here.
 """
@@ -137,7 +137,7 @@ class _ScriptFonts:
             font = ttLib.TTFont(str(source))
             options = subset.Options()
             options.layout_features = []  # fpdf2 does not shape text: no GSUB/GPOS needed
-            options.hinting = False  # PDF viewers do not use TrueType hinting
+            options.hinting = True  # kept, as fpdf2 keeps it: the same look on screen
             options.name_IDs = ["*"]
             options.notdef_outline = True
             cutter = subset.Subsetter(options)
