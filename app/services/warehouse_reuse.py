@@ -39,10 +39,12 @@ def _record_value(record: WarehouseRecord, key: str) -> Any:
 
 
 def prefill(
-    session: Session, user: User, procedure_code: str, version: int, *, log: bool = True
+    session: Session, user: User, procedure_code: str, version: int, *, log: bool = True,
+    with_documents: bool = True,
 ) -> dict[str, Any]:
     """Values the warehouse already holds for a form's `prefill` fields, with their source,
-    and the records that can stand for its documents (`reuse`)."""
+    and the records that can stand for its documents (`reuse`; not looked up when
+    `with_documents` is false: a submission's statistics need only the fields)."""
     form = dossier_svc.form_version(session, procedure_code, version).form
     profile = ensure_profile(session, user)
     latest: dict[str, WarehouseRecord | None] = {}
@@ -81,7 +83,7 @@ def prefill(
                 }
                 used.setdefault(record.id, (record, []))[1].append(key)
     documents: dict[str, list[dict[str, Any]]] = {}
-    for doc in form.get("documents", []):
+    for doc in form.get("documents", []) if with_documents else ():
         if doc.get("reuse"):
             offered = records_of(session, user, list(doc["reuse"]))
             documents[doc["code"]] = [
@@ -183,9 +185,8 @@ def measure_submission(session: Session, dossier: Dossier, moment: datetime) -> 
     form = dossier_svc.form_version(session, dossier.procedure_code, dossier.form_version).form
     values = forms.visible_values(form, dossier.fields or {}, clock.local_date(moment))
     filled = {k for k, v in values.items() if _filled(v)}
-    offered = prefill(session, dossier.owner, dossier.procedure_code, dossier.form_version, log=False)[
-        "fields"
-    ]
+    offered = prefill(session, dossier.owner, dossier.procedure_code, dossier.form_version,
+                      log=False, with_documents=False)["fields"]
     prefillable = filled & set(offered)
     prefilled = {k for k in prefillable if values[k] == offered[k]["value"]}
     docs = dossier.documents or {}
