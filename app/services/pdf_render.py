@@ -271,23 +271,34 @@ def sign_pdf(data: bytes, signer: object, *, timestamp_url: str | None = None,
     the signature carries an RFC 3161 timestamp. Returns the signed PDF's bytes."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers, timestamps
+    from pyhanko.sign.general import SigningError
 
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=reason or None, location=location or None,
         use_pades_lta=False, embed_validation_info=False,
     )
     timestamper = timestamps.HTTPTimeStamper(timestamp_url) if timestamp_url else None
+
+    def attempt(reserved: int | None) -> bytes:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        return _outside_event_loop(lambda: signers.sign_pdf(
+            writer, meta, signer=signer, timestamper=timestamper,  # type: ignore[arg-type]
+            bytes_reserved=reserved)).getvalue()
+
     # pyHanko sizes the signature's placeholder with a dry-run signature (half its signing
     # time) unless told the size: the first signature of a key (and TSA) is sized that way,
-    # and the room it reserved (estimate + 50 %) is reused for that key's later ones.
+    # and the room it reserved (estimate + 50 %) is reused for that key's later ones. A
+    # signature that outgrows it (a TSA's answer grew) is signed again, sized afresh.
     room_key = (getattr(getattr(signer, "signing_cert", None), "sha256", b""), timestamp_url)
     reserved = _reserved_room.get(room_key) if room_key[0] else None
-    out = _outside_event_loop(lambda: signers.sign_pdf(
-        writer, meta, signer=signer, timestamper=timestamper,  # type: ignore[arg-type]
-        bytes_reserved=reserved))
-    signed = out.getvalue()
+    try:
+        signed = attempt(reserved)
+    except SigningError:
+        if reserved is None:
+            raise
+        reserved = None
+        signed = attempt(None)
     if reserved is None and room_key[0]:
         _reserved_room[room_key] = _signature_room(signed)
     return signed

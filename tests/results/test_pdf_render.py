@@ -151,3 +151,13 @@ def test_without_a_writable_temporary_folder_documents_use_the_whole_font(
     doc = _document()
     assert pdf_render.fonts_for(doc) == tuple(str(path) for path in pdf_render.find_font())
     assert set(VIETNAMESE) <= _characters_in(pdf_render.render_document(doc))
+
+
+def test_a_signature_that_outgrows_its_keys_room_is_signed_again(keys: pki.AgencyKeys) -> None:
+    signer = pki.load_signer(keys, "UBND-X")
+    pdf = pdf_render.render_document(_document())
+    key = (signer.signing_cert.sha256, None)  # type: ignore[attr-defined]
+    pdf_render._reserved_room[key] = 64  # as if the key's first signature had been tiny
+    signed = pdf_render.sign_pdf(pdf, signer)
+    assert pdf_render.check_signature(signed, keys.trust_roots()).valid
+    assert pdf_render._reserved_room[key] == pdf_render._signature_room(signed) > 1000
