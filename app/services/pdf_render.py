@@ -21,6 +21,7 @@ import atexit
 import hashlib
 import io
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -110,12 +111,15 @@ class _ScriptFonts:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._made: tuple[tuple[str, str], frozenset[str]] | None = None
+        self._pid = 0
 
     def get(self) -> tuple[tuple[str, str], frozenset[str]]:
         """The cut's files and characters; none (every document in the whole font) when the
-        process cannot write a temporary folder."""
+        process cannot write a temporary folder. A forked process makes its own: the files of
+        the process that made them go when it exits."""
         with self._lock:
-            if self._made is None:
+            if self._made is None or self._pid != os.getpid():
+                self._pid = os.getpid()
                 try:
                     self._made = self._make()
                 except OSError:
@@ -129,7 +133,7 @@ class _ScriptFonts:
         from fontTools import subset, ttLib
 
         folder = Path(tempfile.mkdtemp(prefix="hoso-fonts-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _made_folders.append((os.getpid(), folder))
         unicodes = [code for block in WRITTEN_SCRIPTS for code in block]
         paths: list[str] = []
         covered: set[int] | None = None
@@ -152,6 +156,16 @@ class _ScriptFonts:
 
 
 _script_fonts = _ScriptFonts()
+# (pid of the process that made it, folder) of every cut: a forked process inherits the
+# list, and removes at its exit only the folders it made itself.
+_made_folders: list[tuple[int, Path]] = []
+
+
+@atexit.register
+def _remove_made_folders() -> None:
+    for maker, folder in _made_folders:
+        if maker == os.getpid():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _texts(doc: Document) -> list[str]:

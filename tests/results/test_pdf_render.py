@@ -161,3 +161,25 @@ def test_a_signature_that_outgrows_its_keys_room_is_signed_again(keys: pki.Agenc
     signed = pdf_render.sign_pdf(pdf, signer)
     assert pdf_render.check_signature(signed, keys.trust_roots()).valid
     assert pdf_render._reserved_room[key] == pdf_render._signature_room(signed) > 1000
+
+
+def test_a_forked_worker_makes_its_own_cut_and_leaves_the_parents(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """gunicorn forks its workers: a worker exiting must not take its parent's font files."""
+    monkeypatch.setattr(pdf_render, "_script_fonts", pdf_render._ScriptFonts())
+    doc = _document()
+    parents = pdf_render.fonts_for(doc)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the worker: its own cut, then what its exit runs (`atexit`) for them
+        os.close(read)
+        os.write(write, pdf_render.fonts_for(doc)[0].encode())
+        pdf_render._remove_made_folders()
+        os._exit(0)
+    os.close(write)
+    childs = os.read(read, 4096).decode()
+    os.close(read)
+    assert os.waitpid(child, 0)[1] == 0
+    assert childs != parents[0] and not os.path.exists(childs)  # its own, removed at its exit
+    assert os.path.exists(parents[0]) and pdf_render.fonts_for(doc) == parents
+    assert set(VIETNAMESE) <= _characters_in(pdf_render.render_document(doc))
