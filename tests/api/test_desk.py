@@ -258,30 +258,21 @@ def test_a_page_of_the_desk_costs_the_same_queries_for_two_dossiers_or_twelve(
     """Each row's citizen, holder and form come with the page, not one query per row."""
     import threading
 
-    from sqlalchemy import event
+    from tests.databases import selects_run
 
     def statements() -> int:
         """SELECTs of one listing in a request of its own: from a thread without the test's
         app context, the request gets a new session, as every real request does (the test's
         session keeps objects that would answer some reads, as many as happen to be alive)."""
-        seen: list[str] = []
         answers: list[dict] = []
-
-        def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-            # Not the revoked-sessions poll (app/revocations.py), which runs on a timer.
-            if statement.lstrip().upper().startswith("SELECT") and "refresh_tokens" not in statement:
-                seen.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with selects_run(db.engine) as seen:
             request = threading.Thread(
                 target=lambda: answers.append(listing(client, official, per_page=20)))
             request.start()
             request.join(timeout=60)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         assert answers and answers[0]["total"] == made
-        return len(seen)
+        # Not the revoked-sessions poll (app/revocations.py), which runs on a timer.
+        return len([statement for statement in seen if "refresh_tokens" not in statement])
 
     holder = make_official(role="specialist")
     made = 0

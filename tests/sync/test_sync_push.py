@@ -237,8 +237,7 @@ def test_two_offline_submissions_read_the_account_and_each_dossier_once(client, 
     """A phone's queue of two dossiers, each saved then submitted, in one batch: the account
     is read once for the batch (it was read again for every mutation) and each submit reads
     and locks its dossier once (it was read twice)."""
-    from sqlalchemy import event
-
+    from tests.databases import selects_run
     from tests.sync.helpers import full_values
 
     procedure = "marital-status-confirmation"
@@ -250,19 +249,12 @@ def test_two_offline_submissions_read_the_account_and_each_dossier_once(client, 
         mutations.append(phone.mutation("dossier.save", save_args(dossier_id, values,
                                                                   procedure=procedure)))
         mutations.append(phone.mutation("dossier.submit", {"dossier_id": str(dossier_id)}))
-    reads: list[str] = []
-
-    def read(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        head = " ".join(statement.split()).upper()
-        if head.startswith("SELECT") and (" FROM USERS" in head or " FROM DOSSIERS " in head):
-            reads.append("users" if " FROM USERS" in head else "dossiers")
-
     db.session.expire_all()
-    event.listen(db.engine, "before_cursor_execute", read)
-    try:
+    with selects_run(db.engine) as seen:
         results = phone.push(*mutations)["results"]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", read)
+    heads = [statement.upper() for statement in seen]
+    reads = ["users" if " FROM USERS" in head else "dossiers" for head in heads
+             if " FROM USERS" in head or " FROM DOSSIERS " in head]
     assert [r["status"] for r in results] == ["applied"] * 4, results
     assert [r["entity"]["status"] for r in results[1::2]] == ["submitted", "submitted"]
     assert reads.count("users") <= 1, reads
