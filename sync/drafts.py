@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, TransitionNotAllowed, ValidationFailed
-from app.models.catalog import FormVersion
 from app.models.dossiers import Dossier, DossierVersion
 from app.models.sync import ClientWrite
 from app.services import catalog, clock, dossiers, forms, lifecycle
@@ -96,7 +95,7 @@ def save(ctx: Context, args: dict[str, Any]) -> Outcome:
     from_version, dropped = moved if moved is not None else (None, {})
     phone_version = _int_arg(args, "form_version", required=False) or dossier.form_version
     if phone_version != dossier.form_version:
-        phone_form = session.get(FormVersion, (dossier.procedure_code, phone_version))
+        phone_form = dossiers.find_form_version(session, dossier.procedure_code, phone_version)
         if phone_form is None:
             raise NotFound(f"Procedure {dossier.procedure_code!r} has no form version "
                            f"{phone_version}.")
