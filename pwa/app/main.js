@@ -99,13 +99,17 @@ async function route() {
     const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
     params.query = query;
     const next = document.createElement('div');
+    let release = null; // what this screen undoes when left (listeners, saving open work)
     try {
       const [render] = await Promise.all([load(), FIRST_SCREENS.has(path) ? null : allTexts()]);
-      cleanup = (await render(next, params, app)) || null;
+      release = (await render(next, params, app)) || null;
     } catch (err) {
       clear(next).append(h('h1', { tabindex: '-1' }, t('error.title')), h('p', { role: 'alert' }, problemText(err)));
     }
-    if (seq !== renderSeq) return; // a newer navigation won
+    // A newer navigation won: this screen is never shown, so it is left at once. Kept, its
+    // listeners would redraw the screen shown instead, wiping what the person types there.
+    if (seq !== renderSeq) { if (release) await release(); return; }
+    cleanup = release;
     clear(main).append(...next.childNodes);
     main.dataset.path = path;
     markCurrent();

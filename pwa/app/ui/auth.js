@@ -41,6 +41,10 @@ function withNext(hash, params) {
   return next ? `${hash}?next=${encodeURIComponent(next)}` : hash;
 }
 
+// What was typed as the login when "Forgot password?" was tapped: the reset screen starts from
+// it, so a number is not typed twice (kept in memory only, never in the address).
+let typedLogin = '';
+
 export async function renderLogin(main, params, app) {
   const last = await api.lastUser();
   const waiting = last && !api.hasTokens() ? await app.waitingFor(last) : 0;
@@ -51,7 +55,7 @@ export async function renderLogin(main, params, app) {
     input('login-password', t('auth.password'), { type: 'password', autocomplete: 'current-password' }),
     h('p.summary', { role: 'alert' }),
     h('button.primary', { type: 'submit' }, t('auth.sign_in')),
-    h('p', h('a', { href: '#/reset' }, t('auth.forgot'))),
+    h('p', h('a', { href: '#/reset', onclick: () => { typedLogin = form.querySelector('#login-login').value.trim(); } }, t('auth.forgot'))),
     h('p', t('auth.no_account'), ' ', h('a', { href: withNext('#/signup', params) }, t('auth.sign_up'))));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -169,7 +173,7 @@ export async function renderReset(main, _params, app) {
   const demo = h('p.notice', { hidden: true, 'data-testid': 'dev-outbox' });
   const ask = h('form', { novalidate: true },
     h('p', t('auth.reset_hint')),
-    input('reset-login', t('auth.phone_or_email'), { autocomplete: 'username' }),
+    input('reset-login', t('auth.phone_or_email'), { autocomplete: 'username', value: typedLogin }),
     h('p.summary', { role: 'alert' }),
     h('button.primary', { type: 'submit' }, t('auth.send_code')));
   const confirm = h('form', { novalidate: true, hidden: true },
@@ -178,6 +182,7 @@ export async function renderReset(main, _params, app) {
     input('reset-password', t('auth.new_password'), { type: 'password', autocomplete: 'new-password' }),
     h('p.summary', { role: 'alert' }),
     h('button.primary', { type: 'submit' }, t('auth.set_password')));
+  typedLogin = '';
   const login = () => ask.querySelector('#reset-login').value.trim();
   ask.addEventListener('submit', async (e) => {
     e.preventDefault();

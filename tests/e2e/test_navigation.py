@@ -1,0 +1,37 @@
+"""Moving between screens faster than they draw: a screen left before it finished drawing must
+not keep listening, or the next sync redraws the screen the person is typing in and what they
+typed is gone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.e2e import flows
+
+# A field, marked, then news from sync: the same field must still be there with what was typed.
+TYPED_AFTER_NEWS = """async () => {
+  const field = document.getElementById('reset-login');
+  field.dataset.mark = 'typed-here';
+  window.dispatchEvent(new CustomEvent('hoso:data', { detail: { dossiers: ['any'], results: true } }));
+  // A redraw, if any, is a route() away: a few frames and a macrotask are enough for it to land.
+  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 50));
+  const now = document.getElementById('reset-login');
+  return { same: now === field, marked: now && now.dataset.mark, value: now && now.value };
+}"""
+
+
+def test_a_screen_left_before_it_drew_does_not_redraw_the_next(page: Any) -> None:
+    flows.sign_up(page)
+    # The list of dossiers starts drawing, and the person is already on the next screen.
+    page.evaluate("""() => {
+      window.addEventListener('hashchange', () => { location.hash = '#/reset'; }, { once: true });
+      location.hash = '#/dossiers?again=1';
+    }""")
+    expect(page.locator("h1")).to_have_text("Đặt lại mật khẩu")
+    page.get_by_label("Số điện thoại hoặc email").fill("0912345678")
+    # Twice: the list's drawing may finish before or after the reset screen's.
+    for _ in range(2):
+        got = page.evaluate(TYPED_AFTER_NEWS)
+        assert got == {"same": True, "marked": "typed-here", "value": "0912345678"}
