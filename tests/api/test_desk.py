@@ -15,7 +15,7 @@ def test_refusals_speak_the_desks_language_without_codes(client, db, citizen, of
     dossier = make_dossier(db.session, citizen.user, status=lc.SUBMITTED, official=official.user)
     specialist = make_official(role="specialist")
     resp = transition(client, specialist, dossier.id, action="accept")
-    assert resp.status_code == 403
+    assert resp.status_code == 403, resp.get_json()
     problem = resp.get_json()
     assert problem["detail"] == "Vai trò của bạn không thực hiện được bước này."
     assert problem["allowed_roles"] == ["leader", "reception"]
