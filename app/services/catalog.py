@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
 from app.models.catalog import FormVersion, Holiday, Procedure
-from app.services import bundles, directory
+from app.services import bundles, directory, workdays
 from app.services.etags import canonical_etag
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
@@ -70,6 +70,7 @@ def load_holidays(session: Session, spec: dict[str, Any]) -> int:
             session.add(Holiday(day=day, name=h["name"]))
             count += 1
     session.flush()
+    workdays.forget(session)
     return count
 
 

@@ -42,12 +42,7 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=clock.TZ)
 
 
-def off_days(session: Session) -> frozenset[date]:
-    """The holiday table, read once per session (a list asks for it per row)."""
-    held = session.info.get("holidays")
-    if held is None:
-        held = session.info["holidays"] = holidays(session)
-    return held
+off_days = holidays  # the holiday table, read once per session (workdays.holidays)
 
 
 def _due() -> Any:

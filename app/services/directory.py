@@ -77,6 +77,7 @@ def set_serves(session: Session, agency: Agency, units: list[str]) -> None:
     """The units an agency serves beyond its own: its `serves` and the rows routing looks
     them up by (agency_serves), written together."""
     agency.serves = list(dict.fromkeys(units))
+    session.info.pop(SERVING, None)
     session.flush()
     session.execute(delete(AgencyServes).where(AgencyServes.agency_code == agency.code))
     session.add_all(AgencyServes(unit_code=unit, agency_code=agency.code) for unit in agency.serves)
@@ -132,11 +133,24 @@ def route(session: Session, procedure: Procedure, form: dict[str, Any], fields: 
     return agency.code
 
 
+SERVING = "directory.serving"  # session.info key: the answers `serving` gave this session
+
+
 def serving(session: Session, kind: str, level: str, ward: str, province: str
             ) -> Agency | None:
     """The agency of a kind and level serving a ward: one that lists the ward (or its
     province) in `serves` first, else the one whose own unit it is. Two indexed lookups
-    (agency_serves by unit, agencies by kind, level and unit), whatever the directory's size."""
+    (agency_serves by unit, agencies by kind, level and unit), whatever the directory's size,
+    once per session (a request) for each question: a parent submitting a family's dossiers
+    in one push asks the same one for each. Changing the directory (`set_serves`) forgets."""
+    held = session.info.setdefault(SERVING, {})
+    key = (kind, level, ward, province)
+    if key not in held:
+        held[key] = _serving(session, kind, level, ward, province)
+    return held[key]
+
+
+def _serving(session: Session, kind: str, level: str, ward: str, province: str) -> Agency | None:
     listed = session.scalars(
         select(Agency).join(AgencyServes, AgencyServes.agency_code == Agency.code)
         .where(AgencyServes.unit_code.in_([ward, province]), Agency.kind == kind,

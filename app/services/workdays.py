@@ -10,9 +10,20 @@ from sqlalchemy.orm import Session
 
 from app.models.catalog import Holiday
 
+HELD = "holidays"  # session.info key: the table as this session read it
+
 
 def holidays(session: Session) -> frozenset[date]:
-    return frozenset(session.scalars(select(Holiday.day)))
+    """The holiday table, read once per session (a request): a desk list asks for it per row,
+    a push for each dossier it submits. `forget` drops the held copy after a change."""
+    held = session.info.get(HELD)
+    if held is None:
+        held = session.info[HELD] = frozenset(session.scalars(select(Holiday.day)))
+    return held
+
+
+def forget(session: Session) -> None:
+    session.info.pop(HELD, None)
 
 
 def is_working_day(day: date, off: Collection[date]) -> bool:
