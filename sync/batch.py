@@ -34,7 +34,7 @@ from app.models.accounts import User
 from app.models.catalog import FormVersion
 from app.models.dossiers import Dossier, DossierVersion
 from app.models.sync import ClientState, ClientWrite, ConflictRecord
-from app.services import clock, forms, lifecycle
+from app.services import change_feed, clock, forms, lifecycle
 from app.services.ids import as_uuid
 from app.services.representations import dossier_dict
 from sync import reads, writes
@@ -239,7 +239,7 @@ class PushBatch:
             for c in result.clashes:
                 record = clash_record(row.owner_id, row.id, row.version, c, "dossier.save")
                 self.session.add(record)
-                self.changes.append(("conflict", record.id, "put"))
+                self._change("conflict", record.id)
                 conflicts.append(result_conflict(record))
         if changes:
             written = {k: [v, row.version] for k, v in changes.items()}
@@ -264,7 +264,12 @@ class PushBatch:
                               "fields": dict(fields), "stamps": dict(stamps),
                               "created_at": row.updated_at})
         self.bases[(row.id, row.version)] = fields
-        self.changes.append(("dossier", row.id, "put"))
+        self._change("dossier", row.id)
+
+    def _change(self, entity: str, entity_id: Any) -> None:
+        """Queue a feed row, once per entity in the transaction as `change_feed.record` does."""
+        if change_feed.first_in_transaction(self.session, self.user.id, entity, entity_id, "put"):
+            self.changes.append((entity, entity_id, "put"))
 
     # -- writing ----------------------------------------------------------------------
 
