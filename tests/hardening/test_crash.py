@@ -70,11 +70,11 @@ def test_postgres_restart_mid_stream_loses_nothing_acknowledged(app, private_pg,
     assert private_pg.port != 5432  # never the machine's shared server
     phones, engine = _seed(app, private_pg.url, PHONES)
     server = Gunicorn(private_pg.url, tmp_path, workers=2, threads=4)
-    pids_before = _worker_pids(server)
     total = sum(p.total for p in phones)
     deadline = time.monotonic() + 120
     threads = [threading.Thread(target=p.sync, args=(lambda: server.url, deadline)) for p in phones]
-    try:
+    try:  # whatever fails, the server is stopped (none outlives the test)
+        pids_before = _worker_pids(server)
         for t in threads:
             t.start()
         wait_for(lambda: sum(len(p.acked) for p in phones) >= total // 4, 60,

@@ -64,14 +64,14 @@ def test_sigkill_mid_stream_loses_nothing_acknowledged(app, db, citizen, tmp_pat
                             errors.append(f"result of {result['id']} changed on re-send")
                 break
 
-    threads = [threading.Thread(target=phone, args=(cid,)) for cid in plans]
-    for t in threads:
-        t.start()
-    wait_for(lambda: len(acked) >= 2 * BATCH * 3, 60, "a few acknowledged batches")
-    server.stop(signal.SIGKILL)  # the master and workers, mid-stream
-    acked_at_kill = dict(acked)
-    current["server"] = Gunicorn(database_url, tmp_path, workers=2, threads=2)
-    try:
+    threads = [threading.Thread(target=phone, args=(cid,), daemon=True) for cid in plans]
+    try:  # whatever fails, the server running then is stopped (none outlives the test)
+        for t in threads:
+            t.start()
+        wait_for(lambda: len(acked) >= 2 * BATCH * 3, 60, "a few acknowledged batches")
+        server.stop(signal.SIGKILL)  # the master and workers, mid-stream
+        acked_at_kill = dict(acked)
+        current["server"] = Gunicorn(database_url, tmp_path, workers=2, threads=2)
         for t in threads:
             t.join(timeout=120)
         assert not errors, errors[:3]
