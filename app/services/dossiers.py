@@ -189,6 +189,10 @@ def transition(
         raise ValidationFailed(f"Unknown action {action_name!r}.",
                                errors={"action": [f"One of: {', '.join(lifecycle.ACTIONS)}."]})
     _check_actor(dossier, actor, action)
+    # The history is read before anything changes: appending to it below then needs no
+    # query, and so no autoflush that would write the dossier's row twice (status, then
+    # version).
+    dossier.events  # noqa: B018
     if dossier.procedure.members and action.name != "submit":
         raise TransitionNotAllowed(
             "A bundle is handled through its linked dossiers; act on each of them.",
