@@ -38,6 +38,7 @@ from app.services import (
     device_signatures,
     handoffs,
     signed_documents,
+    workdays,
 )
 from app.services.dossiers import get_for_official, transition
 from app.services.representations import dossier_dict, sibling_dict
@@ -51,7 +52,7 @@ def office_dict(dossier: Dossier, *, history: bool = True) -> dict[str, Any]:
     deadline, the history with names, and the steps this official may take now."""
     today = clock.today()
     data = dossier_dict(dossier, history=history, for_official=True, today=today)
-    data.update(desk.desk_fields(dossier, today, desk.off_days(db.session)))
+    data.update(desk.desk_fields(dossier, today, workdays.holidays(db.session)))
     if history:
         data["history"] = desk.name_history(db.session, data["history"])
         data["allowed_actions"] = handoffs.allowed(dossier, current_user, today)

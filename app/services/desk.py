@@ -42,9 +42,6 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=clock.TZ)
 
 
-off_days = holidays  # the holiday table, read once per session (workdays.holidays)
-
-
 def _due() -> Any:
     return func.coalesce(Dossier.new_appointment_date, Dossier.appointment_date)
 
@@ -99,7 +96,7 @@ def list_for_agency(session: Session, official: User, filters: dict[str, Any], *
                     per_page: int, today: date) -> dict[str, Any]:
     """A page of the agency's dossiers (drafts never) in one view, with filters, search and
     a sort; the page says the total it comes from."""
-    soon = add_working_days(today, SOON_DAYS, off_days(session))
+    soon = add_working_days(today, SOON_DAYS, holidays(session))
     view = filters.get("view") or "all"
     stmt = _filtered(session, official, filters, today).where(
         view_clause(view, official, today, soon)).options(
@@ -114,7 +111,7 @@ def list_for_agency(session: Session, official: User, filters: dict[str, Any], *
 def summary(session: Session, official: User, today: date) -> dict[str, Any]:
     """How many dossiers each view holds, and the latest change in the agency: the desk polls
     this (one query) and reloads its list only when something changed."""
-    soon = add_working_days(today, SOON_DAYS, off_days(session))
+    soon = add_working_days(today, SOON_DAYS, holidays(session))
     counts = [func.count().filter(view_clause(v, official, today, soon)) for v in VIEWS[:-1]]
     row = session.execute(
         select(*counts, func.count(), func.max(Dossier.updated_at))
