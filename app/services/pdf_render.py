@@ -9,9 +9,10 @@ Two calls cover every document Hoso issues (results, receipts of filing, fee rec
 Text is set in a TrueType font with every Vietnamese glyph (Noto Sans, else DejaVu Sans,
 found at run time; Debian's fonts-noto-core or fonts-dejavu-core, installed by
 scripts/run.sh and scripts/test.sh). fpdf2 parses and subsets the font files for every
-document, so a document whose text stays within Latin and Vietnamese is set from a cut of
-those files made once per process (`WRITTEN_SCRIPTS`: ≈ 115 KB instead of ≈ 500 KB, about
-half the rendering's time); any other text is set from the whole files, so no character is
+document (the kept glyphs copied as they are, their bounding boxes not recomputed), so a
+document whose text stays within Latin and Vietnamese is set from a cut of those files made
+once per process (`WRITTEN_SCRIPTS`: ≈ 115 KB instead of ≈ 500 KB, about half the
+rendering's time); any other text is set from the whole files, so no character is
 dropped. No Flask here.
 """
 
@@ -208,6 +209,11 @@ def render_document(doc: Document) -> bytes:
     pdf.set_margins(18, 16, 18)
     pdf.add_font("Body", "", regular)
     pdf.add_font("Body", "B", bold)
+    for font in pdf.fonts.values():
+        # fpdf2 embeds a subset of each font, which fontTools would save with every kept
+        # glyph unpacked and packed again to recompute bounding boxes the font already
+        # holds (a third of the rendering): the glyphs go in as they are in the file.
+        font.ttfont.recalcBBoxes = False
     pdf.set_title(doc.title)
     if doc.author:
         pdf.set_author(doc.author)

@@ -78,6 +78,41 @@ def test_a_name_outside_latin_is_set_from_the_whole_font_and_kept() -> None:
     assert set(name.replace(" ", "")) <= shown and set("Giấy tiếp nhận") <= shown
 
 
+def _embedded_fonts(data: bytes) -> list[TTFont]:
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    found = []
+    for page in reader.root["/Pages"]["/Kids"]:
+        fonts = page.get_object()["/Resources"]["/Font"]
+        for name in fonts:
+            for descendant in fonts[name].get("/DescendantFonts", []):
+                stream = descendant.get_object()["/FontDescriptor"]["/FontFile2"]
+                found.append(TTFont(io.BytesIO(stream.get_object().data)))
+    return found
+
+
+@pytest.mark.parametrize("name", ["Nguyễn Thị Hường", "Жанна Ωμέγα"])
+def test_every_embedded_glyph_keeps_the_bounds_of_its_outline(name: str) -> None:
+    """The glyphs go into the PDF as the font file holds them: each one's bounding box (what
+    a viewer clips and places it by) must still be that of its outline, and the font's
+    maxima must hold every glyph, in the cut font and in the whole one."""
+    doc = pdf_render.Document(title="Giấy tiếp nhận", sections=[
+        pdf_render.Section("Người nộp", rows=[("Họ và tên", name)], paragraphs=[VIETNAMESE])])
+    fonts = _embedded_fonts(pdf_render.render_document(doc))
+    assert len(fonts) == 2  # regular and bold
+    for font in fonts:
+        glyf, most_points = font["glyf"], 0
+        outlined = [g for g in font.getGlyphOrder() if glyf[g].numberOfContours]
+        assert len(outlined) > 20
+        for glyph_name in outlined:
+            glyph = glyf[glyph_name]
+            stored = (glyph.xMin, glyph.yMin, glyph.xMax, glyph.yMax)
+            glyph.recalcBounds(glyf)
+            assert stored == (glyph.xMin, glyph.yMin, glyph.xMax, glyph.yMax), glyph_name
+            if glyph.numberOfContours > 0:
+                most_points = max(most_points, len(glyph.getCoordinates(glyf)[0]))
+        assert font["maxp"].maxPoints >= most_points
+
+
 def test_a_replaced_key_is_read_again(tmp_path: Path) -> None:
     store = pki.AgencyKeys(tmp_path / "pki")
     pki.init_demo(store, [("UBND-Z", "UBND xã Z")])
