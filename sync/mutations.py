@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.errors import DomainError
 from app.models.accounts import TokenUser, User
 from app.models.dossiers import Dossier
-from app.services import dossiers
+from app.services import dossiers, held
 from app.services.ids import require_uuid
 
 APPLIED, MERGED, CONFLICT, REJECTED = "applied", "merged", "conflict", "rejected"
@@ -32,16 +32,18 @@ class UnknownUser(DomainError):
     status, slug, title = 401, "invalid-token", "Unknown user"
 
 
+ACCOUNTS = "mutations.accounts"  # what `held` keeps the account rows under
+
+
 def account(session: Session, user: User | TokenUser) -> User:
     """The account's row, for code that works with the ORM (read once per session)."""
     if isinstance(user, User):
         return user
-    found = session.get(User, user.id)
+    # The identity map holds objects weakly: without `held` the row was read again for
+    # every mutation of a batch.
+    found = held.remembered(session, ACCOUNTS, user.id, lambda: session.get(User, user.id))
     if found is None:
         raise UnknownUser("The account no longer exists.")
-    # The identity map holds objects weakly: without this the row was read again for every
-    # mutation of a batch. Held, `get` answers from the map until a commit expires it.
-    session.info.setdefault("accounts", {})[user.id] = found
     return found
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.errors import ValidationFailed
 from app.models.accounts import Agency, AgencyServes
 from app.models.catalog import Procedure
-from app.services import code_tables, forms
+from app.services import code_tables, forms, held
 from app.services.i18n import message
 
 KINDS = ("people_committee", "police", "social_insurance")
@@ -77,7 +77,7 @@ def set_serves(session: Session, agency: Agency, units: list[str]) -> None:
     """The units an agency serves beyond its own: its `serves` and the rows routing looks
     them up by (agency_serves), written together."""
     agency.serves = list(dict.fromkeys(units))
-    session.info.pop(SERVING, None)
+    held.forget(session, SERVING)
     session.flush()
     session.execute(delete(AgencyServes).where(AgencyServes.agency_code == agency.code))
     session.add_all(AgencyServes(unit_code=unit, agency_code=agency.code) for unit in agency.serves)
@@ -133,7 +133,7 @@ def route(session: Session, procedure: Procedure, form: dict[str, Any], fields: 
     return agency.code
 
 
-SERVING = "directory.serving"  # session.info key: the answers `serving` gave this session
+SERVING = "directory.serving"  # what `held` keeps the answers of `serving` under
 
 
 def serving(session: Session, kind: str, level: str, ward: str, province: str
@@ -143,11 +143,8 @@ def serving(session: Session, kind: str, level: str, ward: str, province: str
     (agency_serves by unit, agencies by kind, level and unit), whatever the directory's size,
     once per session (a request) for each question: a parent submitting a family's dossiers
     in one push asks the same one for each. Changing the directory (`set_serves`) forgets."""
-    held = session.info.setdefault(SERVING, {})
-    key = (kind, level, ward, province)
-    if key not in held:
-        held[key] = _serving(session, kind, level, ward, province)
-    return held[key]
+    return held.remembered(session, SERVING, (kind, level, ward, province),
+                           lambda: _serving(session, kind, level, ward, province))
 
 
 def _serving(session: Session, kind: str, level: str, ward: str, province: str) -> Agency | None:

@@ -14,7 +14,7 @@ from app.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFail
 from app.models.accounts import Agency, User
 from app.models.catalog import FormVersion, Procedure
 from app.models.dossiers import Dossier, DossierEvent, DossierVersion
-from app.services import change_feed, clock, desk_search, directory, fees, forms, handoffs, lifecycle
+from app.services import change_feed, clock, desk_search, directory, fees, forms, handoffs, held, lifecycle
 from app.services.i18n import message
 from app.services.ids import as_uuid
 from app.services.notifications import notify_status
@@ -66,15 +66,15 @@ def _get(session: Session, dossier_id: Any, lock: bool) -> Dossier | None:
     return session.scalars(stmt).first()
 
 
+FORM_VERSIONS = "dossiers.form_versions"  # what `held` keeps them under
+
+
 def find_form_version(session: Session, procedure_code: str, version: int) -> FormVersion | None:
     """The form version, or None. The session's identity map holds objects weakly, so a
     form read for one dossier (or mutation) was loaded, and its JSON parsed, again for the
     next; the session keeps the ones it read for its life."""
-    held = session.info.setdefault("form_versions", {})
-    found = held.get((procedure_code, version)) or session.get(FormVersion, (procedure_code, version))
-    if found is not None:
-        held[(procedure_code, version)] = found
-    return found
+    return held.remembered(session, FORM_VERSIONS, (procedure_code, version),
+                           lambda: session.get(FormVersion, (procedure_code, version)))
 
 
 def form_version(session: Session, procedure_code: str, version: int) -> FormVersion:

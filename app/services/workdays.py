@@ -9,21 +9,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.catalog import Holiday
+from app.services import held
 
-HELD = "holidays"  # session.info key: the table as this session read it
+HOLIDAYS = "workdays.holidays"  # what `held` keeps the table under
 
 
 def holidays(session: Session) -> frozenset[date]:
     """The holiday table, read once per session (a request): a desk list asks for it per row,
-    a push for each dossier it submits. `forget` drops the held copy after a change."""
-    held = session.info.get(HELD)
-    if held is None:
-        held = session.info[HELD] = frozenset(session.scalars(select(Holiday.day)))
-    return held
+    a push for each dossier it submits. `forget` drops the kept copy after a change."""
+    return held.remembered(session, HOLIDAYS, (),
+                           lambda: frozenset(session.scalars(select(Holiday.day))))
 
 
 def forget(session: Session) -> None:
-    session.info.pop(HELD, None)
+    held.forget(session, HOLIDAYS)
 
 
 def is_working_day(day: date, off: Collection[date]) -> bool:
