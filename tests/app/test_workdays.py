@@ -32,3 +32,20 @@ def test_pause_extends_by_working_days_only():
     appointment = date(2026, 12, 3)
     assert add_working_days(appointment, 3, set()) == date(2026, 12, 8)
     assert working_days_between(paused, paused, set()) == 0
+
+
+def test_a_holiday_loaded_mid_session_moves_the_next_appointment(db):
+    """The holiday table is read once per session, and a newly loaded day is not missed:
+    an appointment computed after it skips it."""
+    from app.services import catalog, workdays
+
+    monday = date(2031, 6, 2)
+    assert add_working_days(monday, 1, workdays.holidays(db.session)) == date(2031, 6, 3)
+    held = workdays.holidays(db.session)
+    assert workdays.holidays(db.session) is held  # kept: not read again
+    catalog.load_holidays(db.session, {"holidays": [{"date": "2031-06-03", "name": "Test"}]})
+    try:
+        assert add_working_days(monday, 1, workdays.holidays(db.session)) == date(2031, 6, 4)
+    finally:
+        db.session.rollback()
+        workdays.forget(db.session)
