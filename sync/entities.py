@@ -17,7 +17,7 @@ from app.models.dossiers import Dossier
 from app.models.notifications import Notification
 from app.models.sync import ConflictRecord
 from app.models.warehouse import WarehouseRecord
-from app.services import clock, warehouse
+from app.services import catalog, clock, warehouse
 from app.services.ids import as_uuid
 from app.services.representations import dossier_dict, notification_dict, procedure_dict
 from sync.conflicts import conflict_dict
@@ -101,8 +101,8 @@ def snapshot_entities(session: Session, user: User) -> Snapshot:
     """Everything the user may see now, as `(entity, id, data)`: the catalog, their
     dossiers, open conflicts, inbox and warehouse records."""
     today = clock.today()
-    out: Snapshot = [("procedure", p.code, procedure_dict(p))
-                     for p in session.scalars(select(Procedure).order_by(Procedure.code))]
+    out: Snapshot = [("procedure", p.code, procedure_dict(p)) for p in session.scalars(
+        select(Procedure).options(catalog.versions_listed()).order_by(Procedure.code))]
     dossiers = session.scalars(select(Dossier).where(Dossier.owner_id == user.id)
                                .options(selectinload(Dossier.events))
                                .order_by(Dossier.created_at, Dossier.id))

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, NotFound
 from app.models.catalog import FormVersion, Holiday, Procedure
@@ -88,8 +88,8 @@ def load_demo(session: Session) -> list[str]:
 def list_procedures(session: Session, q: str | None = None, category: str | None = None
                     ) -> list[Procedure]:
     # A bundle first: it is the default path for those it serves (e.g. a newborn).
-    procs = sorted(session.scalars(select(Procedure).order_by(Procedure.code)),
-                   key=lambda p: not p.members)
+    procs = sorted(session.scalars(select(Procedure).options(versions_listed())
+                                   .order_by(Procedure.code)), key=lambda p: not p.members)
     if category:
         procs = [p for p in procs if p.category == category]
     if q:
@@ -97,6 +97,12 @@ def list_procedures(session: Session, q: str | None = None, category: str | None
         procs = [p for p in procs if needle in " ".join(
             [p.code, *p.name.values(), *p.summary.values()]).lower()]
     return procs
+
+
+def versions_listed() -> Any:
+    """Load option: a procedure's form versions as its page lists them, for a whole list of
+    procedures in one query (not one per procedure), without parsing their forms' bodies."""
+    return selectinload(Procedure.versions).defer(FormVersion.form)
 
 
 def get_procedure(session: Session, code: str) -> Procedure:

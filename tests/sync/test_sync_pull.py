@@ -234,3 +234,24 @@ def test_the_feed_forgets_only_what_a_rollback_undid(db, citizen):
     change_feed.record(session, uid, "dossier", "a")  # a new transaction: a new row
     session.commit()
     assert len(_feed(db, uid)) == 6
+
+
+def test_a_first_pull_reads_the_catalogs_form_versions_in_one_query(client, db, citizen):
+    """The snapshot lists every procedure with its form versions: one query for all their
+    versions (not one per procedure), and no form body parsed for it; a request of its own,
+    as a phone's is (the test's session would answer some reads from what it holds)."""
+    import threading
+
+    from tests.databases import selects_run
+
+    answers: list = []
+    with selects_run(db.engine) as seen:
+        request = threading.Thread(target=lambda: answers.append(Phone(client, citizen).pull()))
+        request.start()
+        request.join(timeout=60)
+    body = answers[0].get_json()
+    procedures = [c for c in body["changes"] if c["entity"] == "procedure"]
+    assert len(procedures) > 5 and all(c["data"]["versions"] for c in procedures)
+    versions = [s for s in seen if "FROM form_versions" in s]
+    assert len(versions) == 1, versions
+    assert "form_versions.form," not in versions[0] and "form_versions.form " not in versions[0]
