@@ -7,6 +7,7 @@ the root conftest's `app` and `db` fixtures (catalog loaded; rows wiped after ea
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,3 +148,22 @@ def worker_registration(context: Any, page: Any) -> tuple[Any, str]:
     cdp.send("ServiceWorker.enable")
     wait_for(lambda: found, 15, "the service worker registration over CDP", 0.05, browser_sleep(page))
     return cdp, next(iter(found.values()))
+
+
+# The page keeps the ids of the pushes the worker says it has shown (its 'hoso:push' message).
+_LISTEN_FOR_PUSHES = """() => { if (window.__pushed) return; window.__pushed = [];
+    navigator.serviceWorker.addEventListener('message', (e) => {
+      if (e.data && e.data.type === 'hoso:push') window.__pushed.push(e.data.notification_id); }); }"""
+
+
+def deliver_push(cdp: Any, page: Any, origin: str, registration: str, message: dict[str, Any]) -> None:
+    """Hand `message` to the app's service worker as the push service would (DevTools'
+    `deliverPushMessage`) and wait until the worker tells `page` it has shown its
+    notification. Only then may a test ask the browser for the notifications: Chromium drops
+    from its store one that is stored but not yet on screen when a page lists them at that
+    moment, which polling from the start hit about once in ten runs on a busy machine."""
+    page.evaluate(_LISTEN_FOR_PUSHES)
+    cdp.send("ServiceWorker.deliverPushMessage", {
+        "origin": origin, "registrationId": registration, "data": json.dumps(message)})
+    wait_for(lambda: page.evaluate("(id) => window.__pushed.includes(id)", message["notification_id"]),
+             20, "the worker to show the notification", 0.05, browser_sleep(page))

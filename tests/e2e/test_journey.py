@@ -23,7 +23,7 @@ from app.services import lifecycle as lc
 from app.services import push
 from tests.e2e import docs_flows as docs
 from tests.e2e import flows
-from tests.e2e.conftest import worker_registration
+from tests.e2e.conftest import deliver_push, worker_registration
 from tests.e2e.journey_checks import ROOT, audit, t
 from tests.servers import browser_sleep, wait_for
 
@@ -344,10 +344,9 @@ def test_every_link_the_server_and_the_worker_make_opens_a_real_screen(
     cdp, registration = worker_registration(context, page)
     for message in payloads:
         page.goto("/#/")
-        cdp.send("ServiceWorker.deliverPushMessage", {
-            "origin": live_server.url, "registrationId": registration, "data": json.dumps(message)})
+        deliver_push(cdp, page, live_server.url, registration, message)
         wait_for(lambda m=message: page.evaluate(SHOWN, m["notification_id"]),
-                 15, "the notification", 0.05, browser_sleep(page))
+                 15, "the notification", 0.2, browser_sleep(page))
         context.service_workers[-1].evaluate("""async (id) => {
           const n = (await self.registration.getNotifications()).find((x) => x.data.notification_id === id);
           self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));

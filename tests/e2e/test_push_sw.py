@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.models.notifications import Notification
 from app.services import lifecycle as lc
 from app.services import push
-from tests.e2e.conftest import shot, worker_registration
+from tests.e2e.conftest import deliver_push, shot, worker_registration
 from tests.factories import make_dossier
 from tests.servers import browser_sleep, wait_for
 
@@ -45,10 +45,8 @@ def test_push_shows_notification_and_tap_opens_the_dossier(
     assert page.evaluate(NOTIFICATIONS) == []
 
     cdp, registration_id = worker_registration(context, page)
-    cdp.send("ServiceWorker.deliverPushMessage", {
-        "origin": live_server.url, "registrationId": registration_id,
-        "data": json.dumps(message)})
-    shown = wait_for(lambda: page.evaluate(NOTIFICATIONS), 15, "the notification", 0.05, browser_sleep(page))
+    deliver_push(cdp, page, live_server.url, registration_id, message)
+    shown = wait_for(lambda: page.evaluate(NOTIFICATIONS), 15, "the notification", 0.2, browser_sleep(page))
     assert shown == [{
         "title": "Result ready", "body": message["body"], "tag": f"dossier-{dossier.id}",
         "icon": f"{live_server.url}/icons/icon-192.png",
@@ -56,11 +54,10 @@ def test_push_shows_notification_and_tap_opens_the_dossier(
                  "notification_id": str(note.id)}}]
 
     # A newer update for the same dossier replaces it rather than piling up.
-    cdp.send("ServiceWorker.deliverPushMessage", {
-        "origin": live_server.url, "registrationId": registration_id,
-        "data": json.dumps({**message, "title": "Đã có kết quả", "notification_id": "n2"})})
+    deliver_push(cdp, page, live_server.url, registration_id,
+                 {**message, "title": "Đã có kết quả", "notification_id": "n2"})
     wait_for(lambda: [n["title"] for n in page.evaluate(NOTIFICATIONS)] == ["Đã có kết quả"], 15,
-             "the replaced notification", 0.05, browser_sleep(page))
+             "the replaced notification", 0.2, browser_sleep(page))
 
     # Tapping it: no trusted click exists in the DevTools protocol, so the worker dispatches
     # the notificationclick event to its own listener with the notification it showed.

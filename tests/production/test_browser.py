@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from app.models.accounts import User
 from app.models.catalog import Procedure
 from app.services import accounts
 from tests.e2e import flows
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, worker_registration
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, deliver_push, worker_registration
 from tests.production.shape import Shape
 from tests.servers import TEST_KEY, browser_sleep, wait_for
 
@@ -176,8 +175,7 @@ def test_offline_flow_node_switching_upload_and_push_through_the_front(
     (delivered,) = shape_push.accepted(device)
     assert delivered.problems == [] and delivered.message is not None
     cdp, registration = worker_registration(phone, page)
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": shape.url, "registrationId": registration,
-                                                  "data": json.dumps(delivered.message)})
-    shown = wait_for(lambda: page.evaluate(NOTIFICATIONS), 20, "the notification", 0.05, browser_sleep(page))
+    deliver_push(cdp, page, shape.url, registration, delivered.message)
+    shown = wait_for(lambda: page.evaluate(NOTIFICATIONS), 20, "the notification", 0.2, browser_sleep(page))
     assert shown[0]["tag"] == f"dossier-{dossier_id}"
     assert _citizen_id(shape, number)
