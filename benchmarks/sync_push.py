@@ -114,7 +114,9 @@ def setup(url: str, phones: int) -> list[str]:
 def start_gunicorn(url: str, workers: int, threads: int, log: Path,
                    worker_class: str = "gthread", app: str = "wsgi:app",
                    extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    """Hoso (`wsgi:app`) or the floor (`benchmarks.floor_app:app`), on the same settings."""
+    """Hoso (`wsgi:app`) or the floor (`benchmarks.floor_app:app`), on the same settings:
+    gunicorn writes no access log, as in production (`gunicorn.conf.py`: Hoso logs each
+    request itself, as JSON)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -126,7 +128,7 @@ def start_gunicorn(url: str, workers: int, threads: int, log: Path,
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--threads", str(threads), "--worker-class", worker_class,
-         "--access-logfile", "/dev/null", "--log-level", "warning", "--backlog", "2048",
+         "--log-level", "warning", "--backlog", "2048",
          *([] if os.environ.get("BENCH_NO_REUSE_PORT") else ["--reuse-port"])],
         cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
