@@ -206,6 +206,11 @@ export function start() {
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') syncNow('visible'); });
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.addEventListener('message', (e) => {
+      if (e.data && e.data.type === 'hoso:data') { // what the worker's own sync brought (reconcile.js)
+        refreshCount();
+        window.dispatchEvent(new CustomEvent('hoso:data', { detail: e.data.detail || {} }));
+        return;
+      }
       if (!e.data || e.data.type !== 'sync') return;
       if (e.ports && e.ports[0]) e.ports[0].postMessage({ type: 'sync-taken' }); // the worker need not send
       syncNow('background-sync');

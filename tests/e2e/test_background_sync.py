@@ -66,3 +66,24 @@ def test_submission_goes_out_with_the_app_closed(context: Any, page: Any, live_s
     page.goto(f"/#/d/{dossier_id}")
     expect(page.locator("#status")).to_have_text("Mới đăng ký")
     expect(page.locator("#sync")).to_have_attribute("data-waiting", "0")
+
+
+def test_a_page_left_open_shows_what_the_worker_sent(context: Any, page: Any, live_server: Any) -> None:
+    """The worker sends the queue itself when no page takes the sync in time (a busy phone
+    answers late): the page still open then shows the dossier submitted and nothing waiting,
+    as if it had sent the queue itself, without being opened again."""
+    flows.sign_up(page, "Đỗ Thị Mai")
+    flows.wait_offline_ready(page)
+    token = flows.tokens_of(page)["access_token"]
+    context.set_offline(True)
+    dossier_id = flows.start_marital(page)
+    flows.fill_marital(page, "Đỗ Thị Mai")
+    flows.submit(page)
+    expect(page.locator("#status")).to_have_text("Chờ gửi (đã nộp trên máy)")
+    page.evaluate("() => window.__hoso.sync.stop()")  # this page will not send the queue
+    context.set_offline(False)
+    context.service_workers[-1].evaluate("() => self.hosoSendQueue()")
+    wait_for(lambda: [(d["id"], d["status"]) for d in flows.server_dossiers(live_server, token)]
+             == [(dossier_id, "submitted")], 30, "the worker to send the submission")
+    expect(page.locator("#status")).to_have_text("Mới đăng ký", timeout=15000)
+    expect(page.locator("#sync")).to_have_attribute("data-waiting", "0")
