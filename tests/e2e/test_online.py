@@ -46,3 +46,33 @@ def test_submit_and_see_acceptance_without_reload(page: Any, live_server: Any, o
     page.get_by_role("link", name="Thông báo").click()
     expect(page.locator(".card.unread")).to_contain_text("Hồ sơ đã được tiếp nhận")
     shot(page, "inbox")
+
+
+def test_a_submission_sent_while_its_screen_is_drawn_shows_as_submitted(
+        page: Any, live_server: Any) -> None:
+    """The dossier's screen reads the phone's queue, then the server's copy: a push that lands
+    in between (the queue sent, the news told before the screen listens) must not leave the
+    screen saying the submission is still waiting on the phone."""
+    flows.sign_up(page)
+    dossier_id = flows.start_marital(page)
+    flows.fill_marital(page)
+    page.goto("/#/dossiers")
+    expect(page.locator("#sync")).to_have_attribute("data-waiting", "0", timeout=20000)  # the draft is saved
+    page.evaluate("() => window.__hoso.sync.stop()")  # the submission waits on the phone for now
+    held: list[str] = []
+
+    def send_the_queue_meanwhile(route: Any) -> None:
+        if not held and route.request.method == "GET":
+            held.append(route.request.url)
+            # Sent and told before the screen listens; nothing sent after it that could redraw it.
+            page.evaluate("() => window.__hoso.sync.start().then(() => window.__hoso.sync.stop())")
+        route.continue_()
+
+    page.route(f"**/api/v1/dossiers/{dossier_id}", send_the_queue_meanwhile)
+    page.goto(f"/#/d/{dossier_id}/edit")
+    assert flows.submit(page) == dossier_id
+    expect(page.locator("#status")).to_have_text("Mới đăng ký", timeout=15000)
+    assert held  # the screen's read of the server's copy did wait for the push
+    token = flows.tokens_of(page)["access_token"]
+    assert [(d["id"], d["status"]) for d in flows.server_dossiers(live_server, token)] == [
+        (dossier_id, "submitted")]

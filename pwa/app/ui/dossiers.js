@@ -125,9 +125,14 @@ export async function renderDossier(main, { id }) {
   const onData = (e) => { if ((e.detail.dossiers || []).some((x) => watched.includes(x)) || e.detail.results) window.dispatchEvent(new CustomEvent('hoso:rerender')); };
   window.addEventListener('hoso:data', onData);
   // A sync that brought this dossier while the page was being drawn told no one (the listener
-  // was not there yet): a bundle's linked dossiers, say, would never show. Look once more.
+  // was not there yet): a bundle's linked dossiers, say, would never show, and a submission
+  // sent meanwhile would stay "waiting" (the server's copy read above is already the new
+  // version, while the queue was read before it went). Look once more at both.
   const now = await s.get('dossiers', id);
-  if (now && (!d || now.version !== d.version)) window.dispatchEvent(new CustomEvent('hoso:rerender'));
+  const still = await localState(id);
+  if ((now && (!d || now.version !== d.version)) || still.queued.length !== queued.length) {
+    window.dispatchEvent(new CustomEvent('hoso:rerender'));
+  }
   return () => window.removeEventListener('hoso:data', onData);
 }
 
