@@ -9,13 +9,6 @@ const isNotification = (e) => e && typeof e === 'object' && 'kind' in e && 'titl
 
 export function notify(detail) {
   globalThis.dispatchEvent(new CustomEvent('hoso:data', { detail })); // the page, or the worker
-  // The worker sent the queue itself (no page took the sync in time): a page still open
-  // redraws with the news as if it had synced (sync.js passes it on), not at its next visit.
-  if (typeof window === 'undefined' && globalThis.clients) {
-    globalThis.clients.matchAll({ type: 'window' })
-      .then((pages) => pages.forEach((p) => p.postMessage({ type: 'hoso:data', detail })))
-      .catch(() => {});
-  }
 }
 
 // The server's copy of a dossier, and the local draft rebased on it: fields still queued or not

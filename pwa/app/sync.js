@@ -206,7 +206,7 @@ export function start() {
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') syncNow('visible'); });
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.addEventListener('message', (e) => {
-      if (e.data && e.data.type === 'hoso:data') { // what the worker's own sync brought (reconcile.js)
+      if (e.data && e.data.type === 'hoso:data') { // what the worker's own sync brought (sw-sync.js)
         refreshCount();
         window.dispatchEvent(new CustomEvent('hoso:data', { detail: e.data.detail || {} }));
         return;
