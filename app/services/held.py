@@ -5,9 +5,10 @@ again for the next unless something keeps it; and some answers are not rows at a
 holiday table as a set, which agency serves a ward). Each kind of answer is kept under a name
 of its own in `session.info`, keyed by what was asked:
 
-    form = held.remembered(session, "form_versions", (code, version),
+    FORM_VERSIONS = "dossiers.form_versions"
+    form = held.remembered(session, FORM_VERSIONS, (code, version),
                            lambda: session.get(FormVersion, (code, version)))
-    held.forget(session, "form_versions")   # after a change the kept answers no longer show
+    held.forget(session, FORM_VERSIONS)   # after a change the kept answers no longer show
 
 An answer of None is not kept: what was missing may be created later in the session.
 """

@@ -212,7 +212,7 @@ def render_document(doc: Document) -> bytes:
     for font in pdf.fonts.values():
         # fpdf2 embeds a subset of each font, which fontTools would save with every kept
         # glyph unpacked and packed again to recompute bounding boxes the font already
-        # holds (a third of the rendering): the glyphs go in as they are in the file.
+        # holds (a fifth of the rendering): the glyphs go in as they are in the file.
         font.ttfont.recalcBBoxes = False
     pdf.set_title(doc.title)
     if doc.author:

@@ -159,9 +159,10 @@ _LISTEN_FOR_PUSHES = """() => { if (window.__pushed) return; window.__pushed = [
 def deliver_push(cdp: Any, page: Any, origin: str, registration: str, message: dict[str, Any]) -> None:
     """Hand `message` to the app's service worker as the push service would (DevTools'
     `deliverPushMessage`) and wait until the worker tells `page` it has shown its
-    notification. Only then may a test ask the browser for the notifications: Chromium drops
-    from its store one that is stored but not yet on screen when a page lists them at that
-    moment, which polling from the start hit about once in ten runs on a busy machine."""
+    notification. Only then may a test ask the browser for the notifications: polling them
+    from the moment of delivery found none about once in eight runs on a busy machine, though
+    the worker had the push (most likely Chromium's store, which a listing keeps in step with
+    the screen, dropping one stored but not yet shown); waiting first, none in thirty."""
     page.evaluate(_LISTEN_FOR_PUSHES)
     cdp.send("ServiceWorker.deliverPushMessage", {
         "origin": origin, "registrationId": registration, "data": json.dumps(message)})
