@@ -129,7 +129,9 @@ def submit(page: Page) -> str:
 
 
 def server_dossiers(live: Any, token: str) -> list[dict[str, Any]]:
-    return live.api("GET", "/api/v1/dossiers?per_page=100", token).json()["items"]
+    r = live.api("GET", "/api/v1/dossiers?per_page=100", token)
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
 
 
 def tokens_of(page: Page) -> dict[str, Any]:

@@ -130,7 +130,8 @@ export async function renderDossier(main, { id }) {
   // version, while the queue was read before it went). Look once more at both.
   const now = await s.get('dossiers', id);
   const still = await localState(id);
-  if ((now && (!d || now.version !== d.version)) || still.queued.length !== queued.length) {
+  const ids = (list) => list.map((m) => m.id).join();
+  if ((now && (!d || now.version !== d.version)) || ids(still.queued) !== ids(queued)) {
     window.dispatchEvent(new CustomEvent('hoso:rerender'));
   }
   return () => window.removeEventListener('hoso:data', onData);

@@ -53,6 +53,10 @@ export async function renderEditor(main, { id }) {
   const form = fv.form;
   const tables = await tablesFor(form);
   let timer = null;
+  // Left (or submitted): a change that reaches this form now (a late prefill answer, an event
+  // of a control taken off the screen) must not queue a save behind the submission, with this
+  // screen's older base.
+  let gone = false;
   let values = draft.fields || {};
   const saved = h('p.saved', { role: 'status' }, draft.updated_at ? t('editor.saved_on_phone') : '');
   const fee = h('p.fee');
@@ -91,6 +95,7 @@ export async function renderEditor(main, { id }) {
     asked = now;
   };
   const edited = () => {
+    if (gone) return;
     edits += 1;
     setDirty(1);
     saved.textContent = t('editor.saving');
@@ -122,7 +127,7 @@ export async function renderEditor(main, { id }) {
   // they cleared stays cleared), and learns which documents can be reused.
   const prefill = async () => {
     const answer = await prefillAnswer(draft.procedure_code, draft.form_version);
-    if (!answer) return;
+    if (!answer || gone) return;
     offers = answer.documents || {};
     const known = { ...(draft.prefill || {}) };
     const next = { ...values };
@@ -168,6 +173,7 @@ export async function renderEditor(main, { id }) {
     const deviceSignature = await signSubmission(id, (draftNow && draftNow.fields) || values, hashes).catch(() => null);
     // Queued behind the uploads still going from this phone: sync.js holds it until they end.
     await enqueue('dossier.submit', deviceSignature ? { dossier_id: id, device_signature: deviceSignature } : { dossier_id: id });
+    gone = true;
     await store().put('drafts', { ...(await getDraft(id)), submitted_locally: true });
     watch.submitted();
     toast(waiting.length ? t('editor.queued_after_uploads') : queuedText());
@@ -216,6 +222,7 @@ export async function renderEditor(main, { id }) {
     window.removeEventListener('hoso:data', onData);
     watch.leave();
     await flush();
+    gone = true;
   };
 }
 
