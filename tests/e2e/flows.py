@@ -134,6 +134,11 @@ def server_dossiers(live: Any, token: str) -> list[dict[str, Any]]:
     return r.json()["items"]
 
 
+def queued(page: Page) -> list[list[Any]]:
+    """The phone's queue of mutations not yet sent, as [id, name] in order."""
+    return page.evaluate("async () => (await window.__hoso.store().all('outbox')).map((m) => [m.id, m.name])")
+
+
 def tokens_of(page: Page) -> dict[str, Any]:
     return page.evaluate("""() => new Promise((resolve, reject) => {
         const r = indexedDB.open('hoso');

@@ -37,9 +37,6 @@ def test_a_screen_left_before_it_drew_does_not_redraw_the_next(page: Any) -> Non
         assert got == {"same": True, "marked": "typed-here", "value": "0912345678"}
 
 
-QUEUED = "async () => (await window.__hoso.store().all('outbox')).map((m) => m.name)"
-
-
 def test_an_editor_left_writes_nothing_when_its_prefill_answers_late(page: Any) -> None:
     """The warehouse's answer comes after the person has left the form without typing: it must
     not fill the form they left and queue a save nobody made (behind a submission, such a save
@@ -62,7 +59,7 @@ def test_an_editor_left_writes_nothing_when_its_prefill_answers_late(page: Any) 
           return kv.some((v) => v && typeof v === 'object' && v.fields && v.fields.applicant_full_name);
         }""", polling=100, timeout=10000)
     page.wait_for_timeout(1500)  # more than the editor's save delay (500 ms)
-    assert page.evaluate(QUEUED) == []
+    assert flows.queued(page) == []
     # Opened again, the form does take the warehouse's values (the person sees them there).
     page.goto(f"/#/d/{dossier_id}/edit")
     expect(page.locator("#f-applicant_full_name")).to_have_value("Trần Thị Bình")

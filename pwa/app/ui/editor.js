@@ -221,8 +221,8 @@ export async function renderEditor(main, { id }) {
   return async () => {
     window.removeEventListener('hoso:data', onData);
     watch.leave();
+    gone = true; // what was typed is still saved below; nothing that arrives after is
     await flush();
-    gone = true;
   };
 }
 
