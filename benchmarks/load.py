@@ -2,6 +2,7 @@
 production run mode (gunicorn -c gunicorn.conf.py) over PostgreSQL and Redis.
 
     .venv/bin/python benchmarks/load.py [--users 200] [--seconds 60] [--workers N]
+        [--worker-nice 10]
         [--database-url postgresql://postgres@127.0.0.1:5432/hoso_load]
         [--redis-url redis://127.0.0.1:6379/7]
 
@@ -10,6 +11,11 @@ of submitted dossiers). Citizens (9 in 10 users) browse the catalog and forms (w
 pull, push offline work (`dossier.save` + `dossier.submit`) and upload a document over tus;
 officials list their agency's queue and accept or start dossiers. Prints the throughput and
 p50/p95/p99 per endpoint. Not part of the test suite.
+
+As in production with REDIS_URL, an RQ worker (`flask push worker`, at `--worker-nice`)
+signs each accept's receipt after the accept answered; its CPU is printed with the server's,
+and so is how long receipts waited for their signature and how many were still unsigned when
+the load stopped (then the time the worker took to sign them all).
 """
 
 from __future__ import annotations
@@ -217,6 +223,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: config)")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/hoso_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
+    parser.add_argument("--worker-nice", type=int, default=10,
+                        help="niceness of the RQ worker that signs documents (0: as the server)")
     parser.add_argument("--seed-only", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = args.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -224,6 +232,7 @@ def main() -> None:
         seed(url, args.users, Path(args.seed_only))
         return
     _create_database(args.database_url)
+    _empty_redis(args.redis_url)
     with tempfile.TemporaryDirectory(prefix="hoso-load-") as tmp:
         seeded_path = Path(tmp) / "seeded.json"
         started = time.monotonic()
@@ -245,35 +254,81 @@ def main() -> None:
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                                    "wsgi:app"], cwd=ROOT, env=env, stdout=log,
                                   stderr=subprocess.STDOUT, start_new_session=True)
+        worker_log = open(Path(tmp) / "worker.log", "wb")  # noqa: SIM115
+        worker = subprocess.Popen(["nice", "-n", str(args.worker_nice), sys.executable, "-m",
+                                   "flask", "--app", "wsgi:app", "push", "worker"],
+                                  cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
         try:
             _wait_ready(f"http://127.0.0.1:{port}/readyz", server)
             seeded = json.loads(seeded_path.read_text())
             print(f"machine load before: {_load()}")
-            cpu = _Cpu(server.pid)
+            cpu = _Cpu(server.pid, worker.pid)
             load_env = run_load(f"http://127.0.0.1:{port}", seeded, args.users, args.seconds)
             print(f"machine load after: {_load()} (2 cores shared with other work)")
             report(load_env, args.seconds)
             print(cpu.report())
+            print(_signing_report(args.database_url))
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(60)
+            for proc in (server, worker):
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(60)
             log.close()
-            tail = (Path(tmp) / "gunicorn.log").read_text(errors="replace").splitlines()
-            errors = [line for line in tail if '"level": "ERROR"' in line]
-            print(f"gunicorn logged {len(errors)} errors" + (f"; first: {errors[0][:300]}"
-                                                            if errors else ""))
+            worker_log.close()
+            for name in ("gunicorn", "worker"):
+                tail = (Path(tmp) / f"{name}.log").read_text(errors="replace").splitlines()
+                errors = [line for line in tail if '"level": "ERROR"' in line
+                          or "Traceback" in line]
+                print(f"{name} logged {len(errors)} errors" + (f"; first: {errors[0][:300]}"
+                                                              if errors else ""))
+
+
+def _signing_report(admin_url: str, drain_seconds: float = 120.0) -> str:
+    """How long the receipts issued during the run waited for their signature, how many were
+    unsigned when the load stopped, and how long the worker then took to sign them all."""
+    import psycopg
+
+    started = time.monotonic()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        count = "SELECT count(*) FROM issued_documents WHERE pdf IS NULL"
+        left = conn.execute(count).fetchone()[0]
+        waiting = left
+        while waiting and time.monotonic() - started < drain_seconds:
+            time.sleep(0.5)
+            waiting = conn.execute(count).fetchone()[0]
+        drained = time.monotonic() - started
+        n, p50, p95, worst = conn.execute(
+            "SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY lag), "
+            "percentile_cont(0.95) WITHIN GROUP (ORDER BY lag), max(lag) FROM ("
+            "SELECT extract(epoch FROM signed_at - issued_at) AS lag FROM issued_documents "
+            "WHERE signed_at IS NOT NULL) AS s").fetchone()
+    if not n:
+        return f"documents: none signed ({left} unsigned)"
+    return (f"documents: {n} signed by the worker, waiting p50 {p50:.1f} s, p95 {p95:.1f} s, "
+            f"max {worst:.1f} s; {left} unsigned when the load stopped, "
+            + (f"all signed {drained:.0f} s later" if not waiting
+               else f"{waiting} still unsigned after {drained:.0f} s"))
+
+
+def _empty_redis(url: str) -> None:
+    """The benchmark's Redis database starts empty (no job of an earlier run's database)."""
+    from redis import Redis
+
+    Redis.from_url(url).flushdb()
 
 
 class _Cpu:
-    """CPU used from now on by the server (gunicorn and its workers), by PostgreSQL (every
-    postgres process) and by this load generator, in cores (seconds of CPU per second)."""
+    """CPU used from now on by the server (gunicorn and its workers), by the RQ worker, by
+    PostgreSQL (every postgres process) and by this load generator, in cores (seconds of CPU
+    per second)."""
 
-    def __init__(self, server_pid: int) -> None:
-        self.server = server_pid
+    def __init__(self, server_pid: int, worker_pid: int) -> None:
+        self.server, self.worker = server_pid, worker_pid
         self.started, self.before = time.monotonic(), self._sample()
 
     def _sample(self) -> dict[str, dict[str, int]]:
         return {"server": proc_cpu.ticks([str(self.server), *proc_cpu.descendants(self.server)]),
+                "worker": proc_cpu.ticks([str(self.worker), *proc_cpu.descendants(self.worker)]),
                 "postgres": proc_cpu.ticks(proc_cpu.postgres_pids()),
                 "load generator": proc_cpu.ticks([str(os.getpid())])}
 

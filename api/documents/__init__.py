@@ -37,7 +37,10 @@ blp = Blueprint("documents", __name__, url_prefix="/api/v1",
 
 
 def pdf_response(document: Any, *, cache: str = "private, no-store") -> Response:
-    """The signed PDF as it was issued, shown inline by the browser's viewer."""
+    """The signed PDF as it was issued, shown inline by the browser's viewer; 409 with
+    Retry-After while it is being prepared."""
+    if document.pdf is None:
+        raise signed_documents.DocumentPreparing()
     resp = Response(document.pdf, mimetype="application/pdf")
     name = f"{document.kind}-{document.number or document.code}".replace("/", "-")
     resp.headers["Content-Disposition"] = f'inline; filename="{name}.pdf"'
@@ -90,6 +93,8 @@ def document_pdf(document_id: str) -> Response:
 def create_share(body: dict[str, Any], document_id: str) -> dict[str, Any]:
     """A link that opens the document without an account until it expires or is revoked."""
     document = signed_documents.owned_document(db.session, current_user, document_id)
+    if not document.ready:
+        raise signed_documents.DocumentPreparing()
     link, token = document_shares.create(db.session, document, body["hours"])
     data = document_shares.link_dict(link, token)
     data["url"] = public_url(data["url"])

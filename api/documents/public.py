@@ -27,6 +27,9 @@ STATES = {
                 "The issuing agency has revoked this document."),
     "replaced": ("Đã được thay thế", "Replaced", "Văn bản này đã được thay bằng một văn bản mới.",
                  "This document has been replaced by a newer one."),
+    "preparing": ("Đang chuẩn bị", "Being prepared",
+                  "Cơ quan cấp đang ký số văn bản này. Vui lòng thử lại sau ít giây.",
+                  "The issuing agency is signing this document. Try again in a few seconds."),
 }
 
 
@@ -72,9 +75,9 @@ def verify(code: str) -> Response:
         _row("Cơ quan cấp", "Issuing agency", info["agency"].get("vi", "")),
         _row("Ngày cấp", "Issued on", "/".join(reversed(info["issued_on"].split("-")))),
         _row("Người được cấp", "Holder", info["holder_initials"]),
-        _row("Mã băm SHA-256", "SHA-256 hash", info["sha256"]),
-        _row("Chữ ký số", "Digital signature", yes_no[info["signature_ok"]]),
-        _row("Mã băm", "Hash", yes_no[info["hash_ok"]]),
+        *([_row("Mã băm SHA-256", "SHA-256 hash", info["sha256"]),
+           _row("Chữ ký số", "Digital signature", yes_no[info["signature_ok"]]),
+           _row("Mã băm", "Hash", yes_no[info["hash_ok"]])] if info["sha256"] else []),
         *([_row("Dấu thời gian", "Timestamp", "Có · RFC 3161")] if info["timestamped"] else []),
         *([_row("Lý do thu hồi", "Reason", info["revoked_reason"] or "")]
           if info["state"] == "revoked" else []),

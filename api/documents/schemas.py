@@ -34,9 +34,13 @@ class IssuedOut(Schema):
     number = fields.String()
     dossier_id = fields.String()
     agency_code = fields.String()
-    sha256 = fields.String()
-    size = fields.Integer()
+    ready = fields.Boolean(metadata={
+        "description": "Signed and stored. False while a worker lays it out and signs it: "
+                       "sha256, size and signed_at are then null and its PDF answers 409."})
+    sha256 = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True)
     issued_at = fields.String()
+    signed_at = fields.String(allow_none=True)
     revoked_at = fields.String(allow_none=True)
     replaced_by = fields.String(allow_none=True)
     verify_url = fields.String()

@@ -15,7 +15,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -68,15 +68,21 @@ def process(app: Flask, delivery_id: uuid.UUID | str, *, reschedule: bool = True
     return outcome
 
 
+# Other sweeps the workers run with the push sweep: (name, task) (app/jobs/document_signing.py).
+PERIODIC: list[tuple[str, Callable[[Flask], Any]]] = []
+
+
 def periodic(app: Flask) -> None:
-    """The periodic sweep: push deliveries due or stranded, then upload expiry when it is due."""
+    """The periodic sweep: push deliveries due or stranded, upload expiry when it is due, then
+    the sweeps registered in PERIODIC."""
     tasks = (
-        ("push sweep", lambda: sweep(app, inline=False)),
-        ("upload expiry", lambda: upload_sweep.run_if_due(app)),
+        ("push sweep", lambda app: sweep(app, inline=False)),
+        ("upload expiry", upload_sweep.run_if_due),
+        *PERIODIC,
     )
     for name, task in tasks:
         try:
-            task()
+            task(app)
         except Exception:  # noqa: BLE001 - one failing task must not stop the others
             log.exception("%s failed", name)
 
@@ -149,15 +155,21 @@ def _enqueue(queue: Any, ids: list[str], delay: float) -> None:
             pass
 
 
-def deliver_job(delivery_id: str) -> str:
-    """The RQ job: one delivery attempt."""
+def job_app() -> Flask:
+    """The app RQ jobs of this process run against (bound by the worker command, or built)."""
     global _job_app
     if _job_app is None:
         from app import create_app
 
         _job_app = create_app()
-    with _job_app.app_context():
-        return process(_job_app, delivery_id).state
+    return _job_app
+
+
+def deliver_job(delivery_id: str) -> str:
+    """The RQ job: one delivery attempt."""
+    app = job_app()
+    with app.app_context():
+        return process(app, delivery_id).state
 
 
 # ---- In-process worker ---------------------------------------------------------------------

@@ -13,7 +13,11 @@ from app.models.base import Base, JsonType, UtcDateTime, utcnow
 
 
 class IssuedDocument(Base):
-    """A signed PDF (a result or a receipt of filing); `code` is the public /verify code."""
+    """A signed PDF (a result or a receipt of filing); `code` is the public /verify code.
+
+    Where a job queue runs background work, a document is stored first with what it will
+    say (`source`) and no PDF yet; a worker lays it out, signs it and sets `pdf`, `sha256`
+    and `signed_at` (app/services/signed_documents.py)."""
 
     __tablename__ = "issued_documents"
 
@@ -28,12 +32,20 @@ class IssuedDocument(Base):
     number: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
     holder_initials: Mapped[str] = mapped_column(String(16))
-    sha256: Mapped[str] = mapped_column(String(64))
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # What the document says, kept until it is laid out and signed (then cleared).
+    source: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     replaced_by: Mapped[str | None] = mapped_column(String(32))  # the newer document's code
+
+    @property
+    def ready(self) -> bool:
+        """Signed and stored: its PDF can be opened."""
+        return self.pdf is not None
 
 
 class ShareLink(Base):

@@ -19,6 +19,7 @@ dropped. No Flask here.
 from __future__ import annotations
 
 import atexit
+import base64
 import hashlib
 import io
 import logging
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -90,6 +91,32 @@ class Document:
     created_at: datetime | None = None
     image: bytes | None = None  # an embedded scan (PNG/JPEG), drawn full width
     keywords: Sequence[str] = field(default_factory=tuple)
+
+    def as_source(self) -> dict[str, Any]:
+        """The document as JSON, to be laid out later by `Document.from_source`."""
+        return {"title": self.title, "header": list(self.header), "subtitle": self.subtitle,
+                "sections": [{"title": s.title, "rows": [list(r) for r in s.rows],
+                              "paragraphs": list(s.paragraphs)} for s in self.sections],
+                "footer": list(self.footer), "qr_url": self.qr_url, "qr_caption": self.qr_caption,
+                "author": self.author, "keywords": list(self.keywords),
+                "created_at": self.created_at.isoformat() if self.created_at else None,
+                "image": base64.b64encode(self.image).decode() if self.image else None}
+
+    @classmethod
+    def from_source(cls, source: dict[str, Any]) -> Document:
+        created = source.get("created_at")
+        image = source.get("image")
+        return cls(title=source["title"], header=tuple(source.get("header") or ()),
+                   subtitle=source.get("subtitle") or "",
+                   sections=tuple(Section(s.get("title") or "",
+                                          tuple((str(a), str(b)) for a, b in s.get("rows") or ()),
+                                          tuple(s.get("paragraphs") or ()))
+                                  for s in source.get("sections") or ()),
+                   footer=tuple(source.get("footer") or ()), qr_url=source.get("qr_url"),
+                   qr_caption=source.get("qr_caption") or "", author=source.get("author") or "",
+                   keywords=tuple(source.get("keywords") or ()),
+                   created_at=datetime.fromisoformat(created) if created else None,
+                   image=base64.b64decode(image) if image else None)
 
 
 @lru_cache(maxsize=1)

@@ -216,6 +216,9 @@ VI: dict[str, str] = {
     "Send at most {} bytes per request.": "Mỗi lần gửi tối đa {} byte.",
     # Signed documents, share links and phone signatures
     "No such document.": "Không tìm thấy giấy tờ.",
+    "Document being prepared": "Giấy tờ đang được chuẩn bị",
+    "The document is being prepared; try again in a few seconds.":
+        "Cơ quan đang ký số giấy tờ này; vui lòng thử lại sau ít giây.",
     "No such device key.": "Không tìm thấy khoá của thiết bị.",
     "No such share link.": "Không tìm thấy đường dẫn chia sẻ.",
     "This share link has expired.": "Đường dẫn chia sẻ đã hết hạn.",

@@ -5,6 +5,11 @@ signed by the agency's key, with a QR code to its /verify page.
 Each app keeps its own `SigningSettings` (key store, TSA, public base URL); the factory
 passes `configure()` a function giving the running app's, so two apps in one process sign
 with their own keys. The transition listener does the rest. No Flask here.
+
+Where a job queue runs background work (`SigningSettings.later`), the transition stores the
+document with what it says and no PDF; after the commit a worker lays it out and signs it
+(`sign_pending`, app/jobs/document_signing.py), so an official's accept does not wait for
+it. Until then the document is listed as being prepared, and its PDF answers 409.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound, ValidationFailed
+from app.errors import DomainError, NotFound, ValidationFailed
 from app.models.accounts import Agency, User
 from app.models.dossiers import Dossier, DossierEvent
 from app.models.signed import IssuedDocument
@@ -34,6 +39,20 @@ RESULT, RECEIPT, FEE_RECEIPT = "result", "receipt", "fee_receipt"
 LISTED = (RESULT, RECEIPT)  # a fee receipt is listed with its payment, not with these
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 RECEIPT_TITLE = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
+# session.info: the documents of this transaction to be signed by a worker after its commit.
+TO_SIGN = "hoso.documents_to_sign"
+RETRY_SECONDS = 2
+
+
+class DocumentPreparing(DomainError):
+    """The document is stored but not yet laid out and signed."""
+
+    status, slug, title = 409, "document-preparing", "Document being prepared"
+
+    def __init__(self) -> None:
+        super().__init__("The document is being prepared; try again in a few seconds.",
+                         headers={"Retry-After": str(RETRY_SECONDS)},
+                         extra={"retry_after": RETRY_SECONDS})
 
 
 @dataclass
@@ -45,6 +64,8 @@ class SigningSettings:
     timestamp_url: str | None = None
     base_url: Callable[[], str] = lambda: "http://127.0.0.1:8000"
     checked: dict[str, pdf_render.SignatureCheck] = field(default_factory=dict)
+    # Whether a worker signs documents after the transaction that issues them commits.
+    later: Callable[[], bool] = lambda: False
 
 
 _UNCONFIGURED = SigningSettings()
@@ -133,10 +154,12 @@ def _document_rows(session: Session, dossier: Dossier) -> list[tuple[str, str]]:
 
 def issue(session: Session, dossier: Dossier, kind: str, number: str, title: str,
           sections: list[pdf_render.Section], moment: datetime,
-          image: bytes | None = None, *, replaces: bool = True) -> IssuedDocument:
-    """Render, sign with the dossier's agency's key and store a document with its /verify
-    code. `replaces`: it replaces the dossier's current document of this kind (a result
-    issued again); a dossier's fee receipts stand side by side."""
+          image: bytes | None = None, *, replaces: bool = True, later: bool = False
+          ) -> IssuedDocument:
+    """Store a document with its /verify code, laid out and signed with the dossier's
+    agency's key now, or by a worker after the commit when `later` and the app has one.
+    `replaces`: it replaces the dossier's current document of this kind (a result issued
+    again); a dossier's fee receipts stand side by side."""
     agency = session.get(Agency, dossier.agency_code)
     agency_name = (agency.name.get("vi") if agency else None) or dossier.agency_code
     code = secrets.token_urlsafe(12)
@@ -151,20 +174,49 @@ def issue(session: Session, dossier: Dossier, kind: str, number: str, title: str
         footer=(f"Văn bản điện tử được ký số bởi {agency_name}.",),
         author=agency_name, created_at=moment, image=image,
     )
-    signed = sign(dossier.agency_code, pdf_render.render_document(doc),
-                  reason=title.capitalize(), location=agency_name)
     previous = session.scalars(select(IssuedDocument).where(
         IssuedDocument.dossier_id == dossier.id, IssuedDocument.kind == kind,
         IssuedDocument.replaced_by.is_(None))).all() if replaces else []
     issued = IssuedDocument(
         id=uuid.uuid4(), code=code, dossier_id=dossier.id, owner_id=dossier.owner_id, kind=kind,
         agency_code=dossier.agency_code, procedure_code=dossier.procedure_code, number=number,
-        title=title, holder_initials=holder, sha256=pdf_render.sha256_hex(signed), pdf=signed,
-        issued_at=moment)
+        title=title, holder_initials=holder, issued_at=moment)
     for old in previous:  # a document issued again replaces the earlier one
         old.replaced_by = code
+    if later and settings().later():
+        issued.source = doc.as_source()
+        session.info.setdefault(TO_SIGN, []).append(issued.id)
+    else:
+        _sign_into(issued, doc)
     session.add(issued)
     return issued
+
+
+def _sign_into(issued: IssuedDocument, doc: pdf_render.Document) -> None:
+    signed = sign(issued.agency_code, pdf_render.render_document(doc),
+                  reason=doc.title.capitalize(), location=doc.author)
+    issued.pdf, issued.sha256 = signed, pdf_render.sha256_hex(signed)
+    issued.signed_at, issued.source = clock.now(), None
+
+
+def sign_pending(session: Session, document_id: uuid.UUID) -> IssuedDocument | None:
+    """Lay out and sign a document stored without its PDF (the caller commits). None when
+    there is nothing to do: signed already, gone, or being signed by another worker (its
+    row is locked)."""
+    doc = session.scalars(select(IssuedDocument).where(
+        IssuedDocument.id == document_id, IssuedDocument.pdf.is_(None))
+        .with_for_update(skip_locked=True)).first()
+    if doc is None or doc.source is None:
+        return None
+    _sign_into(doc, pdf_render.Document.from_source(doc.source))
+    return doc
+
+
+def unsigned_ids(session: Session, issued_before: datetime, limit: int) -> list[uuid.UUID]:
+    """Documents still waiting for their signature that were issued before this time."""
+    return list(session.scalars(select(IssuedDocument.id).where(
+        IssuedDocument.pdf.is_(None), IssuedDocument.issued_at < issued_before)
+        .order_by(IssuedDocument.issued_at).limit(limit)))
 
 
 def issue_receipt(session: Session, dossier: Dossier, moment: datetime) -> IssuedDocument:
@@ -189,7 +241,7 @@ def issue_receipt(session: Session, dossier: Dossier, moment: datetime) -> Issue
             ("Mã băm SHA-256", submitted_hash(session, dossier))]),
     ]
     return issue(session, dossier, RECEIPT, dossier.receipt_code or "", RECEIPT_TITLE,
-                  sections, moment)
+                  sections, moment, later=True)
 
 
 MAX_SCAN_BYTES = 1_400_000  # base64 in a JSON body under MAX_BODY_BYTES (2 MB)
@@ -255,7 +307,8 @@ def issue_result(session: Session, dossier: Dossier, moment: datetime) -> Issued
     else:
         sections.append(pdf_render.Section("Bản quét kết quả giấy đã ký", paragraphs=[
             "Bản điện tử này gồm bản quét kết quả giấy do người có thẩm quyền ký."]))
-    return issue(session, dossier, RESULT, number, title, sections, moment, image=scan)
+    return issue(session, dossier, RESULT, number, title, sections, moment, image=scan,
+                 later=True)
 
 
 def _on_transition(session: Session, dossier: Dossier, event: DossierEvent) -> None:
@@ -308,8 +361,10 @@ def revoke(session: Session, official: User, document: IssuedDocument, reason: s
 def document_dict(doc: IssuedDocument) -> dict[str, Any]:
     return {"id": str(doc.id), "code": doc.code, "kind": doc.kind, "title": doc.title,
             "number": doc.number, "dossier_id": str(doc.dossier_id),
-            "agency_code": doc.agency_code, "sha256": doc.sha256, "size": len(doc.pdf),
+            "agency_code": doc.agency_code, "ready": doc.ready, "sha256": doc.sha256,
+            "size": len(doc.pdf) if doc.pdf is not None else None,
             "issued_at": doc.issued_at.isoformat(),
+            "signed_at": doc.signed_at.isoformat() if doc.signed_at else None,
             "revoked_at": doc.revoked_at.isoformat() if doc.revoked_at else None,
             "replaced_by": doc.replaced_by, "verify_url": verify_url(doc.code),
             "pdf_url": f"/api/v1/documents/{doc.id}/pdf"}
@@ -320,6 +375,8 @@ def verification(session: Session, code: str) -> dict[str, Any] | None:
     doc = session.scalars(select(IssuedDocument).where(IssuedDocument.code == code)).first()
     if doc is None:
         return None
+    if doc.pdf is None:
+        return _preparing(session, doc)
     digest = pdf_render.sha256_hex(doc.pdf)
     current = settings()
     check = current.checked.get(digest)
@@ -330,10 +387,6 @@ def verification(session: Session, code: str) -> dict[str, Any] | None:
             current.checked.clear()
         current.checked[digest] = check
     hash_ok = digest == doc.sha256
-    agency = session.get(Agency, doc.agency_code)
-    from app.models.catalog import Procedure
-
-    proc = session.get(Procedure, doc.procedure_code)
     if doc.revoked_at is not None:
         state = "revoked"
     elif doc.replaced_by:
@@ -342,13 +395,27 @@ def verification(session: Session, code: str) -> dict[str, Any] | None:
         state = "valid"
     else:
         state = "invalid"
+    return {**_described(session, doc, state), "sha256": doc.sha256,
+            "hash_ok": hash_ok, "signature_ok": check.valid, "signer": check.signer,
+            "timestamped": check.timestamped}
+
+
+def _preparing(session: Session, doc: IssuedDocument) -> dict[str, Any]:
+    """What /verify says of a document not yet signed: nothing to check yet."""
+    return {**_described(session, doc, "preparing"), "sha256": None, "hash_ok": False,
+            "signature_ok": False, "signer": "", "timestamped": False}
+
+
+def _described(session: Session, doc: IssuedDocument, state: str) -> dict[str, Any]:
+    from app.models.catalog import Procedure
+
+    agency = session.get(Agency, doc.agency_code)
+    proc = session.get(Procedure, doc.procedure_code)
     return {"code": doc.code, "state": state, "kind": doc.kind, "title": doc.title,
             "number": doc.number,
             "procedure": (proc.name if proc else {"vi": doc.procedure_code}),
             "agency": (agency.name if agency else {"vi": doc.agency_code}),
             "issued_on": clock.local_date(doc.issued_at).isoformat(),
-            "holder_initials": doc.holder_initials, "sha256": doc.sha256,
-            "hash_ok": hash_ok, "signature_ok": check.valid, "signer": check.signer,
-            "timestamped": check.timestamped,
+            "holder_initials": doc.holder_initials,
             "revoked_at": doc.revoked_at.isoformat() if doc.revoked_at else None,
             "revoked_reason": doc.revoked_reason, "replaced_by": doc.replaced_by}

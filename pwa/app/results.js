@@ -22,7 +22,8 @@ export async function issuedFor(dossierId, { refresh = navigator.onLine } = {}) 
   for (const doc of listing.items) {
     const old = had.get(doc.id);
     let blob = old && old.sha256 === doc.sha256 ? old.blob : null;
-    if (!blob) blob = await download(doc).catch(() => null);
+    // A document the agency is still signing has no PDF yet (ready: false).
+    if (!blob && doc.ready !== false) blob = await download(doc).catch(() => null);
     items.push({ ...doc, blob });
   }
   await s.put('kv', { at: new Date().toISOString(), items }, key(dossierId));
@@ -35,9 +36,18 @@ async function download(doc) {
   return r.blob();
 }
 
+const SIGNING_WAIT_MS = 5000;
+
 // Keeps every signed document of these dossiers on the phone (after a sync brought news).
-export async function prefetch(dossierIds) {
-  for (const id of dossierIds) await issuedFor(id).catch(() => {});
+// A document still being signed is asked for again a few times, so that it is on the phone
+// before the person goes offline.
+export async function prefetch(dossierIds, tries = 3) {
+  const waiting = [];
+  for (const id of dossierIds) {
+    const items = await issuedFor(id).catch(() => []);
+    if (items.some((d) => d.ready === false)) waiting.push(id);
+  }
+  if (waiting.length && tries > 1) setTimeout(() => prefetch(waiting, tries - 1), SIGNING_WAIT_MS);
 }
 
 // After a sync: the dossiers that changed and now have a receipt code (accepted or later).

@@ -54,19 +54,21 @@ def test_postgres_restart_is_503_with_retry_after_then_recovers(shape: Shape, pr
     assert not unhandled(shape)
 
 
-def _push_case(shape: Shape, dossiers: int) -> tuple[str, str, list[tuple[str, str]]]:
-    """A citizen with `dossiers` dossiers in progress and an official of their agency."""
+def _push_case(shape: Shape, dossiers: int, *, status: str = lc.IN_PROGRESS,
+               phone: str = "0988000111", email: str = "leader@office.test",
+               ) -> tuple[str, str, list[tuple[str, str]]]:
+    """A citizen with `dossiers` dossiers in `status` and an official of their agency."""
     url = shape.env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": TEST_KEY, "JWT_SECRET_KEY": TEST_KEY})
     engine = create_engine(url)
     with app.app_context(), Session(engine) as session:
-        citizen = accounts.register(session, password="Khong-doan-duoc-42", phone="0988000111",
+        citizen = accounts.register(session, password="Khong-doan-duoc-42", phone=phone,
                                     full_name="Trần Thị Bình", language="vi")
         agency = session.get(Procedure, "birth-registration").agency_code
-        official = accounts.create_official(session, email="leader@office.test",
+        official = accounts.create_official(session, email=email,
                                             password="Can-bo-mot-cua-2026", full_name="Cán bộ",
                                             agency_code=agency, role="leader")
-        made = [make_dossier(session, citizen, status=lc.IN_PROGRESS, official=official)
+        made = [make_dossier(session, citizen, status=status, official=official)
                 for _ in range(dossiers)]
         ids = [(str(d.id), next(iter(d.fields))) for d in made]
         tokens = (accounts.issue_tokens(session, citizen)["access_token"],
@@ -83,6 +85,34 @@ def _outbox(shape: Shape) -> Counter[str]:
             return Counter(session.scalars(select(PushDelivery.state)))
     finally:
         engine.dispose()
+
+
+def test_the_worker_signs_a_receipt_after_its_accept_answered(shape: Shape) -> None:
+    """Through nginx and a node: the accept answers, then the RQ worker signs its receipt
+    (the nodes have REDIS_URL); the citizen opens it, and /verify says it is valid."""
+    with ThreadPoolExecutor(1) as pool:
+        citizen, official, dossiers = pool.submit(
+            _push_case, shape, 1, status=lc.SUBMITTED, phone="0988000222",
+            email="receipts@office.test").result()
+    http = shape.session()
+    dossier_id = dossiers[0][0]
+    accept = http.post(f"{shape.url}/api/v1/office/dossiers/{dossier_id}/transitions",
+                       json={"action": "accept"}, headers={"Authorization": f"Bearer {official}"})
+    assert accept.status_code == 200, accept.text
+    mine = {"Authorization": f"Bearer {citizen}"}
+
+    def receipt() -> dict[str, Any] | None:
+        items = http.get(f"{shape.url}/api/v1/dossiers/{dossier_id}/issued", headers=mine).json()["items"]
+        found = [i for i in items if i["kind"] == "receipt"]
+        return found[0] if found and found[0]["ready"] else None
+
+    wait_for(lambda: receipt() is not None, 60, "the receipt signed by the worker", interval=0.5)
+    doc = receipt()
+    assert doc is not None and doc["signed_at"] >= doc["issued_at"]
+    pdf = http.get(shape.url + doc["pdf_url"], headers=mine)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    verdict = http.get(f"{shape.url}/verify/{doc['code']}", headers={"Accept": "application/json"}).json()
+    assert verdict["state"] == "valid", verdict
 
 
 def test_redis_restart_loses_no_queued_push_and_phones_carry_on(

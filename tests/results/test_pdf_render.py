@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -218,3 +220,21 @@ def test_a_forked_worker_makes_its_own_cut_and_leaves_the_parents(
     assert childs != parents[0] and not os.path.exists(childs)  # its own, removed at its exit
     assert os.path.exists(parents[0]) and pdf_render.fonts_for(doc) == parents
     assert set(VIETNAMESE) <= _characters_in(pdf_render.render_document(doc))
+
+
+def test_a_document_kept_as_json_comes_back_the_same():
+    """What a worker signs later is what the action said: every part survives JSON."""
+    from PIL import Image
+
+    image = io.BytesIO()
+    Image.new("RGB", (20, 30), (0, 90, 200)).save(image, "PNG")
+    doc = pdf_render.Document(
+        title="GIẤY TIẾP NHẬN HỒ SƠ", header=("UBND PHƯỜNG HOÀN KIẾM", "Độc lập - Tự do - Hạnh phúc"),
+        subtitle="Số: 000.00.01.H26-261203-0001", footer=("Văn bản điện tử.",),
+        sections=(pdf_render.Section("Thông tin hồ sơ", rows=(("Người nộp", "Nguyễn Thị Hường"),),
+                                     paragraphs=("Đoạn văn.",)),),
+        qr_url="https://hoso.example/verify/abc", qr_caption="mã abc", author="UBND",
+        created_at=datetime(2026, 12, 3, 8, 30, tzinfo=UTC), image=image.getvalue(),
+        keywords=("receipt",))
+    back = pdf_render.Document.from_source(json.loads(json.dumps(doc.as_source())))
+    assert back == doc

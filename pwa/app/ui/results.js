@@ -19,7 +19,15 @@ function linkRow(doc, link, redraw) {
     } }, t('results.revoke')) : null);
 }
 
+// A document the agency is still signing: what it will be, and that it is on its way.
+function preparingCard(doc) {
+  return h('li.card.issued.preparing', { 'data-doc': doc.id, 'data-kind': doc.kind, 'data-issued': doc.kind, 'data-preparing': '1' },
+    h('strong', doc.title), h('p.meta', `${t('results.number')}: ${doc.number} · ${fmtDate(doc.issued_at)}`),
+    h('p.notice', { role: 'status' }, t('results.preparing')));
+}
+
 function docCard(doc) {
+  if (doc.ready === false) return preparingCard(doc);
   const linksBox = h('ul.share-links');
   const made = new Map(); // links made here keep their URL (the server shows it only once)
   const redraw = async () => {
@@ -54,12 +62,26 @@ function docCard(doc) {
     buttons, linksBox);
 }
 
-// A section for the dossier page (empty when nothing was issued yet).
+const PREPARING_RETRY_MS = 3000;
+const PREPARING_TRIES = 20;
+
+// A section for the dossier page (empty when nothing was issued yet). While a document is
+// being signed, the list is asked again every few seconds as long as the section is shown.
 export async function issuedSection(dossierId) {
   const items = await results.issuedFor(dossierId);
   if (!items.length) return null;
-  return h('section.issued', { 'aria-labelledby': 'issued-h' },
+  const list = h('ul.cards', items.map(docCard));
+  const section = h('section.issued', { 'aria-labelledby': 'issued-h' },
     h('h2', { id: 'issued-h' }, t('results.title')),
-    h('p.muted', t('results.signed_hint')),
-    h('ul.cards', items.map(docCard)));
+    h('p.muted', t('results.signed_hint')), list);
+  let tries = 0;
+  const again = async () => {
+    if (!section.isConnected || tries++ >= PREPARING_TRIES) return;
+    const now = await results.issuedFor(dossierId).catch(() => null);
+    if (!section.isConnected) return;
+    if (now) clear(list).append(...now.map(docCard));
+    if (!now || now.some((d) => d.ready === false)) setTimeout(again, PREPARING_RETRY_MS);
+  };
+  if (items.some((d) => d.ready === false)) setTimeout(again, PREPARING_RETRY_MS);
+  return section;
 }
