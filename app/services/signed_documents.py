@@ -401,8 +401,10 @@ def verification(session: Session, code: str) -> dict[str, Any] | None:
 
 
 def _preparing(session: Session, doc: IssuedDocument) -> dict[str, Any]:
-    """What /verify says of a document not yet signed: nothing to check yet."""
-    return {**_described(session, doc, "preparing"), "sha256": None, "hash_ok": False,
+    """What /verify says of a document not yet signed: nothing to check yet (unless the
+    agency has already withdrawn or replaced it)."""
+    state = "revoked" if doc.revoked_at else "replaced" if doc.replaced_by else "preparing"
+    return {**_described(session, doc, state), "sha256": None, "hash_ok": False,
             "signature_ok": False, "signer": "", "timestamped": False}
 
 

@@ -134,6 +134,19 @@ def test_a_document_is_signed_once_however_often_it_is_handed_over(app, db, citi
     assert db.session.scalars(select(IssuedDocument.pdf)).one() == first
 
 
+def test_a_receipt_withdrawn_before_it_is_signed_shows_withdrawn(client, db, citizen, official,
+                                                                 signing, queue):
+    dossier = _accept(client, db, citizen, official)
+    item = _receipt(client, dossier, official)
+    revoked = client.post(f"/api/v1/documents/{item['id']}/revoke", headers=official.headers,
+                          json={"reason": "Cấp nhầm"})
+    assert revoked.status_code == 200 and revoked.get_json()["ready"] is False
+    info = client.get(f"/verify/{item['code']}", headers={"Accept": "application/json"}).get_json()
+    assert info["state"] == "revoked" and info["revoked_reason"] == "Cấp nhầm"
+    page = client.get(f"/verify/{item['code']}")
+    assert 'data-state="revoked"' in page.text and "Cấp nhầm" in page.text
+
+
 def test_a_result_with_its_scan_is_signed_by_the_worker(app, db, citizen, official, signing, queue):
     from PIL import Image
 
