@@ -21,6 +21,9 @@ from prometheus_client import (
     multiprocess,
 )
 
+from app.extensions import db
+from app.services import clock, signed_documents
+
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 HTTP_REQUESTS = Counter("hoso_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
@@ -32,6 +35,12 @@ SYNC_MUTATIONS = Counter("hoso_sync_mutations_total", "Sync mutations by result"
 PUSH_DELIVERIES = Counter("hoso_push_deliveries_total", "Push delivery attempts", ["outcome"])
 QUEUE_DEPTH = Gauge("hoso_queue_depth", "Jobs waiting in the background queue", ["queue"],
                     multiprocess_mode="max")
+DOCUMENTS_UNSIGNED = Gauge("hoso_documents_unsigned",
+                           "Receipts and results issued and still waiting for the worker's signature",
+                           multiprocess_mode="max")
+DOCUMENTS_UNSIGNED_AGE = Gauge("hoso_documents_unsigned_oldest_seconds",
+                               "How long the oldest unsigned document has waited",
+                               multiprocess_mode="max")
 
 
 class JsonFormatter(logging.Formatter):
@@ -112,6 +121,7 @@ def init_app(app: Flask) -> None:
         else:
             from prometheus_client import REGISTRY as registry
         _sample_queue_depth(app)
+        _sample_unsigned_documents()
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
@@ -151,3 +161,14 @@ def _sample_queue_depth(app: Flask) -> None:
             QUEUE_DEPTH.labels(name).set(len(Queue(name, connection=conn)))
     except Exception:  # the metrics page must answer even when Redis does not
         logging.getLogger(__name__).warning("could not read queue depth", exc_info=True)
+
+
+def _sample_unsigned_documents() -> None:
+    try:
+        count, oldest = signed_documents.unsigned_summary(db.session)
+        db.session.rollback()
+    except Exception:  # the metrics page must answer even when the database does not
+        logging.getLogger(__name__).warning("could not count unsigned documents", exc_info=True)
+        return
+    DOCUMENTS_UNSIGNED.set(count)
+    DOCUMENTS_UNSIGNED_AGE.set((clock.now() - oldest).total_seconds() if oldest else 0)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, JsonType, UtcDateTime, utcnow
@@ -20,6 +20,11 @@ class IssuedDocument(Base):
     and `signed_at` (app/services/signed_documents.py)."""
 
     __tablename__ = "issued_documents"
+    __table_args__ = (
+        # The few documents still waiting for their signature (the workers' sweep, /metrics).
+        Index("ix_issued_documents_unsigned", "issued_at",
+              sqlite_where=text("pdf IS NULL"), postgresql_where=text("pdf IS NULL")),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     code: Mapped[str] = mapped_column(String(32), unique=True)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.errors import DomainError, NotFound, ValidationFailed
@@ -210,6 +210,13 @@ def sign_pending(session: Session, document_id: uuid.UUID) -> IssuedDocument | N
         return None
     _sign_into(doc, pdf_render.Document.from_source(doc.source))
     return doc
+
+
+def unsigned_summary(session: Session) -> tuple[int, datetime | None]:
+    """How many documents wait for their signature, and when the oldest was issued."""
+    count, oldest = session.execute(select(func.count(), func.min(IssuedDocument.issued_at))
+                                    .where(IssuedDocument.pdf.is_(None))).one()
+    return int(count), oldest
 
 
 def unsigned_ids(session: Session, issued_before: datetime, limit: int) -> list[uuid.UUID]:

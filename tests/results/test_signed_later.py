@@ -105,10 +105,19 @@ def test_an_accept_answers_first_and_the_worker_signs_its_receipt(client, db, ci
                        json={"hours": 24}).status_code == 201
 
 
+def _metric(client: Any, name: str) -> float:
+    text = client.get("/metrics").get_data(as_text=True)
+    (line,) = [ln for ln in text.splitlines() if ln.startswith(name + " ")]
+    return float(line.split()[1])
+
+
 def test_a_receipt_lost_on_its_way_to_the_worker_is_signed_after_the_sweep(client, db, citizen,
                                                                           official, signing, queue):
     dossier = _accept(client, db, citizen, official)
     queue.empty()  # the hand-over lost (Redis flushed, the worker's host gone)
+    # What an operator's alert reads: one document waiting, for a few seconds so far.
+    assert _metric(client, "hoso_documents_unsigned") == 1
+    assert 0 <= _metric(client, "hoso_documents_unsigned_oldest_seconds") < 60
     app = client.application
     with app.app_context():
         assert document_signing.sweep(app) == 0  # issued just now: its job may still come
@@ -117,8 +126,10 @@ def test_a_receipt_lost_on_its_way_to_the_worker_is_signed_after_the_sweep(clien
     with app.app_context():
         push_worker.periodic(app)  # the workers' periodic sweep runs the document sweep
     assert queue.count == 1
+    assert _metric(client, "hoso_documents_unsigned_oldest_seconds") >= 300
     _work(queue, db)
     assert _receipt(client, dossier, citizen)["ready"] is True
+    assert _metric(client, "hoso_documents_unsigned") == 0
 
 
 def test_a_document_is_signed_once_however_often_it_is_handed_over(app, db, citizen, official,
