@@ -51,12 +51,18 @@ class LiveServer(Gunicorn):
 
 
 @pytest.fixture(scope="session")
-def live_server(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    # Every agency has a demo key (what `flask pki init` makes), so documents are signed.
+def demo_keys(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A demo key for every agency (what `flask pki init` makes), for the servers that sign."""
     from tests.results.conftest import make_demo_keys
 
-    keys = make_demo_keys(app, tmp_path_factory.mktemp("live-pki"))
-    with LiveServer(app, tmp_path_factory.mktemp("live"), PKI_DIR=str(keys.directory)) as server:
+    return make_demo_keys(app, tmp_path_factory.mktemp("live-pki"))
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Any, tmp_path_factory: pytest.TempPathFactory,
+                demo_keys: Any) -> Iterator[LiveServer]:
+    # Every agency has a demo key, so documents are signed.
+    with LiveServer(app, tmp_path_factory.mktemp("live"), PKI_DIR=str(demo_keys.directory)) as server:
         yield server
 
 

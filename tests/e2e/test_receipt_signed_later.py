@@ -10,20 +10,14 @@ import pytest
 from playwright.sync_api import expect
 from rq import SimpleWorker
 
-from app.jobs import push_worker
 from app.signing import EXTENSION
 from tests.e2e import flows
 from tests.e2e.conftest import LiveServer, shot
-from tests.results.conftest import make_demo_keys
+from tests.queues import rq_queue
 
 REDIS_URL = "redis://127.0.0.1:6379/6"
 QUEUE = "hoso-sign-e2e"
 PHONE_360 = {"width": 360, "height": 740}
-
-
-@pytest.fixture(scope="module")
-def demo_keys(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return make_demo_keys(app, tmp_path_factory.mktemp("queued-pki"))
 
 
 @pytest.fixture(scope="module")
@@ -40,17 +34,9 @@ def queued_server(app: Any, tmp_path_factory: pytest.TempPathFactory,
 def queue(app: Any, demo_keys: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The server's queue, worked here by an RQ worker bound to the test's app (same
     database, the same agency keys)."""
-    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
-    monkeypatch.setitem(app.config, "PUSH_QUEUE", QUEUE)
-    monkeypatch.delitem(app.extensions, "hoso_push_rq", raising=False)
     monkeypatch.setattr(app.extensions[EXTENSION], "keys", demo_keys)
-    q = push_worker.rq_queue(app)
-    q.empty()
-    push_worker.bind_worker_app(app)
-    yield q
-    q.empty()
-    push_worker.bind_worker_app(None)
-    monkeypatch.delitem(app.extensions, "hoso_push_rq", raising=False)
+    with rq_queue(app, monkeypatch, REDIS_URL, QUEUE) as q:
+        yield q
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])

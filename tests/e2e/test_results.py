@@ -16,7 +16,6 @@ from app.models.signed import ShareLink
 from app.services import clock, pdf_render
 from tests.e2e import flows
 from tests.e2e.conftest import CHROMIUM, LiveServer, shot
-from tests.results.conftest import make_demo_keys
 
 PHONE_360 = {"width": 360, "height": 740}
 # The result's PDF as the phone keeps it (base64), read from the person's IndexedDB store.
@@ -27,11 +26,6 @@ KEPT_PDF = """async (id) => {
   let s = ''; for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
 }"""
-
-
-@pytest.fixture(scope="module")
-def demo_keys(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return make_demo_keys(app, tmp_path_factory.mktemp("agency-pki"))
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from app.extensions import db as _db
 from app.jobs import push_worker
 from app.services import vapid
 from tests.push.pushservice import Device, PushService
+from tests.queues import rq_queue
 
 REDIS_URL = "redis://127.0.0.1:6379/5"
 QUEUE = "hoso-push-test"
@@ -65,17 +66,10 @@ def push_env(app: Any, db: Any, push_service: PushService,
 @pytest.fixture()
 def rq_env(app: Any, push_env: PushEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Deliveries go through RQ on the local Redis (db 5, queue hoso-push-test)."""
-    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
-    monkeypatch.setitem(app.config, "PUSH_QUEUE", QUEUE)
-    monkeypatch.delitem(app.extensions, "hoso_push_rq", raising=False)
-    queue = push_worker.rq_queue(app)
-    queue.empty()
-    push_worker.bind_worker_app(app)
-    yield queue
-    queue.empty()
-    for job_id in queue.scheduled_job_registry.get_job_ids():
-        queue.scheduled_job_registry.remove(job_id, delete_job=True)
-    push_worker.bind_worker_app(None)
+    with rq_queue(app, monkeypatch, REDIS_URL, QUEUE) as queue:
+        yield queue
+        for job_id in queue.scheduled_job_registry.get_job_ids():
+            queue.scheduled_job_registry.remove(job_id, delete_job=True)
 
 
 def release() -> None:

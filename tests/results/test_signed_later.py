@@ -18,6 +18,7 @@ from app.services import clock, pdf_render, signed_documents
 from app.services import dossiers as svc
 from app.services import lifecycle as lc
 from tests.factories import make_dossier
+from tests.queues import rq_queue
 
 REDIS_URL = "redis://127.0.0.1:6379/6"
 QUEUE = "hoso-sign-test"
@@ -26,16 +27,8 @@ QUEUE = "hoso-sign-test"
 @pytest.fixture()
 def queue(app: Any, signing: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Documents are signed by an RQ worker on the local Redis (db 6)."""
-    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
-    monkeypatch.setitem(app.config, "PUSH_QUEUE", QUEUE)
-    monkeypatch.delitem(app.extensions, "hoso_push_rq", raising=False)
-    q = push_worker.rq_queue(app)
-    q.empty()
-    push_worker.bind_worker_app(app)
-    yield q
-    q.empty()
-    push_worker.bind_worker_app(None)
-    monkeypatch.delitem(app.extensions, "hoso_push_rq", raising=False)
+    with rq_queue(app, monkeypatch, REDIS_URL, QUEUE) as q:
+        yield q
 
 
 def _work(queue: Any, db: Any) -> None:
