@@ -3,6 +3,7 @@ being prepared, then the document itself once the worker has signed it, without 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +17,7 @@ from tests.e2e.conftest import LiveServer, shot
 from tests.queues import rq_queue
 
 REDIS_URL = "redis://127.0.0.1:6379/6"
-QUEUE = "hoso-sign-e2e"
+QUEUE = f"hoso-sign-e2e-{os.getpid()}"  # a run of its own, should two run at once
 PHONE_360 = {"width": 360, "height": 740}
 
 

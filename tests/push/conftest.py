@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from tests.push.pushservice import Device, PushService
 from tests.queues import rq_queue
 
 REDIS_URL = "redis://127.0.0.1:6379/5"
-QUEUE = "hoso-push-test"
+QUEUE = f"hoso-push-test-{os.getpid()}"  # a run of its own, should two run at once
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ is listed as being prepared until a worker (RQ on the local Redis) lays it out a
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from tests.factories import make_dossier
 from tests.queues import rq_queue
 
 REDIS_URL = "redis://127.0.0.1:6379/6"
-QUEUE = "hoso-sign-test"
+QUEUE = f"hoso-sign-test-{os.getpid()}"  # a run of its own, should two run at once
 
 
 @pytest.fixture()
