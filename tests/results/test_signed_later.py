@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -174,3 +175,15 @@ def test_without_a_queue_the_request_signs_before_it_answers(client, db, citizen
     dossier = _accept(client, db, citizen, official)
     item = _receipt(client, dossier, citizen)
     assert item["ready"] is True and item["size"] > 0
+
+
+def test_every_verdict_of_the_verify_page_has_its_colour(app):
+    """The verdict's heading is white text on its state's colour: a state without a rule in
+    verify.css would be white on the page's background, unreadable."""
+    from pathlib import Path
+
+    from api.documents.public import STATES
+
+    css = (Path(app.config["PWA_DIR"]) / "verify.css").read_text()
+    for state in STATES:
+        assert re.search(rf"\.{state}\b[^{{]*\{{[^}}]*background", css), state
